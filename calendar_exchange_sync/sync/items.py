@@ -1,0 +1,369 @@
+"""The calendar item value object every side speaks: what one entry means to the user.
+
+``CalendarItem`` holds the content of one calendar entry (or of a whole recurring series with
+its modified and deleted occurrences), normalised on construction so that ``==`` and
+``content_hash()`` mean "the same for the user": times in UTC to the second, attendees sorted by
+address, categories sorted, HTML bodies without meaningless whitespace, RRULEs in canonical form.
+
+Identity is not content. The Odoo identity, the remote ids, versions and the iCalendar UID travel
+beside the item (see ``sides.Fetched``), never inside it.
+
+All-day entries use ``date`` objects with an EXCLUSIVE end, as Exchange and Graph do (a one-day
+entry on 3 May runs from 3 May to 4 May). Odoo's ``stop_date`` is inclusive; convert only with
+``exclusive_end()`` and ``inclusive_stop()`` below, so the off-by-one lives in one place.
+
+A series' ``timezone`` matters (it decides where the occurrences fall across DST changes); the
+zone of a single timed entry or of an all-day entry does not change what the user sees, so it is
+carried for the backends but left out of equality, hashes and diffs.
+"""
+
+import dataclasses
+import hashlib
+import json
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from . import normalize
+
+RESPONSES = ("none", "accepted", "declined", "tentative", "organizer")
+PRIVACIES = ("public", "private", "confidential")
+SHOW_AS = ("busy", "free")
+
+# The fields that make up an item's content, in the order diffs and hashes use.
+CONTENT_FIELDS = (
+    "subject",
+    "start",
+    "end",
+    "all_day",
+    "timezone",
+    "body",
+    "location",
+    "privacy",
+    "show_as",
+    "reminder_minutes",
+    "organizer",
+    "attendees",
+    "categories",
+    "activity_type",
+    "recurrence",
+)
+# Fields that only make sense together: a merge takes all of them from the same side.
+TIME_FIELDS = frozenset({"start", "end", "all_day", "timezone"})
+
+
+def exclusive_end(inclusive_stop):
+    """Exchange-style exclusive end date of an all-day entry from Odoo's inclusive stop_date."""
+    return inclusive_stop + timedelta(days=1)
+
+
+def inclusive_stop(end):
+    """Odoo's inclusive stop_date from the exclusive end date of an all-day item."""
+    return end - timedelta(days=1)
+
+
+@lru_cache(maxsize=512)
+def _check_zone(name):
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("%r is not an IANA time zone name" % name) from None
+    return name
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _parse_when(text):
+    """Inverse of ``_json_value`` for dates and UTC datetimes."""
+    if "T" in text:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=normalize.UTC)
+    return date.fromisoformat(text)
+
+
+def _canonical_json(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _set(obj, name, value):
+    object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
+
+
+@dataclasses.dataclass(frozen=True)
+class Attendee:
+    """One attendee: address (lower-cased), display name, response, required or optional."""
+
+    email: str
+    name: str = ""
+    response: str = "none"
+    optional: bool = False
+
+    def __post_init__(self):
+        _set(self, "email", normalize.email(self.email))
+        if not self.email:
+            raise ValueError("an attendee needs an e-mail address")
+        _set(self, "name", (self.name or "").strip())
+        _set(self, "response", (self.response or "none").strip().lower())
+        if self.response not in RESPONSES:
+            raise ValueError("attendee response %r is not one of %s" % (self.response, RESPONSES))
+        _set(self, "optional", bool(self.optional))
+
+    def to_dict(self):
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(**data)
+
+
+@dataclasses.dataclass(frozen=True)
+class Occurrence:
+    """A modified occurrence of a series: its original start (the key) and its own content."""
+
+    original_start: datetime | date
+    item: "CalendarItem"
+
+    def __post_init__(self):
+        _set(self, "original_start", normalize.start_key(self.original_start))
+        if not isinstance(self.item, CalendarItem):
+            raise TypeError("an occurrence holds a CalendarItem, not %r" % (self.item,))
+        if self.item.recurrence is not None:
+            raise ValueError("a modified occurrence cannot itself recur")
+
+    def to_dict(self):
+        return {"original_start": _json_value(self.original_start), "item": self.item.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(_parse_when(data["original_start"]), CalendarItem.from_dict(data["item"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Recurrence:
+    """A series rule with its exceptions (modified occurrences) and deleted occurrences.
+
+    ``rrule`` is an RFC 5545 RRULE value without DTSTART (the series' start is the item's start),
+    UNTIL in UTC (``…Z``) or a plain date for all-day series. ``exceptions`` and ``deleted`` are
+    keyed by the ORIGINAL start of the occurrence (UTC datetime, or date for all-day series),
+    never by position.
+    """
+
+    rrule: str
+    exceptions: tuple = ()
+    deleted: frozenset = frozenset()
+
+    def __post_init__(self):
+        _set(self, "rrule", normalize.rrule(self.rrule))
+        exceptions = tuple(self.exceptions)
+        keys = [e.original_start for e in exceptions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("two modified occurrences share one original start")
+        ordered = sorted(exceptions, key=lambda e: _json_value(e.original_start))
+        _set(self, "exceptions", tuple(ordered))
+        _set(self, "deleted", frozenset(normalize.start_key(d) for d in self.deleted))
+        both = self.deleted.intersection(keys)
+        if both:
+            raise ValueError("occurrence %s is both modified and deleted" % _json_value(min(both)))
+
+    def exception_at(self, original_start):
+        """The modified occurrence whose original start is ``original_start``, or None."""
+        key = normalize.start_key(original_start)
+        return next((e for e in self.exceptions if e.original_start == key), None)
+
+    def to_dict(self):
+        return {
+            "rrule": self.rrule,
+            "exceptions": [e.to_dict() for e in self.exceptions],
+            "deleted": sorted(_json_value(d) for d in self.deleted),
+        }
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(
+            data["rrule"],
+            tuple(Occurrence.from_dict(e) for e in data.get("exceptions", ())),
+            frozenset(_parse_when(d) for d in data.get("deleted", ())),
+        )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class CalendarItem:
+    """The normalised content of one calendar entry or series (see the module docstring)."""
+
+    subject: str
+    start: datetime | date
+    end: datetime | date
+    all_day: bool = False
+    timezone: str = "UTC"
+    body: str = ""
+    location: str = ""
+    privacy: str = "public"
+    show_as: str = "busy"
+    reminder_minutes: int | None = None
+    organizer: str | None = None
+    attendees: tuple = ()
+    categories: tuple = ()
+    activity_type: str | None = None
+    recurrence: Recurrence | None = None
+    # Lazily computed canonical content; not a field a caller sets.
+    _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
+
+    def __post_init__(self):
+        _set(self, "subject", (self.subject or "").strip())
+        _set(self, "all_day", bool(self.all_day))
+        self._normalise_times()
+        _set(self, "timezone", _check_zone((self.timezone or "UTC").strip()))
+        _set(self, "body", normalize.html_body(self.body))
+        _set(self, "location", (self.location or "").strip())
+        _set(self, "privacy", (self.privacy or "public").strip().lower())
+        if self.privacy not in PRIVACIES:
+            raise ValueError("privacy %r is not one of %s" % (self.privacy, PRIVACIES))
+        _set(self, "show_as", (self.show_as or "busy").strip().lower())
+        if self.show_as not in SHOW_AS:
+            raise ValueError("show_as %r is not one of %s" % (self.show_as, SHOW_AS))
+        minutes = self.reminder_minutes
+        if minutes is not None and (isinstance(minutes, bool) or int(minutes) != minutes):
+            raise ValueError("reminder_minutes must be a whole number of minutes or None")
+        if minutes is not None and minutes < 0:
+            raise ValueError("reminder_minutes cannot be negative")
+        _set(self, "reminder_minutes", None if minutes is None else int(minutes))
+        _set(self, "organizer", normalize.email(self.organizer) or None)
+        self._normalise_people_and_tags()
+        _set(self, "activity_type", (self.activity_type or "").strip() or None)
+        self._check_recurrence()
+
+    def _normalise_times(self):
+        if self.all_day:
+            for name in ("start", "end"):
+                value = getattr(self, name)
+                if isinstance(value, datetime) or not isinstance(value, date):
+                    raise TypeError("an all-day item's %s must be a date, not %r" % (name, value))
+            if self.end <= self.start:
+                raise ValueError(
+                    "an all-day item's end is exclusive and must follow its start "
+                    "(a one-day entry on %s ends on %s)" % (self.start, exclusive_end(self.start))
+                )
+            return
+        _set(self, "start", normalize.utc_datetime(self.start, "start"))
+        _set(self, "end", normalize.utc_datetime(self.end, "end"))
+        if self.end < self.start:
+            raise ValueError("end %s is before start %s" % (self.end, self.start))
+
+    def _normalise_people_and_tags(self):
+        if isinstance(self.attendees, (str, bytes)) or isinstance(self.categories, (str, bytes)):
+            raise TypeError("attendees and categories are sequences, not strings")
+        seen = {}
+        for attendee in self.attendees:
+            if isinstance(attendee, dict):
+                attendee = Attendee.from_dict(attendee)
+            seen.setdefault(attendee.email, attendee)  # a listed-twice address keeps its first
+        _set(self, "attendees", tuple(seen[e] for e in sorted(seen)))
+        tags = {c.strip() for c in self.categories if c and c.strip()}
+        _set(self, "categories", tuple(sorted(tags)))
+
+    def _check_recurrence(self):
+        rec = self.recurrence
+        if rec is None:
+            return
+        if isinstance(rec, dict):
+            rec = Recurrence.from_dict(rec)
+            _set(self, "recurrence", rec)
+        keys = list(rec.deleted) + [e.original_start for e in rec.exceptions]
+        expected = date if self.all_day else datetime
+        for key in keys:
+            if isinstance(key, datetime) != (expected is datetime):
+                raise ValueError(
+                    "occurrence key %s must be a %s for %s series"
+                    % (key, expected.__name__, "an all-day" if self.all_day else "a timed")
+                )
+
+    # -- content -------------------------------------------------------------------------
+
+    def content(self):
+        """The canonical JSON-ready dict of what the user sees (cached)."""
+        if self._content is None:
+            meaningful_zone = self.recurrence is not None and not self.all_day
+            value = {
+                "subject": self.subject,
+                "start": _json_value(self.start),
+                "end": _json_value(self.end),
+                "all_day": self.all_day,
+                "timezone": self.timezone if meaningful_zone else None,
+                "body": self.body,
+                "location": self.location,
+                "privacy": self.privacy,
+                "show_as": self.show_as,
+                "reminder_minutes": self.reminder_minutes,
+                "organizer": self.organizer,
+                "attendees": [a.to_dict() for a in self.attendees],
+                "categories": list(self.categories),
+                "activity_type": self.activity_type,
+                "recurrence": self.recurrence.to_dict() if self.recurrence else None,
+            }
+            _set(self, "_content", value)
+        return self._content
+
+    def content_hash(self):
+        """sha256 hex digest of the canonical content: stable across processes and versions."""
+        return hashlib.sha256(_canonical_json(self.content()).encode()).hexdigest()
+
+    def field_hashes(self):
+        """Short per-field digests, enough to tell later which fields changed since then."""
+        return {
+            name: hashlib.sha256(_canonical_json(value).encode()).hexdigest()[:16]
+            for name, value in self.content().items()
+        }
+
+    def changed_fields(self, other):
+        """Names of the content fields whose values differ between ``self`` and ``other``.
+
+        ``other`` may be another item or a ``field_hashes()`` dict of an earlier state.
+        """
+        if isinstance(other, CalendarItem):
+            mine, theirs = self.content(), other.content()
+        else:
+            mine, theirs = self.field_hashes(), other
+        return {name for name in CONTENT_FIELDS if mine.get(name) != theirs.get(name)}
+
+    def replace(self, **changes):
+        """A copy with some fields changed (normalised again)."""
+        return dataclasses.replace(self, **changes)
+
+    def __eq__(self, other):
+        if not isinstance(other, CalendarItem):
+            return NotImplemented
+        return self.content() == other.content()
+
+    def __hash__(self):
+        return hash(_canonical_json(self.content()))
+
+    # -- storage -------------------------------------------------------------------------
+
+    def to_dict(self):
+        """Everything, the zone included, as JSON-ready data (for status stores and seeds)."""
+        data = dict(self.content())
+        data["timezone"] = self.timezone
+        return data
+
+    def to_json(self):
+        return _canonical_json(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data):
+        data = dict(data)
+        for name in ("start", "end"):
+            data[name] = _parse_when(data[name])
+        data["attendees"] = tuple(Attendee.from_dict(a) for a in data.get("attendees", ()))
+        data["categories"] = tuple(data.get("categories", ()))
+        if data.get("recurrence"):
+            data["recurrence"] = Recurrence.from_dict(data["recurrence"])
+        return cls(**data)
+
+    @classmethod
+    def from_json(cls, text):
+        return cls.from_dict(json.loads(text))

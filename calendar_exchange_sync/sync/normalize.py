@@ -1,0 +1,169 @@
+"""Canonical forms for the free-form parts of a calendar item: HTML bodies, RRULE values, e-mail
+addresses and times.
+
+Every side writes these values its own way (Exchange wraps bodies in ``<html><body>``, Odoo adds
+``<p><br></p>`` to an empty description, one side writes ``BYDAY=WE,MO`` and the other
+``INTERVAL=1;BYDAY=MO,WE``). The item value object runs its fields through these functions so
+that two items compare equal exactly when they look the same to the user.
+"""
+
+import re
+from datetime import date, datetime, timezone
+
+UTC = timezone.utc
+
+# Order in which RRULE parts are written; anything unknown goes last, alphabetically.
+_RRULE_ORDER = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+)
+_FREQS = {"SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY", "YEARLY"}
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+_NUMERIC_LISTS = {"BYSECOND", "BYMINUTE", "BYHOUR", "BYMONTHDAY", "BYYEARDAY", "BYWEEKNO"}
+_NUMERIC_LISTS |= {"BYMONTH", "BYSETPOS"}
+
+# Whitespace between tags and an outer <html>/<body> shell never change what the user sees.
+_BETWEEN_TAGS = re.compile(r">\s+<")
+_SHELL = re.compile(r"^<html[^>]*>|</html>$|^<body[^>]*>|</body>$|^<head>.*?</head>", re.I | re.S)
+_TAG = re.compile(r"<[^>]*>")
+_VISIBLE_TAG = re.compile(r"<(img|hr|table|iframe|video|object)\b", re.I)
+
+
+def utc_datetime(value, what="time"):
+    """Return an aware datetime in UTC, to the second (both Exchange and Odoo store seconds)."""
+    if not isinstance(value, datetime):
+        raise TypeError("%s must be a datetime, not %r" % (what, value))
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("%s must carry a time zone (got naive %s)" % (what, value.isoformat()))
+    return value.astimezone(UTC).replace(microsecond=0)
+
+
+def start_key(value, what="original start"):
+    """Normalise an occurrence key: a UTC datetime, or a plain date for all-day series."""
+    if isinstance(value, datetime):
+        return utc_datetime(value, what)
+    if isinstance(value, date):
+        return value
+    raise TypeError("%s must be a date or datetime, not %r" % (what, value))
+
+
+def email(value):
+    """Lower-case, trimmed e-mail address; ``None`` or empty stays ``None``-ish for callers."""
+    return (value or "").strip().lower()
+
+
+def html_body(value):
+    """Canonical HTML: no outer shell, no whitespace between tags, empty when nothing shows."""
+    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    previous = None
+    while previous != text:  # nested shells (<html><body>) peel one layer per pass
+        previous = text
+        text = _SHELL.sub("", text).strip()
+    text = _BETWEEN_TAGS.sub("><", text)
+    text = "\n".join(line.rstrip() for line in text.split("\n"))
+    visible = _TAG.sub("", text).replace("&nbsp;", " ").replace("\xa0", " ")
+    if not visible.strip() and not _VISIBLE_TAG.search(text):
+        return ""  # "<p><br></p>", "<div></div>": an empty description to the user
+    return text
+
+
+def _until(value):
+    """UNTIL as UTC ``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` for all-day series."""
+    if re.fullmatch(r"\d{8}", value):
+        return value
+    match = re.fullmatch(r"(\d{8}T\d{6})(Z?)", value)
+    if not match:
+        raise ValueError("UNTIL=%s is not an RFC 5545 date or date-time" % value)
+    if not match.group(2):
+        raise ValueError(
+            "UNTIL=%s has no time zone; convert it to UTC (…Z) before building the item" % value
+        )
+    return value
+
+
+def _byday_key(token):
+    match = _BYDAY_RE.match(token)
+    return (_WEEKDAYS.index(match.group(2)), int(match.group(1) or 0))
+
+
+def _list(name, value):
+    parts = [p.strip() for p in value.split(",")]
+    if not parts or any(not p for p in parts):
+        raise ValueError("%s=%s has an empty entry" % (name, value))
+    if name == "BYDAY":
+        tokens = set()
+        for token in parts:
+            match = _BYDAY_RE.match(token)
+            if not match:
+                raise ValueError("BYDAY entry %r is not a weekday like MO or -1FR" % token)
+            ordinal = int(match.group(1) or 0)  # "+1MO" and "1MO" are the same day
+            tokens.add("%s%s" % (ordinal or "", match.group(2)))
+        return ",".join(sorted(tokens, key=_byday_key))
+    if name in _NUMERIC_LISTS:
+        try:
+            numbers = sorted({int(p) for p in parts})
+        except ValueError:
+            raise ValueError("%s=%s must list integers" % (name, value)) from None
+        return ",".join(str(n) for n in numbers)
+    return ",".join(parts)
+
+
+def rrule(value):
+    """Canonical RRULE value (no ``RRULE:`` prefix, no DTSTART).
+
+    Parts are upper-cased and written in a fixed order, lists are sorted and deduplicated,
+    ``INTERVAL=1`` and ``WKST=MO`` (the RFC defaults) are dropped, UNTIL must already be UTC.
+    """
+    text = (value or "").strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    parts = {}
+    for chunk in filter(None, (c.strip() for c in text.split(";"))):
+        if "=" not in chunk:
+            raise ValueError("RRULE part %r is not NAME=VALUE" % chunk)
+        name, _, val = chunk.partition("=")
+        name, val = name.strip().upper(), val.strip().upper()
+        if not val:
+            raise ValueError("RRULE part %s has no value" % name)
+        if name in parts:
+            raise ValueError("RRULE part %s appears twice" % name)
+        parts[name] = val
+    if parts.get("FREQ") not in _FREQS:
+        raise ValueError("RRULE %r needs FREQ=DAILY/WEEKLY/MONTHLY/YEARLY/…" % value)
+    if "UNTIL" in parts and "COUNT" in parts:
+        raise ValueError("RRULE %r has both UNTIL and COUNT" % value)
+    for name in list(parts):
+        val = parts[name]
+        if name == "UNTIL":
+            parts[name] = _until(val)
+        elif name in ("COUNT", "INTERVAL"):
+            if not val.isdigit() or int(val) < 1:
+                raise ValueError("%s=%s must be a positive integer" % (name, val))
+            parts[name] = str(int(val))
+        elif name == "WKST":
+            if val not in _WEEKDAYS:
+                raise ValueError("WKST=%s is not a weekday" % val)
+        elif name.startswith("BY"):
+            parts[name] = _list(name, val)
+    if parts.get("INTERVAL") == "1":
+        del parts["INTERVAL"]
+    if parts.get("WKST") == "MO":
+        del parts["WKST"]
+
+    def order(name):
+        return (_RRULE_ORDER.index(name), "") if name in _RRULE_ORDER else (99, name)
+
+    return ";".join("%s=%s" % (n, parts[n]) for n in sorted(parts, key=order))

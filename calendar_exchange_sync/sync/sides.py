@@ -1,0 +1,173 @@
+"""The small interface the engine talks to: two ``Side``s (Odoo, and one Exchange mailbox through
+EWS or Graph) and a ``StatusStore`` that remembers what both sides last agreed on.
+
+A side only knows its own items. It answers in ids and versions, never raises for one bad item
+of a batch (it returns an ``OpResult`` carrying a ``sync.errors`` instance instead), and raises
+a ``mailbox_wide`` error (authentication, TLS, throttling, ``SyncStateInvalid`` …) when nothing
+can go on. The engine never knows which kind of Exchange it talks to.
+
+Vocabulary:
+
+* id — the item's id on that side (Odoo: the event or recurrence id; EWS: ItemId; Graph: id).
+  Opaque strings; a series is one item (its master).
+* version — changes whenever the item changes on that side (Odoo: write_date; EWS: ChangeKey;
+  Graph: @odata.etag). Opaque strings compared for equality only.
+* identity — a stable key given to ``create()``, stored with the created item (for Exchange: a
+  named extended property) and returned by ``fetch()`` and ``find_by_identity()``, so that a
+  create whose answer was lost is found again instead of being repeated. For items born in Odoo
+  it is the Odoo identity (e.g. ``"calendar.event,42"``); the engine picks it, sides store it.
+"""
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from .errors import SyncError
+from .items import CalendarItem
+
+
+@dataclasses.dataclass(frozen=True)
+class Remote:
+    """Where an item lives on one side and which version of it we know."""
+
+    id: str
+    version: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Window:
+    """The time range a side lists: entries ending before ``start`` are left out.
+
+    ``end`` None means no upper bound. A side MAY list more than the window (the engine filters
+    again), but must not leave out a recurring series that has occurrences inside it.
+    """
+
+    start: datetime
+    end: datetime | None = None
+
+
+@dataclasses.dataclass
+class ChangeSet:
+    """What ``Side.list_changes`` answers.
+
+    * ``changed``: id -> current version, for items created or modified since the token (for a
+      complete listing: every item in the window).
+    * ``removed``: ids deleted since the token (empty for a complete listing).
+    * ``token``: the token to pass next time (EWS SyncState, Graph deltaLink, Odoo cursor);
+      the engine stores it only after it has dealt with the changes.
+    * ``complete``: True when this is a full baseline (no token was given, or the side had to
+      start over). The engine then treats every known id missing from ``changed`` as deleted and
+      runs initial matching for the items it has never seen.
+    """
+
+    changed: dict[str, str] = dataclasses.field(default_factory=dict)
+    removed: set[str] = dataclasses.field(default_factory=set)
+    token: str | None = None
+    complete: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Fetched:
+    """One item as read from a side by ``Side.fetch``."""
+
+    version: str
+    item: CalendarItem
+    identity: str | None = None  # the identity it was created with through create(), if any
+    uid: str | None = None  # iCalendar UID, when the side has one
+    last_modified: datetime | None = None  # aware, UTC, by that side's own clock
+
+
+@dataclasses.dataclass(frozen=True)
+class OpResult:
+    """The outcome of one create/update/delete of a batch, in the batch's order."""
+
+    ok: bool
+    remote: Remote | None = None  # id and new version after create/update (None for delete)
+    error: SyncError | None = None
+
+    @classmethod
+    def success(cls, remote=None):
+        return cls(True, remote, None)
+
+    @classmethod
+    def failure(cls, error):
+        return cls(False, None, error)
+
+
+@runtime_checkable
+class Side(Protocol):
+    """One side of a synchronisation (Odoo, or one Exchange mailbox)."""
+
+    name: str  # "odoo" or "exchange": which policy applies to it and how the log names it
+    batch_size: int  # how many items one fetch/create/update/delete call takes at most
+
+    def list_changes(self, token: str | None, window: Window) -> ChangeSet:
+        """Changes since ``token`` (None: everything in the window, ``complete=True``).
+
+        Raises ``SyncStateInvalid`` when the token is no longer accepted; the engine then asks
+        again with ``token=None``.
+        """
+
+    def fetch(self, ids: Sequence[str]) -> dict[str, Fetched]:
+        """The current content of these items; an id missing from the answer no longer exists."""
+
+    def create(self, batch: Sequence[tuple[str, CalendarItem]]) -> list[OpResult]:
+        """Create ``(identity, item)`` pairs; each result carries the new ``Remote``."""
+
+    def update(self, batch: Sequence[tuple[str, str, CalendarItem]]) -> list[OpResult]:
+        """Overwrite ``(id, version, item)``; a version that is no longer current must fail
+        with ``StaleVersion`` (never overwrite a change we have not seen), a vanished item
+        with ``ItemNotFound``."""
+
+    def delete(self, batch: Sequence[tuple[str, str]]) -> list[OpResult]:
+        """Delete ``(id, version)``; an item already gone fails with ``ItemNotFound``."""
+
+    def find_by_identity(self, identities: Iterable[str]) -> dict[str, Remote]:
+        """Items created earlier with these identities (to recognise a create whose answer was
+        lost); identities with no item are absent from the answer."""
+
+
+@dataclasses.dataclass
+class StatusRow:
+    """What both sides last agreed on for one pair of items (one row per identity).
+
+    A row with only one of ``local_id`` / ``remote_id`` is pending: a create towards the other
+    side was decided and may or may not have happened; the engine finishes it through
+    ``find_by_identity`` before creating anything.
+    """
+
+    identity: str
+    local_id: str | None = None
+    remote_id: str | None = None
+    local_version: str | None = None
+    remote_version: str | None = None
+    item_hash: str | None = None  # CalendarItem.content_hash() of the agreed content
+    field_hashes: dict[str, str] = dataclasses.field(default_factory=dict)  # .field_hashes()
+    local_modified: datetime | None = None  # last-modified on each side when last agreed (UTC)
+    remote_modified: datetime | None = None
+    uid: str | None = None  # iCalendar UID, when known
+    recheck: bool = False  # an operation on this pair failed: read both sides again next run
+
+    @property
+    def pending(self):
+        return self.local_id is None or self.remote_id is None
+
+
+class StatusStore(Protocol):
+    """Durable memory of one mailbox's synchronisation (the Odoo layer: binding records)."""
+
+    def load(self) -> Iterable[StatusRow]:
+        """Every row of this mailbox."""
+
+    def save(self, rows: Iterable[StatusRow]) -> None:
+        """Insert or replace rows by identity; durable when it returns."""
+
+    def remove(self, identities: Iterable[str]) -> None:
+        """Forget these rows (the pair was deleted on both sides)."""
+
+    def get_token(self, side: str) -> str | None:
+        """The incremental token of that side ("local" or "remote"), None before a baseline."""
+
+    def set_token(self, side: str, token: str | None) -> None:
+        """Remember the token of that side; None forces a complete listing next run."""
