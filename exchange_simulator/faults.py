@@ -1,0 +1,127 @@
+"""Faults on demand: a queue of misbehaviours the next matching requests will suffer.
+
+A fault matches by protocol, operation and mailbox (each None = any) and fires ``count``
+times. Generic kinds every front end honours through :func:`apply_generic`:
+
+- ``http_status``: answer ``status`` (500, 503 ...) with ``body`` and ``headers``;
+- ``reset``: drop the TCP connection without an answer (RST);
+- ``slow``: sleep ``seconds`` then answer normally.
+
+Protocol-specific kinds are applied by their front end: EWS ``server_busy`` (ErrorServerBusy
+with ``back_off_ms``); the Graph front end registers its own (``throttle`` with an optional
+``retry_after`` ...). :data:`KINDS` lists every kind known; a front end adds its own with
+:func:`register_kind` so a typo in a test fails loudly instead of never firing.
+
+From the command line: ``--fault KIND[:key=value,...]`` (see ``__main__``).
+"""
+
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+
+KINDS = {"http_status", "reset", "slow", "server_busy"}
+
+
+def register_kind(name):
+    KINDS.add(name)
+
+
+class ConnectionReset(ConnectionResetError):
+    """Raised inside the server to make cheroot drop the connection quietly."""
+
+
+@dataclass
+class Fault:
+    kind: str
+    protocol: str | None = None
+    operation: str | None = None
+    mailbox: str | None = None
+    count: int = 1
+    params: dict = field(default_factory=dict)
+    fired: int = 0
+
+    def matches(self, protocol, operation, mailbox):
+        return (
+            (self.protocol is None or self.protocol == protocol)
+            and (self.operation is None or self.operation == operation)
+            and (self.mailbox is None or (mailbox or "").lower() == self.mailbox.lower())
+        )
+
+
+class FaultQueue:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._faults = []
+
+    def add(self, kind, protocol=None, operation=None, mailbox=None, count=1, **params):
+        if kind not in KINDS:
+            raise ValueError("unknown fault kind %r (known: %s)" % (kind, sorted(KINDS)))
+        fault = Fault(kind, protocol, operation, mailbox, count, params)
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, protocol, operation=None, mailbox=None):
+        """The first pending fault matching this request (consuming one of its count)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(protocol, operation, mailbox):
+                    fault.count -= 1
+                    fault.fired += 1
+                    if fault.count <= 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def pending(self):
+        with self._lock:
+            return list(self._faults)
+
+    def clear(self):
+        with self._lock:
+            self._faults.clear()
+
+
+def reset_connection(environ):
+    """Abort the connection with a TCP RST (SO_LINGER 0), as a crashed proxy would."""
+    conn = environ.get("simulator.conn")
+    if conn is not None:
+        sock = conn.socket
+        try:
+            raw = getattr(sock, "_sock", sock)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    raise ConnectionReset(104, "connection reset by the simulator")
+
+
+def apply_generic(fault, environ, start_response):
+    """Handle a generic fault. Returns a WSGI body, or None to go on normally (after ``slow``)."""
+    if fault.kind == "slow":
+        time.sleep(float(fault.params.get("seconds", 1.0)))
+        return None
+    if fault.kind == "reset":
+        reset_connection(environ)
+    if fault.kind == "http_status":
+        status = int(fault.params.get("status", 500))
+        body = fault.params.get("body", "").encode()
+        headers = [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))]
+        headers += list(fault.params.get("headers", {}).items())
+        start_response("%d %s" % (status, _REASONS.get(status, "Error")), headers)
+        return [body]
+    return None
+
+
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+    504: "Gateway Timeout",
+}

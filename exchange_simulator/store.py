@@ -1,0 +1,529 @@
+"""Thread-safe mailbox store shared by the simulator's EWS and Graph front ends.
+
+The store keeps calendar items in a protocol-neutral shape (:class:`Item`) so that an item
+created through EWS reads back through Graph and the other way round. Each front end maps
+between its wire format and this shape; the store knows nothing of SOAP or JSON.
+
+API (everything returns deep copies, so callers never hold store-internal objects):
+
+``Store(clock=None)``
+    ``store.clock`` is a :class:`Clock`; ``store.clock.shift(timedelta)`` simulates a server
+    whose clock is ahead of (or behind) the real one. Every timestamp the store writes comes
+    from it.
+``store.add_mailbox(smtp, display_name="")`` / ``store.has_mailbox(smtp)`` /
+``store.mailboxes()``
+    Mailboxes are keyed by SMTP address, case-insensitively. Each has a ``calendar`` folder
+    (``store.folder_id(smtp, "calendar")`` gives its opaque id).
+``store.create_item(smtp, fields, folder="calendar") -> Item``
+    ``fields`` is a dict of :class:`Item` attribute names. ``id``, ``change_key``,
+    ``created`` and ``last_modified`` are assigned; ``uid`` is generated when absent.
+``store.get_item(smtp, item_id) -> Item``
+    Accepts master/single ids and occurrence ids (see below); raises :class:`ItemNotFound`.
+``store.update_item(smtp, item_id, changes, change_key=None) -> Item``
+    Applies a dict of attribute changes. When ``change_key`` is given and stale, raises
+    :class:`ChangeKeyMismatch` (EWS ErrorIrresolvableConflict / Graph 412). For an
+    occurrence id, the changes become (or extend) a modified occurrence of the master.
+``store.delete_item(smtp, item_id)``
+    Deletes a single or a whole series; for an occurrence id, records a deleted occurrence.
+``store.items(smtp, folder="calendar") -> list[Item]``
+    Singles and recurring masters, as a folder holds them (no occurrences).
+``store.expand(smtp, start, end, folder="calendar") -> list[Item]``
+    A calendar view: singles overlapping ``[start, end)`` plus the occurrences and exceptions
+    of every series in that window (``item_type`` "Occurrence" / "Exception",
+    ``master_id`` and ``original_start`` set, ``id`` an occurrence id).
+``store.occurrence_id(master_id, original_start)`` / ``store.occurrence_by_index(smtp,
+master_id, index)``
+    Occurrence ids are opaque and stable: they encode the master id and the original start.
+``store.changes_since(smtp, token=None, folder="calendar", limit=None) -> ChangeBatch``
+    The per-mailbox change log, on which EWS SyncFolderItems states and Graph delta tokens
+    are built. ``batch.changes`` is a list of (kind, item_id), kind create/update/delete;
+    ``batch.token`` is a (seq, offset) tuple of ints/None to pass back for the next batch
+    (encode it however the protocol likes); ``batch.more`` says another batch is waiting.
+    Token None means a first sync: every live item is reported as created, in pages.
+    Changes are coalesced per item (create+update → create, create+delete → nothing,
+    update+delete → delete). A token older than the log floor raises :class:`SyncStateExpired`;
+    ``store.expire_change_log(smtp)`` raises the floor, as a server that forgot old states.
+``store.current_seq(smtp)``
+    The newest sequence number of the mailbox.
+
+Enumerations use Exchange's spelling: sensitivity Normal/Personal/Private/Confidential;
+show_as Free/Tentative/Busy/OOF/WorkingElsewhere/NoData; attendee response Unknown/Organizer/
+Tentative/Accept/Decline/NoResponseReceived; item_type Single/RecurringMaster/Occurrence/
+Exception. Time zones are Windows zone ids ("W. Europe Standard Time"), as both EWS and Graph
+report them. ``recurrence`` is a dict shaped exactly like Graph's ``patternedRecurrence``
+(see :mod:`exchange_simulator.recurrence`). Modified occurrences are keyed by their original
+start (UTC datetime) and hold only the overridden fields; deleted occurrences are a set of
+original starts.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import threading
+import uuid
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta, timezone
+
+from .recurrence import occurrence_starts
+
+UTC = timezone.utc
+
+# Fields a modified occurrence may override; anything else belongs to the series.
+OCCURRENCE_FIELDS = (
+    "subject",
+    "body",
+    "start",
+    "end",
+    "location",
+    "sensitivity",
+    "show_as",
+    "reminder_is_set",
+    "reminder_minutes",
+    "categories",
+    "required_attendees",
+    "optional_attendees",
+    "is_all_day",
+    "extended_properties",
+)
+
+
+class StoreError(Exception):
+    """Base class of the store's errors."""
+
+
+class MailboxNotFound(StoreError):
+    pass
+
+
+class ItemNotFound(StoreError):
+    pass
+
+
+class ChangeKeyMismatch(StoreError):
+    """The caller's change key is stale: someone else wrote the item in between."""
+
+
+class SyncStateExpired(StoreError):
+    """The sequence number predates what the change log still remembers."""
+
+
+class Clock:
+    """UTC clock with an adjustable offset, to simulate a server with a skewed clock."""
+
+    def __init__(self, offset=timedelta(0)):
+        self.offset = offset
+
+    def now(self):
+        # Exchange keeps whole seconds; trimming microseconds keeps round trips comparable.
+        return (datetime.now(UTC) + self.offset).replace(microsecond=0)
+
+    def shift(self, delta):
+        self.offset += delta
+
+
+@dataclass
+class Attendee:
+    email: str
+    name: str = ""
+    response: str = "Unknown"
+
+
+@dataclass
+class Item:
+    """One calendar item as the store keeps it (see the module docstring for the enums)."""
+
+    id: str = ""
+    change_key: str = ""
+    folder_id: str = ""
+    created: datetime | None = None
+    last_modified: datetime | None = None
+    item_type: str = "Single"
+    uid: str = ""
+    subject: str = ""
+    body: str = ""
+    start: datetime | None = None
+    end: datetime | None = None
+    start_tz: str = "UTC"
+    end_tz: str = "UTC"
+    is_all_day: bool = False
+    location: str = ""
+    sensitivity: str = "Normal"
+    show_as: str = "Busy"
+    reminder_is_set: bool = False
+    reminder_minutes: int = 15
+    organizer: Attendee | None = None
+    required_attendees: list[Attendee] = field(default_factory=list)
+    optional_attendees: list[Attendee] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    # {(property set id or distinguished set name, property name or id, type): value}
+    extended_properties: dict = field(default_factory=dict)
+    recurrence: dict | None = None
+    # {original start (UTC datetime): {"change_key", "last_modified", field: value, ...}}
+    modified_occurrences: dict = field(default_factory=dict)
+    deleted_occurrences: set = field(default_factory=set)
+    # Set on occurrence / exception views produced by expand() and get_item().
+    master_id: str = ""
+    original_start: datetime | None = None
+    instance_index: int = 0
+    # Free room for protocol-specific data a front end wants to keep (not interpreted here).
+    extra: dict = field(default_factory=dict)
+
+
+FIELD_NAMES = {f.name for f in fields(Item)}
+_ASSIGNED = {"id", "change_key", "folder_id", "created", "last_modified", "master_id"}
+
+
+def _new_id(prefix):
+    # Exchange ids are long base64 strings; ours are shorter but just as opaque.
+    raw = prefix.encode() + b"\x00" + uuid.uuid4().bytes + uuid.uuid4().bytes
+    return base64.b64encode(raw).decode()
+
+
+def _new_change_key():
+    return base64.b64encode(b"CK" + uuid.uuid4().bytes[:14]).decode()
+
+
+@dataclass
+class ChangeBatch:
+    """Coalesced changes: a list of (kind, item_id), kind create/update/delete."""
+
+    changes: list
+    token: tuple  # (seq, offset): offset is the paging position of a first sync, else None
+    more: bool
+
+
+@dataclass
+class _Mailbox:
+    smtp: str
+    display_name: str
+    folders: dict  # name -> folder id
+    items: dict = field(default_factory=dict)  # id -> Item
+    log: list = field(default_factory=list)  # (seq, folder_id, item_id, kind)
+    seq: int = 0
+    log_floor: int = 0
+
+
+class Store:
+    """All mailboxes of one simulated server, guarded by one lock."""
+
+    def __init__(self, clock=None):
+        self.clock = clock or Clock()
+        self._lock = threading.RLock()
+        self._mailboxes = {}
+
+    # -- mailboxes -------------------------------------------------------------------------
+
+    def add_mailbox(self, smtp, display_name=""):
+        with self._lock:
+            key = smtp.lower()
+            if key not in self._mailboxes:
+                digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+                folders = {"calendar": _new_id("F" + digest)}
+                self._mailboxes[key] = _Mailbox(smtp, display_name or smtp, folders)
+            return self._mailboxes[key].smtp
+
+    def has_mailbox(self, smtp):
+        return smtp.lower() in self._mailboxes
+
+    def mailboxes(self):
+        with self._lock:
+            return [m.smtp for m in self._mailboxes.values()]
+
+    def display_name(self, smtp):
+        return self._mailbox(smtp).display_name
+
+    def folder_id(self, smtp, name="calendar"):
+        return self._mailbox(smtp).folders[name]
+
+    def folder_name(self, smtp, folder_id):
+        for name, fid in self._mailbox(smtp).folders.items():
+            if fid == folder_id:
+                return name
+        return None
+
+    def _mailbox(self, smtp):
+        try:
+            return self._mailboxes[smtp.lower()]
+        except KeyError:
+            raise MailboxNotFound(smtp) from None
+
+    def _log(self, box, folder_id, item_id, kind):
+        box.seq += 1
+        box.log.append((box.seq, folder_id, item_id, kind))
+
+    # -- items -----------------------------------------------------------------------------
+
+    def create_item(self, smtp, values, folder="calendar"):
+        unknown = set(values) - FIELD_NAMES
+        if unknown:
+            raise ValueError("unknown item fields: %s" % ", ".join(sorted(unknown)))
+        with self._lock:
+            box = self._mailbox(smtp)
+            item = Item(**{k: copy.deepcopy(v) for k, v in values.items() if k not in _ASSIGNED})
+            item.id = _new_id("I")
+            item.change_key = _new_change_key()
+            item.folder_id = box.folders[folder]
+            item.created = item.last_modified = self.clock.now()
+            item.uid = item.uid or uuid.uuid4().hex.upper()
+            if item.recurrence:
+                item.item_type = "RecurringMaster"
+            elif item.item_type not in ("Single", "RecurringMaster"):
+                item.item_type = "Single"
+            box.items[item.id] = item
+            self._log(box, item.folder_id, item.id, "create")
+            return copy.deepcopy(item)
+
+    def items(self, smtp, folder="calendar"):
+        with self._lock:
+            box = self._mailbox(smtp)
+            fid = box.folders[folder]
+            return [copy.deepcopy(i) for i in box.items.values() if i.folder_id == fid]
+
+    def count(self, smtp):
+        with self._lock:
+            return len(self._mailbox(smtp).items)
+
+    def get_item(self, smtp, item_id):
+        with self._lock:
+            box = self._mailbox(smtp)
+            master_id, original = self.parse_occurrence_id(item_id)
+            if master_id is None:
+                if item_id not in box.items:
+                    raise ItemNotFound(item_id)
+                return copy.deepcopy(box.items[item_id])
+            master = self._master(box, master_id)
+            return self._occurrence_view(master, original)
+
+    def find_by_uid(self, smtp, uid):
+        with self._lock:
+            box = self._mailbox(smtp)
+            return [copy.deepcopy(i) for i in box.items.values() if i.uid == uid]
+
+    def update_item(self, smtp, item_id, changes, change_key=None):
+        unknown = set(changes) - FIELD_NAMES
+        if unknown:
+            raise ValueError("unknown item fields: %s" % ", ".join(sorted(unknown)))
+        with self._lock:
+            box = self._mailbox(smtp)
+            master_id, original = self.parse_occurrence_id(item_id)
+            if master_id is not None:
+                return self._update_occurrence(box, master_id, original, changes, change_key)
+            item = box.items.get(item_id)
+            if item is None:
+                raise ItemNotFound(item_id)
+            if change_key is not None and change_key != item.change_key:
+                raise ChangeKeyMismatch(item_id)
+            for name, value in changes.items():
+                if name not in _ASSIGNED:
+                    setattr(item, name, copy.deepcopy(value))
+            if "recurrence" in changes:
+                item.item_type = "RecurringMaster" if item.recurrence else "Single"
+                if not item.recurrence:
+                    item.modified_occurrences, item.deleted_occurrences = {}, set()
+            self._touch(box, item)
+            return copy.deepcopy(item)
+
+    def delete_item(self, smtp, item_id, change_key=None):
+        with self._lock:
+            box = self._mailbox(smtp)
+            master_id, original = self.parse_occurrence_id(item_id)
+            if master_id is not None:
+                master = self._master(box, master_id)
+                self._check_occurrence(master, original)
+                master.modified_occurrences.pop(original, None)
+                master.deleted_occurrences.add(original)
+                self._touch(box, master)
+                return
+            item = box.items.get(item_id)
+            if item is None:
+                raise ItemNotFound(item_id)
+            if change_key is not None and change_key != item.change_key:
+                raise ChangeKeyMismatch(item_id)
+            del box.items[item_id]
+            self._log(box, item.folder_id, item_id, "delete")
+
+    def _touch(self, box, item):
+        item.change_key = _new_change_key()
+        item.last_modified = self.clock.now()
+        self._log(box, item.folder_id, item.id, "update")
+
+    # -- series ----------------------------------------------------------------------------
+
+    @staticmethod
+    def occurrence_id(master_id, original_start):
+        stamp = original_start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return base64.b64encode(b"O\x00" + master_id.encode() + b"\x00" + stamp.encode()).decode()
+
+    @staticmethod
+    def parse_occurrence_id(item_id):
+        """(master id, original start) for an occurrence id, else (None, None)."""
+        try:
+            raw = base64.b64decode(item_id.encode(), validate=True)
+        except (ValueError, UnicodeEncodeError):
+            return None, None
+        if not raw.startswith(b"O\x00"):
+            return None, None
+        try:
+            master, stamp = raw[2:].rsplit(b"\x00", 1)
+            start = datetime.strptime(stamp.decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            return None, None
+        return master.decode(), start
+
+    def _master(self, box, master_id):
+        master = box.items.get(master_id)
+        if master is None or master.item_type != "RecurringMaster":
+            raise ItemNotFound(master_id)
+        return master
+
+    def _series_starts(self, master, until=None, limit=None):
+        return occurrence_starts(
+            master.recurrence, master.start, master.start_tz, until=until, limit=limit
+        )
+
+    def _check_occurrence(self, master, original):
+        if original in master.deleted_occurrences:
+            raise ItemNotFound("deleted occurrence")
+        if original not in self._series_starts(master, until=original + timedelta(seconds=1)):
+            raise ItemNotFound("no occurrence at %s" % original.isoformat())
+
+    def occurrence_by_index(self, smtp, master_id, index):
+        """The id of the ``index``-th (1-based) occurrence of a series, as EWS counts them."""
+        with self._lock:
+            master = self._master(self._mailbox(smtp), master_id)
+            starts = self._series_starts(master, limit=index)
+            if index < 1 or len(starts) < index:
+                raise ItemNotFound("occurrence index %s" % index)
+            if starts[index - 1] in master.deleted_occurrences:
+                raise ItemNotFound("deleted occurrence")
+            return self.occurrence_id(master_id, starts[index - 1])
+
+    def _occurrence_view(self, master, original, index=None):
+        self._check_occurrence(master, original)
+        view = copy.deepcopy(master)
+        view.recurrence = None
+        view.modified_occurrences, view.deleted_occurrences = {}, set()
+        view.master_id, view.original_start = master.id, original
+        view.id = self.occurrence_id(master.id, original)
+        duration = master.end - master.start
+        view.start, view.end = original, original + duration
+        view.item_type = "Occurrence"
+        override = master.modified_occurrences.get(original)
+        if override:
+            view.item_type = "Exception"
+            for name, value in override.items():
+                setattr(view, name, copy.deepcopy(value))
+        if index is None:
+            index = len(self._series_starts(master, until=original + timedelta(seconds=1)))
+        view.instance_index = index
+        return view
+
+    def _update_occurrence(self, box, master_id, original, changes, change_key):
+        master = self._master(box, master_id)
+        self._check_occurrence(master, original)
+        override = master.modified_occurrences.setdefault(original, {})
+        current = override.get("change_key", master.change_key)
+        if change_key is not None and change_key not in (current, master.change_key):
+            raise ChangeKeyMismatch(master_id)
+        for name, value in changes.items():
+            if name in OCCURRENCE_FIELDS:
+                override[name] = copy.deepcopy(value)
+        now = self.clock.now()
+        key = _new_change_key()
+        override["change_key"], override["last_modified"] = key, now
+        self._touch(box, master)
+        view = self._occurrence_view(master, original)
+        view.change_key = key
+        return view
+
+    def expand(self, smtp, start, end, folder="calendar"):
+        """Singles overlapping [start, end) and every series' occurrences in that window."""
+        with self._lock:
+            box = self._mailbox(smtp)
+            fid = box.folders[folder]
+            out = []
+            for item in box.items.values():
+                if item.folder_id != fid:
+                    continue
+                if item.item_type != "RecurringMaster":
+                    if item.start < end and item.end > start:
+                        out.append(copy.deepcopy(item))
+                    continue
+                duration = item.end - item.start
+                starts = self._series_starts(item, until=end)
+                for index, original in enumerate(starts, 1):
+                    if original in item.deleted_occurrences:
+                        continue
+                    override = item.modified_occurrences.get(original, {})
+                    o_start = override.get("start", original)
+                    o_end = override.get("end", original + duration)
+                    if o_start < end and o_end > start:
+                        out.append(self._occurrence_view(item, original, index))
+            out.sort(key=lambda i: (i.start, i.id))
+            return out
+
+    # -- change log ------------------------------------------------------------------------
+
+    def current_seq(self, smtp):
+        return self._mailbox(smtp).seq
+
+    def expire_change_log(self, smtp):
+        """Forget every sync state issued so far (the next sync must start over)."""
+        with self._lock:
+            box = self._mailbox(smtp)
+            box.log_floor = box.seq
+            box.log = []
+
+    def changes_since(self, smtp, token=None, folder="calendar", limit=None):
+        """Changes after ``token`` (None: a first sync), at most ``limit`` items per batch."""
+        with self._lock:
+            box = self._mailbox(smtp)
+            fid = box.folders[folder]
+            seq, offset = token if token else (box.seq, 0)
+            if seq < box.log_floor or seq > box.seq:
+                raise SyncStateExpired(seq)
+            if offset is not None:
+                return self._initial_page(box, fid, seq, offset, limit)
+            first, last, order = {}, {}, []
+            consumed = seq
+            for entry_seq, entry_fid, item_id, kind in box.log:
+                if entry_seq <= seq:
+                    continue
+                if entry_fid == fid and item_id not in first:
+                    if limit is not None and len(order) >= limit:
+                        changes = self._coalesce(order, first, last)
+                        return ChangeBatch(changes, (consumed, None), True)
+                    first[item_id] = kind
+                    order.append(item_id)
+                if entry_fid == fid:
+                    last[item_id] = kind
+                consumed = entry_seq
+            return ChangeBatch(self._coalesce(order, first, last), (box.seq, None), False)
+
+    @staticmethod
+    def _coalesce(order, first, last):
+        out = []
+        for item_id in order:
+            if first[item_id] == "create":
+                if last[item_id] != "delete":
+                    out.append(("create", item_id))
+            elif last[item_id] == "delete":
+                out.append(("delete", item_id))
+            else:
+                out.append(("update", item_id))
+        return out
+
+    def _initial_page(self, box, fid, seq, offset, limit):
+        # A first sync reports every live item as created, oldest first. Items written while
+        # the pages are being fetched come again afterwards from the log (after ``seq``), as
+        # an update of something the client already has, so nothing is lost.
+        live = sorted(
+            (i for i in box.items.values() if i.folder_id == fid),
+            key=lambda i: (i.created, i.id),
+        )
+        end = len(live) if limit is None else min(len(live), offset + limit)
+        changes = [("create", i.id) for i in live[offset:end]]
+        more = end < len(live)
+        return ChangeBatch(changes, (seq, end if more else None), more)
