@@ -1,0 +1,36 @@
+"""The "Microsoft Exchange" block of Settings: the current company's connection settings."""
+
+from odoo import fields, models
+
+from .res_company import CONFLICT_POLICIES, EXCHANGE_VERSIONS
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    exchange_enabled = fields.Boolean(related="company_id.exchange_enabled", readonly=False)
+    exchange_version = fields.Selection(
+        EXCHANGE_VERSIONS, related="company_id.exchange_version", readonly=False
+    )
+    exchange_domain = fields.Char(related="company_id.exchange_domain", readonly=False)
+    exchange_ews_url = fields.Char(related="company_id.exchange_ews_url", readonly=False)
+    exchange_username = fields.Char(related="company_id.exchange_username", readonly=False)
+    exchange_password = fields.Char(related="company_id.exchange_password", readonly=False)
+    exchange_auth_type = fields.Selection(related="company_id.exchange_auth_type", readonly=False)
+    exchange_tenant = fields.Char(related="company_id.exchange_tenant", readonly=False)
+    exchange_client_id = fields.Char(related="company_id.exchange_client_id", readonly=False)
+    exchange_client_secret = fields.Char(
+        related="company_id.exchange_client_secret", readonly=False
+    )
+    exchange_login_url = fields.Char(related="company_id.exchange_login_url", readonly=False)
+    exchange_graph_url = fields.Char(related="company_id.exchange_graph_url", readonly=False)
+    exchange_window_days = fields.Integer(related="company_id.exchange_window_days", readonly=False)
+    exchange_conflict_policy = fields.Selection(
+        CONFLICT_POLICIES, related="company_id.exchange_conflict_policy", readonly=False
+    )
+    exchange_default_activity_type_id = fields.Many2one(
+        related="company_id.exchange_default_activity_type_id", readonly=False
+    )
+    exchange_personal_activity_type_id = fields.Many2one(
+        related="company_id.exchange_personal_activity_type_id", readonly=False
+    )

@@ -1,0 +1,86 @@
+"""A user's own calendar synchronisation switch, shown in Preferences.
+
+The switch is personal: only the user can turn it on, in the model and not just in the view,
+because turning it on copies their calendar to the mailbox named by their email address.
+"""
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+SELF_FIELDS = ["exchange_sync_enabled", "exchange_mailbox"]
+STATUS_FIELDS = ["exchange_last_sync", "exchange_last_error"]
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    exchange_sync_enabled = fields.Boolean(
+        string="Synchronise my calendar with Exchange", copy=False
+    )
+    exchange_mailbox = fields.Char(
+        string="Exchange Mailbox",
+        compute="_compute_exchange_mailbox",
+        help="The mailbox that is synchronised: your email address, which must be your "
+        "Exchange address.",
+    )
+    exchange_last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
+    exchange_last_error = fields.Text(
+        string="Last Synchronisation Error", readonly=True, copy=False
+    )
+    exchange_company_enabled = fields.Boolean(related="company_id.exchange_enabled")
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return (
+            super().SELF_READABLE_FIELDS
+            + SELF_FIELDS
+            + STATUS_FIELDS
+            + ["exchange_company_enabled"]
+        )
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + ["exchange_sync_enabled"]
+
+    @api.depends("email")
+    def _compute_exchange_mailbox(self):
+        for user in self:
+            user.exchange_mailbox = (user.email or "").strip().lower()
+
+    def write(self, vals):
+        if "exchange_sync_enabled" in vals:
+            self._check_exchange_switch(bool(vals["exchange_sync_enabled"]))
+        return super().write(vals)
+
+    def _check_exchange_switch(self, enable):
+        """Refuse to switch another user's sync on; refuse to switch on a sync that can't run.
+
+        ``self.env.uid`` is the real user even under sudo(), so an administrator cannot get
+        around the rule through a sudo-ed call; only the superuser (installation, scripts) can.
+        """
+        if self.env.uid == SUPERUSER_ID:
+            return
+        others = self.filtered(lambda user: user.id != self.env.uid)
+        if enable and others:
+            raise AccessError(
+                _(
+                    "Only %(users)s can switch on calendar synchronisation for themselves.",
+                    users=", ".join(others.mapped("name")),
+                )
+            )
+        if not enable and others and not self.env.user.has_group("base.group_system"):
+            raise AccessError(_("You can only switch off your own calendar synchronisation."))
+        if enable:
+            for user in self:
+                if not user.company_id.exchange_enabled:
+                    raise UserError(
+                        _(
+                            "Microsoft Exchange is not enabled for %(company)s yet: ask your "
+                            "administrator to set it up in Settings.",
+                            company=user.company_id.name,
+                        )
+                    )
+                if not user.exchange_mailbox:
+                    raise UserError(
+                        _("Set your email address first: it must be your Exchange mailbox address.")
+                    )

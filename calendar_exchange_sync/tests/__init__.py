@@ -1,0 +1,4 @@
+from . import test_activity_types
+from . import test_settings
+from . import test_secrets
+from . import test_user_switch

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+from odoo.exceptions import AccessError
+from odoo.modules.neutralize import get_neutralization_queries
+from odoo.tests import tagged
+
+from .common import ExchangeSyncCase
+
+SECRETS = ("exchange_password", "exchange_client_secret")
+
+
+@tagged("post_install", "-at_install")
+class TestSecrets(ExchangeSyncCase):
+    def setUp(self):
+        super().setUp()
+        self.enable_on_premises()
+        self.company.exchange_client_secret = "client-s3cret"
+
+    def test_non_admin_cannot_read_or_write_secrets(self):
+        company = self.company.with_user(self.alice)
+        for field in SECRETS:
+            with self.subTest(field=field):
+                with self.assertRaises(AccessError):
+                    company.read([field])
+                with self.assertRaises(AccessError):
+                    company.write({field: "stolen"})
+        self.assertEqual(self.company.exchange_password, "s3cret")
+        # The flag users need for Preferences stays readable.
+        self.assertTrue(company.exchange_enabled)
+
+    def test_non_admin_cannot_use_settings(self):
+        with self.assertRaises(AccessError):
+            self.env["res.config.settings"].with_user(self.alice).create({})
+
+    def test_admin_reads_and_writes_secrets(self):
+        company = self.company.with_user(self.admin)
+        self.assertEqual(company.exchange_password, "s3cret")
+        company.exchange_client_secret = "rotated"
+        self.assertEqual(self.company.exchange_client_secret, "rotated")
+
+    def test_secrets_are_not_copied(self):
+        copy = self.company.copy({"name": "Copy of main"})
+        self.assertFalse(copy.exchange_password)
+        self.assertFalse(copy.exchange_client_secret)
+        self.assertEqual(copy.exchange_username, "svc-sync")
+
+    def test_neutralize_clears_secrets(self):
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        sql = (Path(__file__).parent.parent / "data" / "neutralize.sql").read_text()
+        self.env.cr.execute(sql)
+        self.env.invalidate_all()
+        self.assertFalse(self.company.exchange_password)
+        self.assertFalse(self.company.exchange_client_secret)
+        self.assertFalse(self.company.exchange_enabled)
+        self.assertFalse(self.alice.exchange_sync_enabled)
+
+    def test_neutralize_is_registered(self):
+        # Odoo's `neutralize` command runs every installed module's data/neutralize.sql.
+        queries = get_neutralization_queries(["calendar_exchange_sync"])
+        self.assertTrue(any("exchange_password" in query for query in queries))

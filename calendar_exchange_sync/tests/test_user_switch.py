@@ -1,0 +1,58 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+
+from .common import ExchangeSyncCase
+
+
+@tagged("post_install", "-at_install")
+class TestUserSwitch(ExchangeSyncCase):
+    def setUp(self):
+        super().setUp()
+        self.enable_on_premises()
+
+    def test_user_switches_own_sync_from_preferences(self):
+        alice = self.alice.with_user(self.alice)
+        self.assertEqual(alice.exchange_mailbox, "alice@example.com")
+        alice.write({"exchange_sync_enabled": True})
+        self.assertTrue(self.alice.exchange_sync_enabled)
+        alice.write({"exchange_sync_enabled": False})
+        self.assertFalse(self.alice.exchange_sync_enabled)
+
+    def test_nobody_switches_on_for_someone_else(self):
+        with self.assertRaises(AccessError):
+            self.alice.with_user(self.bob).write({"exchange_sync_enabled": True})
+        with self.assertRaises(AccessError):
+            self.alice.with_user(self.admin).write({"exchange_sync_enabled": True})
+        # sudo() keeps the real user: an administrator's sudo-ed call is refused as well.
+        with self.assertRaises(AccessError):
+            self.alice.with_user(self.admin).sudo().write({"exchange_sync_enabled": True})
+        with self.assertRaises(AccessError):
+            (self.alice | self.admin).with_user(self.admin).write({"exchange_sync_enabled": True})
+        self.assertFalse(self.alice.exchange_sync_enabled)
+
+    def test_switching_off_for_others_is_for_administrators(self):
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        with self.assertRaises(AccessError):
+            self.alice.with_user(self.bob).sudo().write({"exchange_sync_enabled": False})
+        self.alice.with_user(self.admin).write({"exchange_sync_enabled": False})
+        self.assertFalse(self.alice.exchange_sync_enabled)
+
+    def test_sync_needs_the_company_integration_and_an_email(self):
+        self.company.exchange_enabled = False
+        with self.assertRaisesRegex(UserError, "not enabled"):
+            self.alice.with_user(self.alice).exchange_sync_enabled = True
+        self.enable_on_premises()
+        self.bob.email = False
+        with self.assertRaisesRegex(UserError, "email"):
+            self.bob.with_user(self.bob).exchange_sync_enabled = True
+
+    def test_preferences_fields_are_self_readable(self):
+        values = self.alice.with_user(self.alice).read(
+            [
+                "exchange_mailbox",
+                "exchange_sync_enabled",
+                "exchange_last_sync",
+                "exchange_last_error",
+            ]
+        )[0]
+        self.assertEqual(values["exchange_mailbox"], "alice@example.com")
