@@ -44,9 +44,17 @@ start() {
         [ "$(id -u)" -eq 0 ] && chown postgres: "$DATA"
         as_owner "$bin/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 >/dev/null
     fi
-    if ! as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+    if as_owner "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
+        PORT=$(cat "$DATA/port" 2>/dev/null || echo "$PORT")
+    else
+        # Another checkout's cluster may hold the port: take the next free one.
+        # pg_isready exits 2 when nothing answers on the port.
+        while "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; [ $? -ne 2 ]; do
+            PORT=$((PORT + 1))
+        done
         as_owner "$bin/pg_ctl" -D "$DATA" -w -l "$DATA/server.log" \
             -o "-p $PORT -k $DATA -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+        echo "$PORT" | as_owner tee "$DATA/port" >/dev/null
     fi
     # Odoo refuses to connect as 'postgres': it gets a role of its own.
     psql -h 127.0.0.1 -p "$PORT" -U postgres -d postgres -tAc \

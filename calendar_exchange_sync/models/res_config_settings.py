@@ -1,17 +1,13 @@
 """The "Microsoft Exchange" block of Settings: the current company's connection settings."""
 
-from odoo import fields, models
-
-from .res_company import CONFLICT_POLICIES, EXCHANGE_VERSIONS
+from odoo import api, fields, models
 
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     exchange_enabled = fields.Boolean(related="company_id.exchange_enabled", readonly=False)
-    exchange_version = fields.Selection(
-        EXCHANGE_VERSIONS, related="company_id.exchange_version", readonly=False
-    )
+    exchange_version = fields.Selection(related="company_id.exchange_version", readonly=False)
     exchange_domain = fields.Char(related="company_id.exchange_domain", readonly=False)
     exchange_ews_url = fields.Char(related="company_id.exchange_ews_url", readonly=False)
     exchange_username = fields.Char(related="company_id.exchange_username", readonly=False)
@@ -26,7 +22,7 @@ class ResConfigSettings(models.TransientModel):
     exchange_graph_url = fields.Char(related="company_id.exchange_graph_url", readonly=False)
     exchange_window_days = fields.Integer(related="company_id.exchange_window_days", readonly=False)
     exchange_conflict_policy = fields.Selection(
-        CONFLICT_POLICIES, related="company_id.exchange_conflict_policy", readonly=False
+        related="company_id.exchange_conflict_policy", readonly=False
     )
     exchange_default_activity_type_id = fields.Many2one(
         related="company_id.exchange_default_activity_type_id", readonly=False
@@ -34,3 +30,18 @@ class ResConfigSettings(models.TransientModel):
     exchange_personal_activity_type_id = fields.Many2one(
         related="company_id.exchange_personal_activity_type_id", readonly=False
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Related fields are written back one at a time, and each write is checked on its own:
+        # "enabled" would be refused before the URL beside it is written. The company gets the
+        # whole block in one write, so it is checked as the administrator filled it in.
+        exchange_vals_list = [
+            {name: vals.pop(name) for name in list(vals) if name.startswith("exchange_")}
+            for vals in vals_list
+        ]
+        records = super().create(vals_list)
+        for record, exchange_vals in zip(records, exchange_vals_list, strict=True):
+            if exchange_vals:
+                record.company_id.write(exchange_vals)
+        return records

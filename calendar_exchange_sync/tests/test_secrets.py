@@ -38,15 +38,19 @@ class TestSecrets(ExchangeSyncCase):
         company.exchange_client_secret = "rotated"
         self.assertEqual(self.company.exchange_client_secret, "rotated")
 
-    def test_secrets_are_not_copied(self):
-        copy = self.company.copy({"name": "Copy of main"})
-        self.assertFalse(copy.exchange_password)
-        self.assertFalse(copy.exchange_client_secret)
-        self.assertEqual(copy.exchange_username, "svc-sync")
+    def test_secrets_and_switch_are_not_copied(self):
+        # Odoo 19 refuses to duplicate companies; what must not leak is declared copy=False.
+        fields = self.env["res.company"]._fields
+        for field in SECRETS:
+            self.assertFalse(fields[field].copy, field)
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        clone = self.alice.copy({"login": "exch_alice_clone", "email": "alice2@example.com"})
+        self.assertFalse(clone.exchange_sync_enabled)
 
     def test_neutralize_clears_secrets(self):
         self.alice.with_user(self.alice).exchange_sync_enabled = True
         sql = (Path(__file__).parent.parent / "data" / "neutralize.sql").read_text()
+        self.env.flush_all()
         self.env.cr.execute(sql)
         self.env.invalidate_all()
         self.assertFalse(self.company.exchange_password)

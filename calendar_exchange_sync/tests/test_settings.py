@@ -81,26 +81,35 @@ class TestSettings(ExchangeSyncCase):
         self.assertEqual(company.exchange_window_days, 30)
         self.assertEqual(company.exchange_conflict_policy, "newest")
 
+    def _assert_refused(self, vals, reason):
+        with self.assertRaises(ValidationError) as caught:
+            self.company.write(vals)
+        self.assertIn(reason, str(caught.exception))
+
     def test_bad_input_is_refused_at_save(self):
-        with self.assertRaisesRegex(ValidationError, "not a web address"):
-            self.company.exchange_ews_url = "mail.example.com/EWS/Exchange.asmx"
-        with self.assertRaisesRegex(ValidationError, "not a web address"):
-            self.company.exchange_ews_url = "ftp://mail.example.com/EWS/Exchange.asmx"
-        with self.assertRaisesRegex(ValidationError, "not a web address"):
-            self.company.exchange_graph_url = "graph"
-        with self.assertRaisesRegex(ValidationError, "delegate account"):
-            self.company.write(
-                {
-                    "exchange_enabled": True,
-                    "exchange_version": "exchange2013",
-                    "exchange_ews_url": "https://mail.example.com/EWS/Exchange.asmx",
-                    "exchange_username": "   ",
-                }
-            )
-        with self.assertRaisesRegex(ValidationError, "tenant"):
-            self.company.write({"exchange_enabled": True, "exchange_version": "office365"})
-        with self.assertRaisesRegex(ValidationError, "negative"):
-            self.company.exchange_window_days = -1
+        ews_url = "https://mail.example.com/EWS/Exchange.asmx"
+        for url in ("mail.example.com/EWS/Exchange.asmx", "ftp://mail.example.com/EWS"):
+            self._assert_refused({"exchange_ews_url": url}, "not a web address")
+        self._assert_refused({"exchange_graph_url": "graph"}, "not a web address")
+        self._assert_refused(
+            {
+                "exchange_enabled": True,
+                "exchange_version": "exchange2013",
+                "exchange_ews_url": ews_url,
+                "exchange_username": "   ",
+            },
+            "delegate account",
+        )
+        self._assert_refused(
+            {"exchange_enabled": True, "exchange_version": "exchange2007"}, "EWS URL"
+        )
+        self._assert_refused({"exchange_enabled": True, "exchange_version": "office365"}, "tenant")
+        self._assert_refused(
+            {"exchange_enabled": True, "exchange_version": "office365", "exchange_tenant": "t"},
+            "client ID",
+        )
+        self._assert_refused({"exchange_window_days": -1}, "negative")
+        self.assertFalse(self.company.exchange_enabled)
         # A complete on-premises configuration is accepted.
         self.enable_on_premises()
         self.assertTrue(self.company.exchange_enabled)
@@ -110,4 +119,14 @@ class TestSettings(ExchangeSyncCase):
         form.exchange_version = "exchange2010"
         form.exchange_ews_url = "not a url"
         with self.assertRaises(ValidationError):
-            form.save().execute()
+            form.save()
+        # Enabling with every field the version needs, in one save, is accepted.
+        form = self._settings_form()
+        form.exchange_enabled = True
+        form.exchange_version = "exchange2010"
+        form.exchange_ews_url = "https://mail.example.com/EWS/Exchange.asmx"
+        form.exchange_username = "svc-sync"
+        form.exchange_password = "pw"
+        form.save().execute()
+        self.assertTrue(self.company.exchange_enabled)
+        self.assertEqual(self.company.exchange_password, "pw")

@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import ExchangeSyncCase
 
@@ -56,3 +56,13 @@ class TestUserSwitch(ExchangeSyncCase):
             ]
         )[0]
         self.assertEqual(values["exchange_mailbox"], "alice@example.com")
+
+    def test_preferences_form_works_for_a_plain_user(self):
+        # The Preferences dialog reads and writes only self-accessible fields: a field missing
+        # from SELF_READABLE/WRITEABLE_FIELDS makes this fail for a user who is not an admin.
+        view = self.env.ref("base.view_users_form_simple_modif")
+        form = Form(self.alice.with_user(self.alice), view=view)
+        self.assertEqual(form.exchange_mailbox, "alice@example.com")
+        form.exchange_sync_enabled = True
+        form.save()
+        self.assertTrue(self.alice.exchange_sync_enabled)
