@@ -1,0 +1,154 @@
+"""What to do with one pair of items, from what each side did since both last agreed.
+
+Each side of a known pair is in one of three states, judged against the status row:
+*unchanged* (same version, or a new version with the agreed content), *changed* (content differs
+from the agreed content) or *gone* (deleted). The decision table:
+
+================  =======================  =======================  =======================
+local \\ remote    unchanged                changed                  gone
+================  =======================  =======================  =======================
+unchanged         nothing                  update local ← remote    delete local
+changed           update remote ← local    merge (see below)        recreate remote ← local
+gone              delete remote            recreate local ← remote  forget the pair
+================  =======================  =======================  =======================
+
+Modify beats delete: a change on one side brings back an entry deleted on the other.
+
+Merge: fields changed on one side only are taken from that side; fields changed on both sides
+to different values are *conflicts*, decided by the policy: ``"local"`` (Odoo wins),
+``"remote"`` (Exchange wins) or ``"newest"`` (the later last-modified wins, the remote clock
+corrected by the measured skew; a tie goes to Odoo). Start, end, all-day, time zone and
+recurrence change together (an exception is keyed by an original start the series' timing
+defines), so they merge as one group. Items paired by initial matching have no agreed content:
+every field in which they differ is a conflict.
+
+New items (no status row) are handled by the engine: create on the other side, or pair by
+initial matching.
+"""
+
+import dataclasses
+from datetime import timedelta
+
+from .items import CONTENT_FIELDS, TIME_FIELDS
+
+UNCHANGED = "unchanged"
+CHANGED = "changed"
+GONE = "gone"
+
+POLICIES = ("newest", "local", "remote")
+
+# Fields that merge as one unit: "when" the entry happens.
+WHEN = TIME_FIELDS | {"recurrence"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Seen:
+    """One side of a pair this run: its state and, when read, what ``Side.fetch`` answered."""
+
+    state: str
+    fetched: object = None  # sides.Fetched, present for CHANGED (and UNCHANGED when read)
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """The decision for one pair: an operation per side and the content both should hold.
+
+    ``local_op`` / ``remote_op`` are None, ``"update"``, ``"create"`` or ``"delete"``.
+    ``item`` is the content agreed after the operations (None when the pair disappears).
+    """
+
+    local_op: str | None = None
+    remote_op: str | None = None
+    item: object = None
+    forget: bool = False
+    conflicts: frozenset = frozenset()
+
+    @property
+    def writes(self):
+        return (self.local_op is not None) + (self.remote_op is not None)
+
+
+def _groups(fields):
+    return {"when" if name in WHEN else name for name in fields}
+
+
+def _members(group):
+    return WHEN if group == "when" else (group,)
+
+
+def winner(policy, local_fetched, remote_fetched, clock_skew):
+    """``"local"`` or ``"remote"``: whose value a conflicting field keeps under ``policy``.
+
+    ``clock_skew`` is the remote clock minus the local clock (a timedelta), measured by the
+    caller; the remote last-modified is brought onto the local clock before comparing.
+    """
+    if policy in ("local", "remote"):
+        return policy
+    if policy != "newest":
+        raise ValueError("unknown conflict policy %r (use one of %s)" % (policy, POLICIES))
+    clock_skew = clock_skew or timedelta(0)
+    local_time = local_fetched.last_modified
+    remote_time = remote_fetched.last_modified
+    if local_time is None or remote_time is None:
+        return "local" if remote_time is None else "remote"
+    return "remote" if remote_time - clock_skew > local_time else "local"
+
+
+def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
+    """Three-way merge of two changed versions of an item; returns ``(item, conflicts)``.
+
+    ``base_fields`` is the agreed ``field_hashes()`` (empty when there is no agreed state).
+    """
+    local, remote = local_fetched.item, remote_fetched.item
+    local_changed = _groups(local.changed_fields(base_fields))
+    remote_changed = _groups(remote.changed_fields(base_fields))
+    local_content, remote_content = local.content(), remote.content()
+    conflicts = {
+        group
+        for group in local_changed & remote_changed
+        if any(local_content[f] != remote_content[f] for f in _members(group))
+    }
+    take_remote = remote_changed - local_changed
+    if conflicts and winner(policy, local_fetched, remote_fetched, clock_skew) == "remote":
+        take_remote |= conflicts
+    if not take_remote:
+        return local, frozenset(conflicts)
+    if take_remote >= _groups(CONTENT_FIELDS):
+        return remote, frozenset(conflicts)
+    changes = {name: getattr(remote, name) for g in take_remote for name in _members(g)}
+    try:
+        return local.replace(**changes), frozenset(conflicts)
+    except (TypeError, ValueError):
+        # The mix is not a valid entry (should not happen with grouped time fields): keep the
+        # policy winner's whole item rather than invent one.
+        side = winner(policy, local_fetched, remote_fetched, clock_skew)
+        return (remote if side == "remote" else local), frozenset(conflicts)
+
+
+def decide(base_fields, local, remote, policy="newest", clock_skew=None):
+    """The ``Plan`` for a known pair from its two ``Seen`` states (the table above)."""
+    states = (local.state, remote.state)
+    if states == (UNCHANGED, UNCHANGED):
+        return Plan(item=None)
+    if states == (GONE, GONE):
+        return Plan(forget=True)
+    if states == (UNCHANGED, CHANGED):
+        return Plan(local_op="update", item=remote.fetched.item)
+    if states == (CHANGED, UNCHANGED):
+        return Plan(remote_op="update", item=local.fetched.item)
+    if states == (UNCHANGED, GONE):
+        return Plan(local_op="delete", forget=True)
+    if states == (GONE, UNCHANGED):
+        return Plan(remote_op="delete", forget=True)
+    if states == (CHANGED, GONE):
+        return Plan(remote_op="create", item=local.fetched.item)
+    if states == (GONE, CHANGED):
+        return Plan(local_op="create", item=remote.fetched.item)
+    # Changed on both sides.
+    item, conflicts = merge(base_fields, local.fetched, remote.fetched, policy, clock_skew)
+    return Plan(
+        local_op="update" if item != local.fetched.item else None,
+        remote_op="update" if item != remote.fetched.item else None,
+        item=item,
+        conflicts=conflicts,
+    )

@@ -1,0 +1,340 @@
+"""The reconciliation of one mailbox: Odoo ("local") against one Exchange mailbox ("remote").
+
+One ``Engine.run()``:
+
+1. loads the status rows (what both sides last agreed on) and lists the changes of each side
+   since its token (a full listing, ``complete``, when there is no token or it expired);
+2. finishes creates left pending by an earlier run: a row without the other side's id is looked
+   up with ``find_by_identity``, so a create whose answer was lost is never repeated;
+3. reads (``fetch``) what changed, judges each known pair unchanged / changed / gone against the
+   agreed content hash and decides with the table in ``decisions``;
+4. handles new entries: when a listing is complete, pairs them by subject, start, end and
+   recurrence (initial matching) instead of duplicating; leaves alone entries that ended before
+   the window (except series still recurring); sends local entries out only when ``may_export``
+   allows it; gives incoming entries an activity type with ``classify``;
+5. checks the deletion guard, then applies the plans in batches (``apply.Applier``), saving the
+   status after each batch, and stores the new tokens only when the run was not interrupted.
+
+Crash safety comes from the order of writes: a status row is saved *before* the create it
+announces, a row is only marked agreed after every write for it succeeded (otherwise it is
+flagged ``recheck``), and tokens move last. A run interrupted anywhere is redone by the next:
+what was already applied shows up with the agreed content and is a no-op.
+"""
+
+import dataclasses
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from . import span
+from .apply import Applier
+from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
+from .errors import DeletionGuardTripped, SyncError, SyncStateInvalid
+from .normalize import UTC
+from .report import SyncReport
+from .sides import StatusRow, Window
+
+_POLICY_ALIASES = {"odoo": "local", "exchange": "remote"}
+
+
+def _now():
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass
+class SyncOptions:
+    """Settings of a run, from the company settings and the measured clock skew."""
+
+    policy: str = "newest"  # conflicts: "newest", "odoo" (local wins) or "exchange" (remote)
+    clock_skew: timedelta = timedelta(0)  # remote clock minus local clock
+    window_days: int = 30  # new entries that ended longer ago are left alone
+    deletion_limit: float = 0.5  # stop when a run would delete more than this share of a side
+    deletion_min: int = 5  # ... and at least this many entries (deleting all always stops)
+    batch_size: int | None = None  # None: each side's own batch_size
+    may_export: Callable | None = None  # item -> bool: may this local entry go to Exchange?
+    classify: Callable | None = None  # item -> activity type for incoming untyped entries
+    now: Callable = _now  # the local clock (tests freeze it)
+
+    def __post_init__(self):
+        self.policy = _POLICY_ALIASES.get(self.policy, self.policy)
+        if self.policy not in ("newest", "local", "remote"):
+            raise ValueError("policy must be 'newest', 'odoo' or 'exchange', not %r" % self.policy)
+        if not 0 <= self.deletion_limit <= 1:
+            raise ValueError("deletion_limit is a share between 0 and 1")
+
+
+def match_key(item):
+    """What initial matching compares: subject, start, end, all-day and the recurrence rule."""
+    rule = item.recurrence.rrule if item.recurrence else None
+    return (item.subject.casefold(), item.start, item.end, item.all_day, rule)
+
+
+class Engine:
+    """Synchronises one mailbox; create one per run or reuse, it keeps no state between runs."""
+
+    def __init__(self, local, remote, status, options=None, **settings):
+        self.local = local
+        self.remote = remote
+        self.status = status
+        self.options = options or SyncOptions(**settings)
+
+    def run(self, force_deletions=False):
+        """Run once and return a ``SyncReport``; a mailbox-wide error ends up in ``aborted``.
+
+        ``force_deletions`` is the administrator's answer to a tripped deletion guard.
+        Exceptions that are not ``SyncError`` (bugs, a killed worker) propagate: the next run
+        recovers from whatever was saved.
+        """
+        report = SyncReport()
+        try:
+            _Run(self, report, force_deletions).execute()
+        except SyncError as error:
+            report.aborted = error
+        return report
+
+
+class _Run:
+    """The state of one run (kept out of ``Engine`` so an engine can be reused)."""
+
+    def __init__(self, engine, report, force_deletions):
+        self.e = engine
+        self.opt = engine.options
+        self.report = report
+        self.force = force_deletions
+        self.sides = {"local": engine.local, "remote": engine.remote}
+
+    # -- 1. status and listings ----------------------------------------------------------
+
+    def execute(self):
+        self.rows = {row.identity: row for row in self.e.status.load()}
+        self.index = {"local": {}, "remote": {}}
+        for row in self.rows.values():
+            self._index(row)
+        self.window = Window(self.opt.now() - timedelta(days=self.opt.window_days))
+        changes = {role: self._list(role) for role in ("local", "remote")}
+        self._resolve_pending()
+        seen = {role: self._observe(role, changes[role]) for role in ("local", "remote")}
+        self._adopt(seen)
+        plans = self._plan_known(seen)
+        complete = changes["local"].complete or changes["remote"].complete
+        plans += self._plan_new(seen, complete)
+        self._guard(plans, seen)
+        Applier(self, plans).apply()
+        for role in ("local", "remote"):
+            self.e.status.set_token(role, changes[role].token)
+
+    def _index(self, row):
+        if row.local_id is not None:
+            self.index["local"][row.local_id] = row
+        if row.remote_id is not None:
+            self.index["remote"][row.remote_id] = row
+
+    def batches(self, role, values):
+        size = self.opt.batch_size or self.sides[role].batch_size or 100
+        values = list(values)
+        return [values[i : i + size] for i in range(0, len(values), size)]
+
+    def _list(self, role):
+        side, token = self.sides[role], self.e.status.get_token(role)
+        try:
+            changes = side.list_changes(token, self.window)
+        except SyncStateInvalid:
+            if token is None:
+                raise
+            self.report.rebaselined.append(role)
+            token, changes = None, side.list_changes(None, self.window)
+        if token is None:
+            changes.complete = True
+        return changes
+
+    # -- 2. creates left pending by an earlier run ---------------------------------------
+
+    def _resolve_pending(self):
+        for role, id_attr in (("remote", "remote_id"), ("local", "local_id")):
+            waiting = [r for r in self.rows.values() if getattr(r, id_attr) is None]
+            for batch in self.batches(role, waiting):
+                found = self.sides[role].find_by_identity([r.identity for r in batch])
+                settled = []
+                for row in batch:
+                    remote = found.get(row.identity)
+                    if remote is not None and remote.id not in self.index[role]:
+                        setattr(row, id_attr, remote.id)
+                        setattr(row, role + "_version", remote.version)
+                        row.recheck = True  # edited since? the hash comparison will tell
+                        self._index(row)
+                        settled.append(row)
+                if settled:
+                    self.e.status.save(settled)
+
+    # -- 3. what changed ----------------------------------------------------------------
+
+    def _observe(self, role, changes):
+        """Fetch what may have changed; answer ``(fetched: id -> Fetched, gone: set of ids)``."""
+        known = self.index[role]
+        version_attr = role + "_version"
+        wanted = {
+            id_
+            for id_, version in changes.changed.items()
+            if id_ not in known or getattr(known[id_], version_attr) != version
+        }
+        gone = {id_ for id_ in changes.removed if id_ in known}
+        if changes.complete:
+            # Known but not listed: deleted, or merely outside the window. Reading tells.
+            wanted |= known.keys() - changes.changed.keys() - gone
+        for row in self.rows.values():
+            if row.recheck or row.pending:
+                id_ = getattr(row, role + "_id")
+                if id_ is not None:
+                    wanted.add(id_)
+        fetched = {}
+        for batch in self.batches(role, sorted(wanted)):
+            fetched.update(self.sides[role].fetch(batch))
+        gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
+        gone -= fetched.keys()
+        if role == "remote" and self.opt.classify:
+            for id_, got in fetched.items():
+                if got.item.activity_type is None:
+                    kind = self.opt.classify(got.item)
+                    if kind:
+                        item = got.item.replace(activity_type=kind)
+                        fetched[id_] = dataclasses.replace(got, item=item)
+        return fetched, gone
+
+    def _seen(self, role, row, seen):
+        fetched, gone = seen[role]
+        id_ = getattr(row, role + "_id")
+        if id_ in gone:
+            return Seen(GONE)
+        got = fetched.get(id_)
+        if got is None:
+            return Seen(UNCHANGED)
+        same = got.item.content_hash() == row.item_hash
+        return Seen(UNCHANGED if same else CHANGED, got)
+
+    # -- 4. decisions -------------------------------------------------------------------
+
+    def _plan_known(self, seen):
+        touched = []
+        for role in ("local", "remote"):
+            fetched, gone = seen[role]
+            known = self.index[role]
+            touched += [known[i] for i in fetched.keys() | gone if i in known]
+        touched += [r for r in self.rows.values() if r.recheck or r.pending]
+        plans, done = [], set()
+        for row in touched:
+            if row.identity in done:
+                continue
+            done.add(row.identity)
+            local, remote = self._seen("local", row, seen), self._seen("remote", row, seen)
+            if row.pending:
+                plans.append((row, self._plan_pending(row, local, remote), local, remote))
+                continue
+            plan = decide(row.field_hashes, local, remote, self.opt.policy, self.opt.clock_skew)
+            plans.append((row, plan, local, remote))
+        return plans
+
+    def _plan_pending(self, row, local, remote):
+        """A create decided earlier whose target was not found: do it again, or drop it."""
+        if row.remote_id is None:
+            if local.fetched is None:  # the source is gone (or unreadable): nothing to create
+                return Plan(forget=True)
+            return Plan(remote_op="create", item=local.fetched.item)
+        if remote.fetched is None:
+            return Plan(forget=True)
+        return Plan(local_op="create", item=remote.fetched.item)
+
+    def _plan_new(self, seen, complete):
+        new = {}
+        for role in ("local", "remote"):
+            fetched = seen[role][0]
+            known = self.index[role]
+            fresh = {}
+            for id_, got in fetched.items():
+                if id_ in known:
+                    continue
+                if span.ended_before(got.item, self.window.start):
+                    self.report.skipped_old += 1
+                    continue
+                fresh[id_] = got
+            new[role] = fresh
+        plans = self._match(new) if complete else []
+        for id_ in sorted(new["local"]):
+            got = new["local"][id_]
+            if self.opt.may_export and not self.opt.may_export(got.item):
+                self.report.skipped_filtered += 1
+                continue
+            row = StatusRow(self._identity(got.identity or id_, "local", id_), local_id=id_)
+            plans.append((row, Plan(remote_op="create", item=got.item), Seen(CHANGED, got), None))
+        for id_ in sorted(new["remote"]):
+            got = new["remote"][id_]
+            row = StatusRow(self._identity(None, "remote", id_), remote_id=id_)
+            plans.append((row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got)))
+        return plans
+
+    def _adopt(self, seen):
+        """A listed item carrying the identity of a pending row is that row's missing half
+        (``find_by_identity`` normally finds it first; this also covers a lagging index)."""
+        for role in ("local", "remote"):
+            id_attr = role + "_id"
+            for id_, got in seen[role][0].items():
+                row = self.rows.get(got.identity) if got.identity else None
+                if id_ in self.index[role] or row is None or getattr(row, id_attr) is not None:
+                    continue
+                setattr(row, id_attr, id_)
+                setattr(row, role + "_version", got.version)
+                row.recheck = True
+                self._index(row)
+                self.e.status.save([row])
+
+    def _identity(self, preferred, role, id_):
+        for candidate in (preferred, "%s:%s" % (self.sides[role].name, id_)):
+            if candidate and candidate not in self.rows:
+                return candidate
+        n = 2
+        while "%s:%s:%d" % (self.sides[role].name, id_, n) in self.rows:
+            n += 1
+        return "%s:%s:%d" % (self.sides[role].name, id_, n)
+
+    def _match(self, new):
+        """Initial matching: pair new local and remote entries that look the same."""
+        by_key = {}
+        for id_ in sorted(new["remote"]):
+            by_key.setdefault(match_key(new["remote"][id_].item), []).append(id_)
+        plans = []
+        for id_ in sorted(new["local"]):
+            got = new["local"][id_]
+            candidates = by_key.get(match_key(got.item))
+            if not candidates:
+                continue
+            remote_id = candidates.pop(0)
+            remote_got = new["remote"].pop(remote_id)
+            del new["local"][id_]
+            row = StatusRow(
+                self._identity(got.identity or id_, "local", id_),
+                local_id=id_,
+                remote_id=remote_id,
+                local_version=got.version,
+                remote_version=remote_got.version,
+            )
+            self.rows[row.identity] = row  # reserve the identity
+            local, remote = Seen(CHANGED, got), Seen(CHANGED, remote_got)
+            plan = decide({}, local, remote, self.opt.policy, self.opt.clock_skew)
+            plans.append((row, plan, local, remote))
+            self.report.matched += 1
+        return plans
+
+    # -- 5. the deletion guard ----------------------------------------------------------
+
+    def _guard(self, plans, seen):
+        if self.force:
+            return
+        for role, op_attr in (("local", "local_op"), ("remote", "remote_op")):
+            deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, op_attr) == "delete")
+            total = len(self.index[role])
+            if not deleting:
+                continue
+            everything = deleting >= total
+            too_many = deleting > self.opt.deletion_limit * total
+            if everything or (too_many and deleting >= self.opt.deletion_min):
+                raise DeletionGuardTripped(
+                    self.sides[role].name, deleting, total, self.opt.deletion_limit
+                )
