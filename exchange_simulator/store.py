@@ -32,7 +32,7 @@ API (everything returns deep copies, so callers never hold store-internal object
     of every series in that window (``item_type`` "Occurrence" / "Exception",
     ``master_id`` and ``original_start`` set, ``id`` an occurrence id).
 ``store.occurrence_id(master_id, original_start)`` / ``store.occurrence_by_index(smtp,
-master_id, index)``
+master_id, index)`` / ``store.occurrence_starts(smtp, master_id, limit=None)``
     Occurrence ids are opaque and stable: they encode the master id and the original start.
 ``store.changes_since(smtp, token=None, folder="calendar", limit=None) -> ChangeBatch``
     The per-mailbox change log, on which EWS SyncFolderItems states and Graph delta tokens
@@ -388,6 +388,11 @@ class Store:
             raise ItemNotFound("deleted occurrence")
         if original not in self._series_starts(master, until=original + timedelta(seconds=1)):
             raise ItemNotFound("no occurrence at %s" % original.isoformat())
+
+    def occurrence_starts(self, smtp, master_id, limit=None):
+        """Original starts of a series' occurrences (deleted ones included), in order."""
+        with self._lock:
+            return self._series_starts(self._master(self._mailbox(smtp), master_id), limit=limit)
 
     def occurrence_by_index(self, smtp, master_id, index):
         """The id of the ``index``-th (1-based) occurrence of a series, as EWS counts them."""

@@ -1,0 +1,236 @@
+"""Folder-level EWS operations: GetFolder, SyncFolderItems, FindItem (CalendarView or paged).
+
+Sync states are opaque to clients (base64 with a checksum), tied to one mailbox and folder;
+a forged, foreign or expired one gets ErrorInvalidSyncStateData, as on Exchange.
+"""
+
+import base64
+import hashlib
+import hmac
+
+from ..store import MailboxNotFound, SyncStateExpired
+from .item_parse import parse_datetime, parse_shape
+from .item_xml import writer_for
+from .restriction import matches
+from .soap import ItemError, ResponseBuilder, m, sub, t
+
+FOLDER_CLASS = {"calendar": "IPF.Appointment"}
+DISPLAY = {"calendar": "Calendar", "root": "Top of Information Store", "msgfolderroot": "Root"}
+
+
+def _folder_ids(ctx, name):
+    """(folder name, folder id) for the mailbox's distinguished and known folders."""
+    store, box = ctx.store, ctx.mailbox
+    cal = store.folder_id(box, "calendar")
+    pseudo = {
+        n: base64.b64encode(("F:%s:%s" % (n, box.lower())).encode()).decode()
+        for n in ("root", "msgfolderroot")
+    }
+    return {"calendar": cal, **pseudo}
+
+
+def resolve_folder(ctx, elem):
+    """Folder name for a FolderId / DistinguishedFolderId element (ErrorFolderNotFound else)."""
+    known = _folder_ids(ctx, None)
+    if elem.tag == t("DistinguishedFolderId"):
+        name = elem.get("Id")
+        mailbox = elem.find(t("Mailbox"))
+        if mailbox is not None:
+            address = (mailbox.findtext(t("EmailAddress")) or "").strip()
+            if address and address.lower() != ctx.mailbox.lower():
+                raise ItemError("ErrorAccessDenied", "Access is denied to that mailbox.")
+        if name in known:
+            return name
+    elif elem.tag == t("FolderId"):
+        for name, fid in known.items():
+            if fid == elem.get("Id"):
+                return name
+    raise ItemError("ErrorFolderNotFound", "The specified folder could not be found in the store.")
+
+
+def _write_folder(parent, ctx, name):
+    ids = _folder_ids(ctx, None)
+    elem = sub(parent, t("CalendarFolder" if name == "calendar" else "Folder"))
+    sub(elem, t("FolderId"), Id=ids[name], ChangeKey="AgAAAA==")
+    if name != "root":
+        sub(elem, t("ParentFolderId"), Id=ids["root"], ChangeKey="AQAAAA==")
+    if name in FOLDER_CLASS:
+        sub(elem, t("FolderClass"), FOLDER_CLASS[name])
+    sub(elem, t("DisplayName"), DISPLAY[name])
+    count = len(ctx.store.items(ctx.mailbox)) if name == "calendar" else 0
+    sub(elem, t("TotalCount"), str(count))
+    sub(elem, t("ChildFolderCount"), "0" if name == "calendar" else "1")
+    return elem
+
+
+def get_folder(ctx, op):
+    out = ResponseBuilder("GetFolder")
+    for ref in op.find(m("FolderIds")):
+        try:
+            name = resolve_folder(ctx, ref)
+        except ItemError as exc:
+            out.error(exc.code, exc.text)
+            continue
+        _write_folder(sub(out.success(), m("Folders")), ctx, name)
+    return out
+
+
+# -- SyncFolderItems -----------------------------------------------------------------------
+
+
+def _mac(secret, payload):
+    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _secret(ctx):
+    sim = ctx.simulator
+    if not hasattr(sim, "_ews_sync_secret"):
+        sim._ews_sync_secret = hashlib.sha256(repr(id(sim)).encode()).digest()
+    return sim._ews_sync_secret
+
+
+def encode_state(ctx, folder_id, token):
+    seq, offset = token
+    payload = "ews1|%s|%s|%d|%s" % (
+        ctx.mailbox.lower(),
+        folder_id,
+        seq,
+        "" if offset is None else offset,
+    )
+    return base64.b64encode(("%s|%s" % (payload, _mac(_secret(ctx), payload))).encode()).decode()
+
+
+def decode_state(ctx, folder_id, text):
+    invalid = ItemError(
+        "ErrorInvalidSyncStateData", "Synchronization state data is corrupt or otherwise invalid."
+    )
+    try:
+        raw = base64.b64decode(text.strip(), validate=True).decode()
+        payload, mac = raw.rsplit("|", 1)
+        tag, mailbox, folder, seq, offset = payload.split("|")
+    except (ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if tag != "ews1" or not hmac.compare_digest(mac, _mac(_secret(ctx), payload)):
+        raise invalid
+    if mailbox != ctx.mailbox.lower() or folder != folder_id:
+        raise invalid
+    return int(seq), (int(offset) if offset else None)
+
+
+def sync_folder_items(ctx, op):
+    out = ResponseBuilder("SyncFolderItems")
+    shape = parse_shape(op.find(m("ItemShape")))
+    try:
+        name = resolve_folder(ctx, op.find(m("SyncFolderId"))[0])
+        if name != "calendar":
+            raise ItemError(
+                "ErrorInvalidOperation", "Only the calendar folder is synchronised here."
+            )
+        folder_id = ctx.store.folder_id(ctx.mailbox, name)
+        state = (op.findtext(m("SyncState")) or "").strip()
+        token = decode_state(ctx, folder_id, state) if state else None
+        limit = int(op.findtext(m("MaxChangesReturned")))
+        ignore = (
+            {e.get("Id") for e in op.find(m("Ignore"))}
+            if op.find(m("Ignore")) is not None
+            else set()
+        )
+        try:
+            batch = ctx.store.changes_since(ctx.mailbox, token, limit=limit)
+        except SyncStateExpired:
+            raise ItemError(
+                "ErrorInvalidSyncStateData",
+                "Synchronization state data is corrupt or otherwise invalid.",
+            ) from None
+    except (ItemError, MailboxNotFound) as exc:
+        out.error(getattr(exc, "code", "ErrorNonExistentMailbox"), getattr(exc, "text", str(exc)))
+        return out
+    msg = out.success()
+    sub(msg, m("SyncState"), encode_state(ctx, folder_id, batch.token))
+    sub(msg, m("IncludesLastItemInRange"), "false" if batch.more else "true")
+    changes = sub(msg, m("Changes"))
+    writer = writer_for(ctx, shape)
+    for kind, item_id in batch.changes:
+        if item_id in ignore:
+            continue
+        if kind == "delete":
+            sub(sub(changes, t("Delete")), t("ItemId"), Id=item_id)
+            continue
+        try:
+            item = ctx.store.get_item(ctx.mailbox, item_id)
+        except Exception:
+            continue
+        writer.write(sub(changes, t("Create" if kind == "create" else "Update")), item)
+    return out
+
+
+# -- FindItem ------------------------------------------------------------------------------
+
+
+def find_item(ctx, op):
+    out = ResponseBuilder("FindItem")
+    shape = parse_shape(op.find(m("ItemShape")))
+    writer = writer_for(ctx, shape)
+    restriction = op.find(m("Restriction"))
+    for ref in op.find(m("ParentFolderIds")):
+        try:
+            name = resolve_folder(ctx, ref)
+            if name != "calendar":
+                items = []
+            else:
+                items = _find(ctx, op, restriction)
+        except ItemError as exc:
+            out.error(exc.code, exc.text)
+            continue
+        items, offset, last = _page(op, items)
+        msg = out.success()
+        root = sub(msg, m("RootFolder"))
+        if offset is not None:
+            root.set("IndexedPagingOffset", str(offset))
+        root.set("TotalItemsInView", str(len(items[1])))
+        root.set("IncludesLastItemInRange", "true" if last else "false")
+        container = sub(root, t("Items"))
+        for item in items[0]:
+            writer.write(container, item)
+    return out
+
+
+def _find(ctx, op, restriction):
+    view = op.find(m("CalendarView"))
+    if view is not None:
+        start = parse_datetime(view.get("StartDate"), ctx.tz)
+        end = parse_datetime(view.get("EndDate"), ctx.tz)
+        if end < start:
+            raise ItemError(
+                "ErrorCalendarEndDateIsEarlierThanStartDate", "The end is earlier than the start."
+            )
+        if (end - start).days > 1830:  # Exchange refuses views over two years (and a bit)
+            raise ItemError("ErrorCalendarViewRangeTooBig", "The calendar view range is too big.")
+        items = ctx.store.expand(ctx.mailbox, start, end)
+    else:
+        items = sorted(ctx.store.items(ctx.mailbox), key=lambda i: (i.start, i.id))
+    if restriction is not None:
+        items = [i for i in items if matches(restriction, i, ctx)]
+    return items
+
+
+def _page(op, items):
+    """((page, all), next offset or None, includes last) for CalendarView or IndexedPageItemView."""
+    view = op.find(m("CalendarView"))
+    if view is not None:
+        limit = view.get("MaxEntriesReturned")
+        if limit is not None and len(items) > int(limit):
+            # Exchange answers the first entries and says the range was not exhausted.
+            return (items[: int(limit)], items), None, False
+        return (items, items), None, True
+    paged = op.find(m("IndexedPageItemView"))
+    if paged is None:
+        return (items, items), None, True
+    offset = int(paged.get("Offset", "0"))
+    limit = int(paged.get("MaxEntriesReturned") or len(items) or 1)
+    if paged.get("BasePoint", "Beginning") == "End":
+        stop = max(0, len(items) - offset)
+        page = items[max(0, stop - limit) : stop]
+        return (page, items), offset + len(page), stop - limit <= 0
+    page = items[offset : offset + limit]
+    return (page, items), offset + len(page), offset + len(page) >= len(items)
