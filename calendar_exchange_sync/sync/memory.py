@@ -93,6 +93,7 @@ class MemorySide:
         self.epoch = 0  # bumped to invalidate every token handed out
         self.faults = Faults()
         self.calls = {}  # op -> number of calls (tests assert on traffic)
+        self.filter_window = True  # False: complete listings include entries of any age
         self._ids = itertools.count(1)
         self._versions = itertools.count(1)
 
@@ -145,7 +146,7 @@ class MemorySide:
             changed = {
                 id_: s.version
                 for id_, s in self.items.items()
-                if not span.ended_before(s.item, window.start)
+                if not (self.filter_window and span.ended_before(s.item, window.start))
             }
             result = ChangeSet(changed, set(), current, True)
         else:

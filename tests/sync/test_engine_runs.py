@@ -1,0 +1,343 @@
+"""Whole runs: initial matching, the window, filters, the deletion guard, tokens, batches,
+crash recovery and error reporting."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from engine_world import T0, World, make_item
+
+from calendar_exchange_sync.sync.errors import ConnectionFailed, DeletionGuardTripped
+from calendar_exchange_sync.sync.items import CalendarItem, Recurrence
+from calendar_exchange_sync.sync.memory import SimulatedCrash
+
+UTC = timezone.utc
+
+
+def old_item(subject, days_ago, **fields):
+    start = T0 - timedelta(days=days_ago)
+    return CalendarItem(subject, start, start + timedelta(hours=1), **fields)
+
+
+# -- initial matching ---------------------------------------------------------------------
+
+
+def test_initial_sync_pairs_equal_entries_instead_of_duplicating(world):
+    for n in range(4):
+        world.local.user_create(make_item("Standup", day=10 + n))
+        world.remote.user_create(make_item("standup", day=10 + n, location="Room"))
+    world.local.user_create(make_item("Only in Odoo", day=20))
+    world.remote.user_create(make_item("Standup", day=10, hour=15))  # other time: no match
+    report = world.sync(policy="exchange")
+    assert report.ok and report.matched == 4
+    assert report.get("remote", "create") == 1 and report.get("local", "create") == 1
+    assert len(world.local.items) == len(world.remote.items) == 6
+    # Matched pairs differ in subject case and location: the policy chose Exchange's values.
+    assert sorted(i.location for i in world.local.contents()).count("Room") == 4
+    assert sorted(world.local.contents(), key=repr) == sorted(world.remote.contents(), key=repr)
+    assert world.sync().writes == 0
+
+
+def test_matching_respects_the_recurrence(world):
+    weekly = Recurrence("FREQ=WEEKLY;COUNT=4")
+    daily = Recurrence("FREQ=DAILY;COUNT=4")
+    world.local.user_create(make_item("Sync", recurrence=weekly))
+    world.remote.user_create(make_item("Sync", recurrence=daily))
+    world.remote.user_create(make_item("Sync", recurrence=weekly, body="<p>notes</p>"))
+    report = world.sync(policy="newest")
+    assert report.matched == 1
+    assert len(world.local.items) == len(world.remote.items) == 2
+
+
+def test_duplicates_on_one_side_pair_one_to_one(world):
+    for _ in range(2):
+        world.local.user_create(make_item("Twin"))
+    for _ in range(3):
+        world.remote.user_create(make_item("Twin"))
+    report = world.sync()
+    assert report.matched == 2
+    assert len(world.local.items) == len(world.remote.items) == 3
+
+
+def test_lost_status_rematches_everything(world):
+    for n in range(5):
+        world.local.user_create(make_item("Entry %d" % n, day=5 + n))
+    world.sync()
+    world.status.forget_everything()
+    report = world.sync()
+    assert report.matched == 5 and report.writes == 0
+    assert len(world.remote.items) == 5
+
+
+# -- the window ---------------------------------------------------------------------------
+
+
+def test_entries_that_ended_before_the_window_are_left_alone(world):
+    # Sides normally leave old entries out of listings; these list everything, so the
+    # engine's own filter is what is tested.
+    world.local.filter_window = world.remote.filter_window = False
+    world.local.user_create(old_item("Ancient", days_ago=40))
+    world.remote.user_create(old_item("Ancient remote", days_ago=31))
+    world.local.user_create(old_item("Recent", days_ago=29))
+    world.remote.user_create(
+        CalendarItem("Old all-day", date(2026, 1, 1), date(2026, 1, 2), all_day=True)
+    )
+    report = world.sync(window_days=30)
+    assert report.skipped_old == 3
+    assert world.subjects() == (["Ancient", "Recent"], ["Ancient remote", "Old all-day", "Recent"])
+    # After the initial sync only changes travel; a wider window needs a new baseline.
+    assert world.sync(window_days=60).writes == 0
+    world.status.tokens.clear()
+    report = world.sync(window_days=60)
+    assert report.get("local", "create") == 2 and report.get("remote", "create") == 1
+
+
+def test_old_series_with_future_occurrences_are_synced(world):
+    world.local.filter_window = False
+    endless = old_item("Weekly since last year", 300, recurrence=Recurrence("FREQ=WEEKLY"))
+    still_running = old_item(
+        "Daily until May", 100, recurrence=Recurrence("FREQ=DAILY;UNTIL=20260501T000000Z")
+    )
+    finished = old_item("Finished", 100, recurrence=Recurrence("FREQ=DAILY;COUNT=20"))
+    for entry in (endless, still_running, finished):
+        world.local.user_create(entry)
+    report = world.sync()
+    assert report.skipped_old == 1
+    assert world.subjects()[1] == ["Daily until May", "Weekly since last year"]
+
+
+# -- filters and classification ---------------------------------------------------------
+
+
+def test_only_exportable_local_entries_go_out_but_everything_comes_in(world):
+    world.local.user_create(make_item("Call", activity_type="call"))
+    world.local.user_create(make_item("Private todo", activity_type="todo"))
+    world.remote.user_create(make_item("Remote todo", activity_type="todo"))
+    report = world.sync(may_export=lambda item: item.activity_type == "call")
+    assert report.skipped_filtered == 1
+    assert world.subjects()[1] == ["Call", "Remote todo"]
+    assert world.subjects()[0] == ["Call", "Private todo", "Remote todo"]
+
+
+def test_incoming_entries_are_classified_without_bouncing_back(world):
+    def classify(item):
+        return "lunch" if "lunch" in item.subject.lower() else "default"
+
+    rid = world.remote.user_create(make_item("Lunch with Ann"))
+    world.remote.user_create(make_item("Call Bo", activity_type="call"))
+    report = world.sync(classify=classify)
+    assert sorted(i.activity_type for i in world.local.contents()) == ["call", "lunch"]
+    assert report.get("remote", "update") == 0
+    assert world.sync(classify=classify).writes == 0
+    # A new subject re-classifies the entry in Odoo.
+    world.remote.user_update(rid, make_item("Meeting with Ann"))
+    world.sync(classify=classify)
+    assert sorted(i.activity_type for i in world.local.contents()) == ["call", "default"]
+
+
+# -- the deletion guard ------------------------------------------------------------------
+
+
+def synced_world(n):
+    world = World()
+    ids = [world.local.user_create(make_item("E%d" % i, day=1 + i % 28)) for i in range(n)]
+    assert world.sync().ok
+    return world, ids
+
+
+def test_guard_stops_a_run_that_deletes_too_much():
+    world, ids = synced_world(10)
+    for id_ in ids[:6]:
+        world.remote.user_delete(world.pair_of(id_))
+    world.remote.user_create(make_item("New meanwhile"))
+    report = world.sync()
+    assert isinstance(report.aborted, DeletionGuardTripped)
+    assert report.aborted.would_delete == 6 and report.aborted.side == "odoo"
+    assert "6 of the 10" in str(report.aborted)
+    assert len(world.local.items) == 10 and report.writes == 0  # nothing at all was done
+    # The administrator confirms: the run goes through.
+    report = world.sync(force_deletions=True)
+    assert report.ok and report.get("local", "delete") == 6 and len(world.local.items) == 5
+
+
+def test_guard_lets_a_small_share_through():
+    world, ids = synced_world(10)
+    for id_ in ids[:4]:
+        world.local.user_delete(id_)
+    assert world.sync().get("remote", "delete") == 4
+
+
+def test_guard_never_empties_a_side_from_an_empty_listing():
+    world, ids = synced_world(3)
+    for id_ in list(world.remote.items):
+        world.remote.user_delete(id_)
+    world.remote.invalidate_tokens()  # and the next listing is a complete, empty one
+    report = world.sync(deletion_limit=1.0)
+    assert isinstance(report.aborted, DeletionGuardTripped)
+    assert len(world.local.items) == 3
+
+
+def test_guard_needs_a_minimum_count_for_the_share_rule():
+    world, ids = synced_world(4)
+    for id_ in ids[:3]:
+        world.local.user_delete(id_)
+    assert world.sync(deletion_min=5).get("remote", "delete") == 3
+
+
+# -- tokens -------------------------------------------------------------------------------
+
+
+def test_expired_token_rebaselines_without_duplicates(world):
+    for n in range(3):
+        world.local.user_create(make_item("E%d" % n, day=3 + n))
+    world.sync()
+    rid = world.pair_of(next(iter(world.local.items)))
+    world.remote.user_update(rid, make_item("changed while token expired", day=3))
+    world.remote.invalidate_tokens()
+    report = world.sync()
+    assert report.rebaselined == ["remote"] and report.ok
+    assert report.get("local", "update") == 1 and report.writes == 1
+    assert len(world.local.items) == len(world.remote.items) == 3
+
+
+def test_complete_listing_does_not_delete_entries_outside_the_window(world):
+    lid = world.local.user_create(make_item("Soon", day=10))
+    world.sync()
+    world.clock.advance(days=60)  # the entry is now far in the past
+    world.remote.invalidate_tokens()
+    world.local.invalidate_tokens()
+    report = world.sync()
+    assert report.ok and report.writes == 0 and lid in world.local.items
+
+
+# -- batches, errors and crashes ---------------------------------------------------------
+
+
+def test_work_is_batched(world):
+    for n in range(7):
+        world.local.user_create(make_item("E%d" % n, day=1 + n))
+    world.sync(batch_size=2)
+    assert world.remote.calls["create"] == 4  # 2 + 2 + 2 + 1
+
+
+def test_item_errors_are_reported_and_retried(world):
+    for n in range(3):
+        world.local.user_create(make_item("E%d" % n, day=1 + n))
+    world.remote.faults.add("create", "fail")
+    report = world.sync(batch_size=2)
+    assert not report.ok and len(report.errors) == 2
+    error = report.errors[0].to_dict()
+    assert error["side"] == "remote" and error["action"] == "create"
+    assert error["error"] == "TransientError" and error["subject"] == "E0"
+    assert len(world.remote.items) == 1
+    report = world.sync()
+    assert report.ok and len(world.remote.items) == 3
+
+
+def test_mailbox_wide_error_aborts_and_keeps_the_token(world):
+    world.local.user_create(make_item("E"))
+    world.remote.faults.add("create", "down")
+    report = world.sync()
+    assert isinstance(report.aborted, ConnectionFailed)
+    assert world.status.tokens == {}
+    assert world.sync().ok and len(world.remote.items) == 1
+
+
+@pytest.mark.parametrize("op", ["create", "update"])
+def test_lost_answer_is_recognised_not_repeated(world, op):
+    lid = world.local.user_create(make_item("E"))
+    if op == "update":
+        world.sync()
+        world.local.user_update(lid, make_item("E2"))
+    world.remote.faults.add(op, "lost")
+    report = world.sync()
+    assert not report.ok
+    report = world.sync()
+    assert report.ok
+    assert [i.subject for i in world.remote.contents()] == [world.local.items[lid].item.subject]
+    assert world.sync().writes == 0
+
+
+def test_created_item_edited_before_the_lost_answer_is_found(world):
+    lid = world.local.user_create(make_item("E"))
+    world.remote.faults.add("create", "lost")
+    world.sync()
+    (rid,) = world.remote.items
+    world.remote.user_update(rid, make_item("E edited in Outlook"))
+    world.sync()
+    assert world.local.items[lid].item.subject == "E edited in Outlook"
+    assert len(world.remote.items) == 1
+
+
+@pytest.mark.parametrize(
+    "target, op, mode",
+    [
+        ("remote", "create", "crash"),
+        ("remote", "create", "crash_before"),
+        ("local", "create", "crash"),
+        ("remote", "update", "crash"),
+        ("remote", "delete", "crash"),
+        ("status", "save", "crash"),
+        ("status", "save", "crash_before"),
+        ("status", "remove", "crash_before"),
+        ("status", "set_token", "crash_before"),
+    ],
+)
+@pytest.mark.parametrize("after", [0, 1, 2])
+def test_crash_anywhere_converges_without_duplicates(target, op, mode, after):
+    world = World()
+    ids = [world.local.user_create(make_item("E%d" % n, day=1 + n)) for n in range(5)]
+    world.remote.user_create(make_item("From Exchange", day=20))
+    world.sync()
+    world.local.user_update(ids[0], make_item("E0 renamed", day=1))
+    world.local.user_delete(ids[1])
+    world.local.user_create(make_item("New", day=22))
+    world.remote.user_create(make_item("New remote", day=23))
+    faults = getattr(world, target).faults
+    faults.add(op, mode, after=after)
+    try:
+        world.sync(batch_size=1)
+    except SimulatedCrash:
+        pass
+    faults.clear()
+    for _ in range(3):
+        world.sync()
+    assert world.sync().writes == 0
+    expected = ["E0 renamed", "E2", "E3", "E4", "From Exchange", "New", "New remote"]
+    assert world.subjects() == (expected, expected)
+    assert len(world.status.rows) == 7 and not any(r.pending for r in world.status.rows.values())
+
+
+def test_report_is_plain_data(world):
+    world.local.user_create(make_item("E"))
+    data = world.sync().to_dict()
+    assert data["counts"]["remote"]["create"] == 1 and data["aborted"] is None
+    assert set(data) >= {"counts", "errors", "conflicts", "matched", "skipped_old"}
+
+
+def test_stale_version_during_update_is_rechecked(world):
+    lid = world.local.user_create(make_item("E"))
+    world.sync()
+    rid = world.pair_of(lid)
+    world.local.user_update(lid, make_item("Odoo title"))
+    # Someone edits in Outlook between our read and our write: the update must not overwrite.
+    original_update = world.remote.update
+
+    def update_racing(batch):
+        world.remote.user_update(rid, make_item("E", location="Outlook room"))
+        world.remote.update = original_update
+        return original_update(batch)
+
+    world.remote.update = update_racing
+    report = world.sync()
+    assert [e.error.__class__.__name__ for e in report.errors] == ["StaleVersion"]
+    world.sync()
+    merged = make_item("Odoo title", location="Outlook room")
+    assert world.local.items[lid].item == merged == world.remote.items[rid].item
+
+
+def test_now_is_taken_from_options(world):
+    world.local.filter_window = False
+    later = datetime(2027, 1, 1, tzinfo=UTC)
+    world.local.user_create(make_item("E"))
+    report = world.sync(now=lambda: later)
+    assert report.skipped_old == 1
