@@ -1,0 +1,7 @@
+"""The simulator's Microsoft Graph v1.0 front end (calendar events), under ``/v1.0/``.
+
+It serves the same store as the EWS front end, so an item written through one reads back
+through the other, and checks the bearer tokens issued by :mod:`exchange_simulator.login`.
+"""
+
+MOUNTS = [("/v1.0/", "graph", "exchange_simulator.graph.app:make_app")]

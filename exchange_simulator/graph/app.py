@@ -1,0 +1,245 @@
+"""Microsoft Graph v1.0 (calendar part) as a WSGI app, mounted under ``/v1.0/``.
+
+Every call goes through the same gate, in Graph's order: bearer token (signature, expiry,
+audience, app-only roles), ``/me`` refused for app-only tokens, the user and its mailbox, the
+tenant's application access policy, the four-concurrent-requests-per-mailbox limit, injected
+faults, then the route. ``$batch`` runs its members through the same gate (see batch.py).
+
+Faults (``sim.faults.add(kind, protocol="graph", operation=..., mailbox=...)``) besides the
+generic ones: ``throttle`` (429 ApplicationThrottled, ``retry_after`` seconds optional),
+``unavailable`` (503, ``retry_after`` optional), ``empty_page`` (the next delta page comes back
+empty with a nextLink). Operation names are route templates such as
+``GET /users/{id}/calendarView/delta`` or ``POST /$batch``.
+"""
+
+import json
+import re
+import threading
+import uuid
+from contextlib import contextmanager
+
+from .. import faults as faultmod
+from ..login.directory import TokenError, directory_for
+from . import batch, delta, handlers
+from .request import Call, GraphError
+
+CONCURRENCY_LIMIT = 4
+for _kind in ("throttle", "unavailable", "empty_page"):
+    faultmod.register_kind(_kind)
+
+ROUTES = [
+    ("GET", r"/users/(?P<user>[^/]+)/calendarView/delta", delta.calendar_view_delta),
+    ("GET", r"/users/(?P<user>[^/]+)/calendarView", delta.calendar_view),
+    ("GET", r"/users/(?P<user>[^/]+)(?:/calendar)?/events", handlers.list_events),
+    ("POST", r"/users/(?P<user>[^/]+)(?:/calendar)?/events", handlers.create_event),
+    ("GET", r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)", handlers.get_event),
+    ("PATCH", r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)", handlers.patch_event),
+    ("DELETE", r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)", handlers.delete_event),
+    (
+        "GET",
+        r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)/instances",
+        handlers.instances,
+    ),
+    ("GET", r"/users/(?P<user>[^/]+)/calendar", handlers.get_calendar),
+    ("GET", r"/users/(?P<user>[^/]+)", handlers.get_user),
+]
+ROUTES = [(m, re.compile("^%s$" % p, re.IGNORECASE), h) for m, p, h in ROUTES]
+
+
+def operation_name(method, path):
+    """The route template of a path, for the journal and fault matching."""
+    template = re.sub(r"^/users/[^/]+", "/users/{id}", path)
+    template = re.sub(r"/events/[^/]+", "/events/{id}", template)
+    return "%s %s" % (method, template)
+
+
+class GraphApp:
+    def __init__(self, simulator):
+        self.sim = simulator
+        self.directory = directory_for(simulator)
+        self._lock = threading.Lock()
+        self._in_flight = {}
+        self.views = delta.ViewCache(simulator.store)
+
+    # -- WSGI ------------------------------------------------------------------------------
+
+    def __call__(self, environ, start_response):
+        entry = environ["simulator.entry"]
+        path = environ.get("PATH_INFO", "")[len("/v1.0") :] or "/"
+        base = "%s://%s" % (environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST"))
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = {k[5:].replace("_", "-"): v for k, v in environ.items() if k.startswith("HTTP_")}
+        if "CONTENT_TYPE" in environ:
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        method = environ["REQUEST_METHOD"]
+        entry.operation = operation_name(method, path)
+        try:
+            call = Call.parse(method, path, environ.get("QUERY_STRING", ""), headers, raw)
+            claims = self.authenticate(call, base)
+            entry.user = claims.get("appid", "")
+            if path == "/$batch" and method == "POST":
+                status, body, extra = batch.run(self, call, claims, base, entry, environ)
+            else:
+                status, body, extra = self.handle(call, claims, base, entry, environ)
+        except GraphError as exc:
+            status, body, extra = exc.status, exc.body(self.sim.store.clock.now()), exc.headers
+            entry.errors.append(exc.code)
+        return self.respond(start_response, status, body, extra)
+
+    @staticmethod
+    def respond(start_response, status, body, extra):
+        data = b"" if body is None else json.dumps(body).encode()
+        headers = [("Content-Length", str(len(data))), ("request-id", str(uuid.uuid4()))]
+        if body is not None:
+            headers.append(("Content-Type", "application/json; odata.metadata=minimal"))
+        start_response("%d %s" % (status, _REASONS.get(status, "Status")), headers + list(extra))
+        return [data]
+
+    # -- the gate --------------------------------------------------------------------------
+
+    def authenticate(self, call, base):
+        auth = call.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        audiences = self.directory.resources | {base, base + "/"}
+        audiences |= {u for u in (self.sim.http_url, self.sim.https_url) if u}
+        try:
+            claims = self.directory.verify(token, audiences)
+        except TokenError as exc:
+            extra = [("WWW-Authenticate", 'Bearer realm="", error="invalid_token"')]
+            raise GraphError(exc.status, exc.code, exc.message, extra) from None
+        if claims.get("idtyp") == "app" and "Calendars.ReadWrite" not in claims["roles"]:
+            raise GraphError(
+                403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
+            )
+        return claims
+
+    def handle(self, call, claims, base, entry, environ=None, inner=False):
+        """(status, body, headers) of one call that passed authentication."""
+        if re.match(r"^/me(/|$)", call.path, re.IGNORECASE):
+            raise GraphError(
+                400, "BadRequest", "/me request is only valid with delegated authentication flow."
+            )
+        for method, pattern, handler in ROUTES:  # noqa: B007 (used after the loop)
+            match = pattern.match(call.path)
+            if match and method == call.method:
+                break
+        else:
+            raise GraphError(
+                400 if any(p.match(call.path) for _, p, _ in ROUTES) else 404,
+                "BadRequest"
+                if any(p.match(call.path) for _, p, _ in ROUTES)
+                else "ResourceNotFound",
+                "Unsupported request: %s %s." % (call.method, call.path),
+            )
+        smtp = self.mailbox(match.group("user"), claims)
+        entry.mailbox = entry.mailbox or smtp
+        call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
+        call.applied_prefs = list(call.applied)
+        with self.concurrency(claims.get("appid", ""), smtp):
+            fault = self.sim.faults.take("graph", operation_name(call.method, call.path), smtp)
+            if fault is not None:
+                entry.fault = fault.kind
+                self.raise_fault(fault, environ, inner)
+            ctx = handlers.Context(self, call, smtp, match.groupdict(), base, entry, fault)
+            status, body, extra = handler(ctx)
+        if call.applied:
+            extra = [*extra, ("Preference-Applied", ", ".join(call.applied))]
+        return status, body, extra
+
+    def mailbox(self, user, claims):
+        """The SMTP address of the mailbox the call addresses, or the error Graph gives."""
+        seed_user = self.sim.seed.find_user(user)
+        if seed_user is None:
+            seed_user = next(
+                (u for u in self.sim.seed.users if handlers.object_id(u.smtp) == user.lower()),
+                None,
+            )
+        tenant = self.directory.find_tenant(claims.get("tid", ""))
+        domain = (seed_user.smtp.split("@")[-1].lower()) if seed_user else ""
+        if (
+            seed_user is None
+            or tenant is None
+            or (tenant.get("domains") and domain not in [d.lower() for d in tenant["domains"]])
+        ):
+            raise GraphError(404, "ErrorInvalidUser", "The requested user '%s' is invalid." % user)
+        if not seed_user.mailbox or not self.sim.store.has_mailbox(seed_user.smtp):
+            raise GraphError(
+                404,
+                "MailboxNotEnabledForRESTAPI",
+                "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
+            )
+        if not self.directory.mailbox_allowed(claims.get("appid", ""), seed_user.smtp):
+            raise GraphError(
+                403,
+                "ErrorAccessDenied",
+                "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly "
+                "AccessPolicy settings.",
+            )
+        return seed_user.smtp
+
+    @contextmanager
+    def concurrency(self, app_id, smtp):
+        key = (app_id, smtp.lower())
+        with self._lock:
+            if self._in_flight.get(key, 0) >= CONCURRENCY_LIMIT:
+                raise GraphError(
+                    429,
+                    "ApplicationThrottled",
+                    "Application is over its MailboxConcurrency limit.",
+                )
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[key] -= 1
+
+    def raise_fault(self, fault, environ, inner):
+        retry = fault.params.get("retry_after")
+        extra = [("Retry-After", str(retry))] if retry is not None else []
+        if fault.kind == "throttle":
+            raise GraphError(
+                429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+                extra,
+            )  # fmt: skip
+        if fault.kind == "unavailable" or (inner and fault.kind == "reset"):
+            raise GraphError(
+                503, "ServiceUnavailable", "The service is temporarily unavailable.", extra
+            )
+        if fault.kind == "http_status":
+            status = int(fault.params.get("status", 500))
+            raise GraphError(
+                status, fault.params.get("code", "generalException"),
+                fault.params.get("body") or "The server failed to answer.",
+                list(fault.params.get("headers", {}).items()),
+            )  # fmt: skip
+        if fault.kind == "reset":
+            faultmod.reset_connection(environ)
+        if fault.kind == "slow":
+            faultmod.apply_generic(fault, environ, None)
+
+
+def make_app(simulator):
+    return GraphApp(simulator)
+
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    204: "No Content",
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    410: "Gone",
+    412: "Precondition Failed",
+    424: "Failed Dependency",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
