@@ -1,6 +1,34 @@
-"""Calendar events carry an activity type (default: the company's default type)."""
+"""Calendar events: their activity type, their Exchange identity, and the triggers that send
+their changes to Exchange (after commit, from the sync cron; never in the user's request)."""
 
-from odoo import fields, models
+from odoo import api, fields, models
+
+# The fields whose change must reach Exchange (the rest is Odoo-only).
+SYNCED_FIELDS = frozenset(
+    {
+        "name",
+        "start",
+        "stop",
+        "allday",
+        "start_date",
+        "stop_date",
+        "description",
+        "location",
+        "privacy",
+        "show_as",
+        "alarm_ids",
+        "user_id",
+        "partner_ids",
+        "attendee_ids",
+        "categ_ids",
+        "activity_type_id",
+        "active",
+        "recurrence_id",
+        "rrule",
+        "recurrency",
+        "event_tz",
+    }
+)
 
 
 class CalendarEvent(models.Model):
@@ -13,3 +41,56 @@ class CalendarEvent(models.Model):
         index="btree_not_null",
         ondelete="restrict",
     )
+    exchange_identity = fields.Char(
+        copy=False,
+        index="btree_not_null",
+        groups="base.group_system",
+        help="The identity under which the sync created this event from an Exchange item.",
+    )
+    exchange_uid = fields.Char(
+        string="iCalendar UID", copy=False, index="btree_not_null", groups="base.group_system"
+    )
+    exchange_sync_error = fields.Text(
+        compute="_compute_exchange_sync_error",
+        help="Why this event could not be synchronised with Exchange the last time.",
+    )
+
+    def _compute_exchange_sync_error(self):
+        # sudo: bindings are bookkeeping; only the error text of this event is shown.
+        bindings = (
+            self.env["calendar.exchange.binding"]
+            .sudo()
+            .search([("event_id", "in", self.ids), ("sync_error", "!=", False)])
+        )
+        errors = {}
+        for binding in bindings:
+            errors.setdefault(binding.event_id.id, []).append(
+                "%s: %s" % (binding.mailbox_id.email, binding.sync_error)
+            )
+        for event in self:
+            event.exchange_sync_error = "\n".join(errors.get(event.id, [])) or False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        events = super().create(vals_list)
+        events._exchange_request_sync()
+        return events
+
+    def write(self, vals):
+        result = super().write(vals)
+        if SYNCED_FIELDS.intersection(vals):
+            self._exchange_request_sync()
+        return result
+
+    def unlink(self):
+        self._exchange_request_sync()
+        return super().unlink()
+
+    def _exchange_request_sync(self):
+        """Mark the mailboxes that see these events and wake the sync cron up after commit.
+
+        Writes made by the sync itself carry ``exchange_sync_inbound`` and are not echoed back.
+        """
+        if self.env.context.get("exchange_sync_inbound") or not self:
+            return
+        self.env["calendar.exchange.mailbox"]._request_sync_for_events(self)

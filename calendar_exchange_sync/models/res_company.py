@@ -80,7 +80,30 @@ class ResCompany(models.Model):
         groups="base.group_system",
         help="Change only for a national cloud or a test server.",
     )
+    exchange_ca_file = fields.Char(
+        string="Trusted CA File",
+        groups="base.group_system",
+        help="Path, on the Odoo server, of a PEM file with the certificate authority that signed "
+        "the Exchange server's certificate, when it is not a public one.",
+    )
+    exchange_consent_granted = fields.Boolean(
+        string="Permissions Granted", readonly=True, copy=False, groups="base.group_system"
+    )
+    exchange_consent_date = fields.Datetime(readonly=True, copy=False, groups="base.group_system")
+    exchange_clock_skew = fields.Float(
+        string="Clock Skew (s)",
+        readonly=True,
+        copy=False,
+        help="Exchange's clock minus Odoo's, measured by the last connection test; used to "
+        "compare the two sides' last-modified times.",
+    )
+    exchange_clock_checked = fields.Datetime(string="Clock Measured", readonly=True, copy=False)
     # Behaviour
+    exchange_send_invitations = fields.Boolean(
+        string="Send Invitations",
+        help="Let Exchange send meeting invitations and updates to the attendees of meetings "
+        "created in Odoo. Never for a user's first synchronisation or for past entries.",
+    )
     exchange_window_days = fields.Integer(
         string="Initial Sync Window (days)",
         default=30,

@@ -31,13 +31,21 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.exchange_personal_activity_type_id", readonly=False
     )
 
+    exchange_ca_file = fields.Char(related="company_id.exchange_ca_file", readonly=False)
+    exchange_send_invitations = fields.Boolean(
+        related="company_id.exchange_send_invitations", readonly=False
+    )
+    exchange_consent_granted = fields.Boolean(related="company_id.exchange_consent_granted")
+    exchange_clock_skew = fields.Float(related="company_id.exchange_clock_skew")
+    exchange_clock_checked = fields.Datetime(related="company_id.exchange_clock_checked")
+
     @api.model_create_multi
     def create(self, vals_list):
         # Related fields are written back one at a time, and each write is checked on its own:
         # "enabled" would be refused before the URL beside it is written. The company gets the
         # whole block in one write, so it is checked as the administrator filled it in.
         exchange_vals_list = [
-            {name: vals.pop(name) for name in list(vals) if name.startswith("exchange_")}
+            {name: vals.pop(name) for name in list(vals) if name in self._exchange_writable()}
             for vals in vals_list
         ]
         records = super().create(vals_list)
@@ -45,3 +53,20 @@ class ResConfigSettings(models.TransientModel):
             if exchange_vals:
                 record.company_id.write(exchange_vals)
         return records
+
+    @api.model
+    def _exchange_writable(self):
+        return {
+            name
+            for name, field in self._fields.items()
+            if name.startswith("exchange_") and field.related and not field.readonly
+        }
+
+    def action_exchange_test_connection(self):
+        """Save, then check the connection from Odoo's server: see res.company."""
+        self.execute()
+        return self.company_id._exchange_test_connection()
+
+    def action_exchange_grant_permissions(self):
+        self.execute()
+        return self.company_id._exchange_grant_permissions_action()

@@ -23,9 +23,11 @@ class ResUsers(models.Model):
         help="The mailbox that is synchronised: your email address, which must be your "
         "Exchange address.",
     )
-    exchange_last_sync = fields.Datetime(string="Last Synchronisation", readonly=True, copy=False)
+    exchange_last_sync = fields.Datetime(
+        string="Last Synchronisation", compute="_compute_exchange_status"
+    )
     exchange_last_error = fields.Text(
-        string="Last Synchronisation Error", readonly=True, copy=False
+        string="Last Synchronisation Error", compute="_compute_exchange_status"
     )
     exchange_company_enabled = fields.Boolean(related="company_id.exchange_enabled")
 
@@ -47,10 +49,43 @@ class ResUsers(models.Model):
         for user in self:
             user.exchange_mailbox = (user.email or "").strip().lower()
 
+    def _compute_exchange_status(self):
+        # sudo: the state lives on the mailbox record, shown here to its own user.
+        mailboxes = (
+            self.env["calendar.exchange.mailbox"].sudo().search([("user_id", "in", self.ids)])
+        )
+        by_user = {m.user_id.id: m for m in mailboxes}
+        for user in self:
+            mailbox = by_user.get(user.id)
+            user.exchange_last_sync = mailbox.last_success if mailbox else False
+            user.exchange_last_error = mailbox.last_error if mailbox else False
+
     def write(self, vals):
         if "exchange_sync_enabled" in vals:
             self._check_exchange_switch(bool(vals["exchange_sync_enabled"]))
-        return super().write(vals)
+        result = super().write(vals)
+        if vals.get("exchange_sync_enabled"):
+            for user in self:
+                self.env["calendar.exchange.mailbox"]._for_user(user)
+            self.env["calendar.exchange.mailbox"]._trigger_cron()
+        return result
+
+    def _update_last_login(self):
+        # Logging in starts the user's sync, in a cron worker shortly after.
+        result = super()._update_last_login()
+        for user in self.filtered("exchange_sync_enabled"):
+            if user.company_id.exchange_enabled:
+                self.env["calendar.exchange.mailbox"]._for_user(user).action_sync_now()
+        return result
+
+    def action_exchange_sync_now(self):
+        """The Sync now button of Preferences."""
+        self.ensure_one()
+        if self.id != self.env.uid:
+            raise AccessError(_("You can only synchronise your own calendar."))
+        if not (self.exchange_sync_enabled and self.company_id.exchange_enabled):
+            raise UserError(_("Switch calendar synchronisation on first."))
+        return self.env["calendar.exchange.mailbox"]._for_user(self).action_sync_now()
 
     def _check_exchange_switch(self, enable):
         """Refuse to switch another user's sync on; refuse to switch on a sync that can't run.

@@ -1,0 +1,50 @@
+"""Company settings -> the Exchange side of one mailbox (EWS or Graph). No network here: the
+backend connects when the engine first asks it something."""
+
+from ..models.res_company import ON_PREMISES_VERSIONS
+from ..sync.errors import ConfigurationError
+
+
+def connection_settings(company):
+    """The company's connection settings as plain data (sudo: secrets never leave the server)."""
+    company = company.sudo()
+    return {
+        "version": company.exchange_version,
+        "ews_url": company.exchange_ews_url or "",
+        "domain": company.exchange_domain or "",
+        "username": company.exchange_username or "",
+        "password": company.exchange_password or "",
+        "auth_type": company.exchange_auth_type or "ntlm",
+        "ca_file": company.exchange_ca_file or None,
+        "tenant": company.exchange_tenant or "",
+        "client_id": company.exchange_client_id or "",
+        "client_secret": company.exchange_client_secret or "",
+        "login_url": company.exchange_login_url or "",
+        "graph_url": company.exchange_graph_url or "",
+    }
+
+
+def make_backend(company, mailbox, **options):
+    """The ``Side`` for ``mailbox`` with this company's settings."""
+    settings = connection_settings(company)
+    if settings["version"] in ON_PREMISES_VERSIONS:
+        from ..sync import ews
+
+        return ews.make_side(settings, mailbox, **options)
+    if settings["version"] == "office365":
+        from ..sync import graph
+
+        return graph.make_side(settings, mailbox, **options)
+    raise ConfigurationError("Choose the Exchange version in Settings first.")
+
+
+def test_connection(company, mailbox):
+    """Run the backend's connection checks: a list of (check, ok, plain message)."""
+    settings = connection_settings(company)
+    if settings["version"] in ON_PREMISES_VERSIONS:
+        from ..sync import ews
+
+        return ews.test_connection(settings, mailbox)
+    from ..sync import graph
+
+    return graph.test_connection(settings, mailbox)

@@ -1,0 +1,103 @@
+"""Odoo calendar events <-> ``CalendarItem``: the field mapping of DESIGN.md, Odoo's half.
+
+Values read from Odoo are normalised by ``CalendarItem`` itself; values written to Odoo go
+through the ORM, whose Html fields sanitise what Exchange sent.
+"""
+
+from datetime import datetime, time, timezone
+
+from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
+
+UTC = timezone.utc
+RESPONSE_TO_ITEM = {
+    "needsAction": "none",
+    "accepted": "accepted",
+    "declined": "declined",
+    "tentative": "tentative",
+}
+RESPONSE_TO_ODOO = {"none": "needsAction", "organizer": "accepted"}
+RESPONSE_TO_ODOO.update({v: k for k, v in RESPONSE_TO_ITEM.items() if v != "none"})
+
+
+def as_utc(value):
+    """Odoo's naive UTC datetime -> aware UTC datetime."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def naive_utc(value):
+    """Aware datetime -> Odoo's naive UTC datetime."""
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def event_zone(event, user):
+    return event.event_tz or event.user_id.tz or user.tz or "UTC"
+
+
+def event_times(event):
+    """(start, end, all_day) of one event in the item's conventions."""
+    if event.allday:
+        start = event.start_date or event.start.date()
+        stop = event.stop_date or event.stop.date()
+        return start, exclusive_end(stop), True
+    return as_utc(event.start), as_utc(event.stop), False
+
+
+def first_reminder(event):
+    """Exchange keeps one reminder: the earliest one before the start, in minutes."""
+    minutes = [alarm.duration_minutes for alarm in event.alarm_ids]
+    return max(minutes) if minutes else None
+
+
+def event_attendees(event, organizer_partner):
+    attendees = []
+    for attendee in event.attendee_ids:
+        partner = attendee.partner_id
+        if not partner.email or partner == organizer_partner:
+            continue
+        attendees.append(
+            Attendee(
+                email=partner.email,
+                name=partner.name or "",
+                response=RESPONSE_TO_ITEM.get(attendee.state, "none"),
+            )
+        )
+    return tuple(attendees)
+
+
+def event_to_item(event, user, *, with_attendees=True, recurrence=None, default_type=None):
+    """The item one mailbox sees for this event (or series base event).
+
+    ``with_attendees`` is False for a participant's own copy of a meeting organised by someone
+    else: Exchange would make the participant its organizer, so the copy is a plain entry.
+    """
+    start, end, all_day = event_times(event)
+    organizer_partner = event.user_id.partner_id or event.partner_id
+    activity_type = event.activity_type_id or default_type
+    return CalendarItem(
+        subject=event.name or "",
+        start=start,
+        end=end,
+        all_day=all_day,
+        timezone=event_zone(event, user),
+        body=str(event.description or ""),
+        location=event.location or "",
+        privacy=event.effective_privacy or "public",
+        show_as=event.show_as or "busy",
+        reminder_minutes=first_reminder(event),
+        organizer=(organizer_partner.email or None) if with_attendees else None,
+        attendees=event_attendees(event, organizer_partner) if with_attendees else (),
+        categories=tuple(event.categ_ids.mapped("name")),
+        activity_type=activity_type.name if activity_type else None,
+        recurrence=recurrence,
+    )
+
+
+def time_values(item):
+    """The start/stop/allday values of an item for ``calendar.event.write``."""
+    if item.all_day:
+        return {
+            "allday": True,
+            "start": datetime.combine(item.start, time()),
+            "stop": datetime.combine(inclusive_stop(item.end), time()),
+        }
+    return {"allday": False, "start": naive_utc(item.start), "stop": naive_utc(item.end)}

@@ -1,0 +1,163 @@
+"""One synchronisation run of one mailbox, from the cron: settings -> engine -> log.
+
+The caller (the cron) holds the mailbox's row lock and commits afterwards; everything written
+here (events, bindings, tokens, the log) lands in that one transaction, so a crash leaves the
+mailbox as it was before the run, and the next run recognises what reached Exchange meanwhile
+by the identity every created item carries.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+from odoo import fields
+
+from ..sync.classify import Classifier
+from ..sync.engine import Engine, SyncOptions
+from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
+from .backends import make_backend
+from .binding_store import BindingStore
+from .odoo_side import OdooSide
+from .uid_hints import UidRecordingSide
+
+_logger = logging.getLogger(__name__)
+
+SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
+
+
+def export_filter(company, default_type):
+    """``may_export``: only activity types flagged *sync to Exchange* leave Odoo."""
+    types = company.env["calendar.activity.type"].with_context(active_test=False).search([])
+    flags = {t.name.casefold(): t.sync_to_exchange for t in types}
+    default_flag = default_type.sync_to_exchange if default_type else True
+
+    def may_export(item):
+        if not item.activity_type:
+            return default_flag
+        return flags.get(item.activity_type.casefold(), default_flag)
+
+    return may_export
+
+
+def classifier(company):
+    types = company.env["calendar.activity.type"].search([])
+    personal = company.exchange_personal_activity_type_id
+    default = company.exchange_default_activity_type_id
+    return Classifier(
+        [(t.name, t.trigger_words or "") for t in types if t != personal],
+        personal=personal.name if personal else None,
+        default=default.name if default else None,
+    )
+
+
+class MailboxRun:
+    def __init__(self, mailbox, *, backend=None, force_deletions=False):
+        self.mailbox = mailbox.sudo()
+        self.env = self.mailbox.env
+        self.user = self.mailbox.user_id
+        self.company = self.user.company_id
+        self.backend = backend
+        self.force_deletions = force_deletions
+
+    def options(self):
+        company = self.company
+        return SyncOptions(
+            policy=company.exchange_conflict_policy or "newest",
+            clock_skew=timedelta(seconds=company.exchange_clock_skew or 0.0),
+            window_days=company.exchange_window_days,
+            may_export=export_filter(company, company.exchange_default_activity_type_id),
+            classify=classifier(company),
+        )
+
+    def execute(self):
+        """Run the engine for this mailbox and record the outcome; returns the log record."""
+        started = fields.Datetime.now()
+        clock = time.monotonic()
+        uid_hints = {}
+        report = None
+        try:
+            backend = self.backend or make_backend(self.company, self.mailbox.email)
+            remote = UidRecordingSide(backend, uid_hints)
+            local = OdooSide(self.env, self.user, uid_hints=uid_hints)
+            engine = Engine(local, remote, BindingStore(self.mailbox), self.options())
+            report = engine.run(force_deletions=self.force_deletions)
+            error = report.aborted
+        except SyncError as failure:  # e.g. settings that cannot build a backend
+            error = failure
+        return self._record(started, time.monotonic() - clock, report, error)
+
+    def _record(self, started, duration, report, error):
+        counts = report.to_dict()["counts"] if report else {}
+        values = {
+            "mailbox_id": self.mailbox.id,
+            "user_id": self.user.id,
+            "company_id": self.company.id,
+            "started": started,
+            "duration": duration,
+            "state": self._state(report, error),
+            "message": str(error) if error else False,
+        }
+        for side, prefix in (("local", "odoo"), ("remote", "exchange")):
+            for action, verb in (
+                ("create", "created"),
+                ("update", "updated"),
+                ("delete", "deleted"),
+            ):
+                values["%s_%s" % (prefix, verb)] = counts.get(side, {}).get(action, 0)
+        if report:
+            values["matched"] = report.matched
+            values["conflicts"] = report.conflicts
+            values["line_ids"] = [(0, 0, line) for line in self._error_lines(report)]
+        log = self.env["calendar.exchange.log"].create(values)
+        self._update_mailbox(report, error)
+        return log
+
+    @staticmethod
+    def _state(report, error):
+        if isinstance(error, ThrottledError):
+            return "postponed"
+        if isinstance(error, DeletionGuardTripped):
+            return "stopped"
+        if error:
+            return "failed"
+        return "done" if report.ok else "partial"
+
+    def _error_lines(self, report):
+        bindings = {b.identity: b for b in self.mailbox.binding_ids}
+        lines = []
+        for item_error in report.errors:
+            binding = bindings.get(item_error.identity)
+            if binding:
+                binding.sync_error = str(item_error.error)
+            lines.append(
+                {
+                    "event_id": binding.event_id.id if binding else False,
+                    "side": SIDE_NAMES.get(item_error.side, "exchange"),
+                    "action": item_error.action,
+                    "subject": item_error.subject,
+                    "message": str(item_error.error),
+                }
+            )
+        failed = {e.identity for e in report.errors}
+        self.mailbox.binding_ids.filtered(
+            lambda b: b.sync_error and b.identity not in failed
+        ).sync_error = False
+        return lines
+
+    def _update_mailbox(self, report, error):
+        now = fields.Datetime.now()
+        values = {"last_run": now, "needs_sync": False}
+        if isinstance(error, ThrottledError):
+            self.mailbox._postpone(error.retry_after, str(error))
+            values.pop("needs_sync")
+        elif error:
+            values["last_error"] = str(error)
+            _logger.info("Exchange sync of mailbox %s failed: %s", self.mailbox.id, error)
+        else:
+            values.update(last_success=now, next_attempt=False)
+            values["last_error"] = (
+                False
+                if report.ok
+                else "\n".join("%s: %s" % (e.subject or e.identity, e.error) for e in report.errors)
+            )
+        self.mailbox.write(values)

@@ -1,0 +1,38 @@
+"""The status table: one row per (synchronised entry, mailbox), as the engine last agreed it.
+
+A row pairs an Odoo entry (an event, or a recurring series) with an item in one Exchange
+mailbox; see ``sync.sides.StatusRow``, of which it is the durable form.
+"""
+
+from odoo import fields, models
+
+
+class CalendarExchangeBinding(models.Model):
+    _name = "calendar.exchange.binding"
+    _description = "Exchange Sync Binding"
+    _rec_name = "identity"
+
+    mailbox_id = fields.Many2one(
+        "calendar.exchange.mailbox", required=True, ondelete="cascade", index=True
+    )
+    user_id = fields.Many2one(related="mailbox_id.user_id", store=True, index=True)
+    identity = fields.Char(required=True)
+    local_id = fields.Char(help="calendar.event,ID or calendar.recurrence,ID")
+    remote_id = fields.Char(index="btree_not_null")
+    local_version = fields.Char()
+    remote_version = fields.Char()
+    item_hash = fields.Char()
+    field_hashes = fields.Json()
+    local_modified = fields.Datetime()
+    remote_modified = fields.Datetime()
+    uid = fields.Char(string="iCalendar UID", index="btree_not_null")
+    recheck = fields.Boolean()
+    event_id = fields.Many2one("calendar.event", ondelete="set null", index="btree_not_null")
+    recurrence_id = fields.Many2one(
+        "calendar.recurrence", ondelete="set null", index="btree_not_null"
+    )
+    sync_error = fields.Text(help="Why the last attempt to synchronise this entry failed.")
+
+    _identity_uniq = models.Constraint(
+        "unique(mailbox_id, identity)", "An entry is bound once per mailbox."
+    )

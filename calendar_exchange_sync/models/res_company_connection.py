@@ -1,0 +1,99 @@
+"""The administrator's buttons in Settings: Test connection and Grant permissions.
+
+Both run in the administrator's request because the administrator asked for them and waits
+for the answer; no user's data is written around them. The consent round trip carries a
+signed, single-use ``state`` so that a forged or replayed callback is refused.
+"""
+
+import secrets
+from urllib.parse import urlencode
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools.misc import consteq, hmac
+
+from ..bridge.backends import test_connection
+from ..sync.errors import SyncError
+
+CONSENT_SCOPE = "calendar_exchange_sync.consent"
+CONSENT_ROUTE = "/calendar_exchange_sync/consent"
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    exchange_consent_nonce = fields.Char(copy=False, groups="base.group_system")
+
+    # -- Test connection ----------------------------------------------------------------
+
+    def _exchange_test_connection(self):
+        self.ensure_one()
+        mailbox = self.env.user.exchange_mailbox
+        if not mailbox:
+            raise UserError(_("Set your own email address first: the test uses your mailbox."))
+        try:
+            checks = test_connection(self, mailbox)
+        except SyncError as error:
+            checks = [("connection", False, str(error))]
+        skew = next((c for c in checks if c[0] == "clock" and len(c) > 3), None)
+        if skew is not None:
+            self.sudo().write(
+                {"exchange_clock_skew": skew[3], "exchange_clock_checked": fields.Datetime.now()}
+            )
+        failed = [message for _check, ok, message, *_rest in checks if not ok]
+        lines = failed or [message for _check, _ok, message, *_rest in checks]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "danger" if failed else "success",
+                "title": _("Connection failed") if failed else _("Connection works"),
+                "message": "\n".join(lines),
+                "sticky": bool(failed),
+            },
+        }
+
+    # -- Grant permissions (Office 365 admin consent) ------------------------------------
+
+    def _exchange_consent_state(self, nonce):
+        payload = "%d.%s" % (self.id, nonce)
+        return "%s.%s" % (payload, hmac(self.env(su=True), CONSENT_SCOPE, payload))
+
+    def _exchange_grant_permissions_action(self):
+        self.ensure_one()
+        company = self.sudo()
+        if company.exchange_version != "office365":
+            raise UserError(_("Permissions are granted for Office 365 only."))
+        if not (company.exchange_tenant and company.exchange_client_id):
+            raise UserError(_("Fill in the tenant and the client ID first."))
+        nonce = secrets.token_urlsafe(24)
+        company.exchange_consent_nonce = nonce
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        query = urlencode(
+            {
+                "client_id": company.exchange_client_id,
+                "redirect_uri": base.rstrip("/") + CONSENT_ROUTE,
+                "state": self._exchange_consent_state(nonce),
+            }
+        )
+        url = "%s/%s/adminconsent?%s" % (
+            company.exchange_login_url.rstrip("/"),
+            company.exchange_tenant,
+            query,
+        )
+        return {"type": "ir.actions.act_url", "url": url, "target": "self"}
+
+    def _exchange_check_consent_state(self, state):
+        """The company a consent callback's ``state`` belongs to; the state is used up."""
+        try:
+            company_id, nonce, signature = state.split(".", 2)
+            company = self.sudo().browse(int(company_id)).exists()
+        except (AttributeError, ValueError):
+            company = None
+        if not company or not company.exchange_consent_nonce:
+            return None
+        expected = company._exchange_consent_state(company.exchange_consent_nonce)
+        if not consteq(expected, "%s.%s.%s" % (company_id, nonce, signature)):
+            return None
+        company.exchange_consent_nonce = False  # single use
+        return company
