@@ -315,13 +315,14 @@ class Store:
                 raise ItemNotFound(item_id)
             if change_key is not None and change_key != item.change_key:
                 raise ChangeKeyMismatch(item_id)
+            rule_changed = "recurrence" in changes and changes["recurrence"] != item.recurrence
             for name, value in changes.items():
                 if name not in _ASSIGNED:
                     setattr(item, name, copy.deepcopy(value))
-            if "recurrence" in changes:
+            if rule_changed:
+                # As on Exchange: a new pattern drops every modified and deleted occurrence.
                 item.item_type = "RecurringMaster" if item.recurrence else "Single"
-                if not item.recurrence:
-                    item.modified_occurrences, item.deleted_occurrences = {}, set()
+                item.modified_occurrences, item.deleted_occurrences = {}, set()
             self._touch(box, item)
             return copy.deepcopy(item)
 

@@ -68,7 +68,8 @@ def parse_datetime(text, context_tz=UTC):
 
 
 def _bool(elem):
-    return _text(elem).lower() == "true"
+    # xs:boolean: exchangelib writes 1/0, other clients true/false.
+    return _text(elem).lower() in ("true", "1")
 
 
 def _attendees(elem):

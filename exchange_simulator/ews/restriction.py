@@ -53,7 +53,7 @@ def _constant(raw, sample, ctx):
     from datetime import datetime
 
     if isinstance(sample, bool):
-        return raw.lower() == "true"
+        return raw.lower() in ("true", "1")
     if isinstance(sample, datetime):
         return parse_datetime(raw, ctx.tz)
     if isinstance(sample, int):

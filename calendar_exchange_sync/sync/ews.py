@@ -1,0 +1,509 @@
+"""The EWS backend: one Exchange 2007-2019 mailbox as a ``Side``, through exchangelib.
+
+Connection: the company's EWS URL, a delegate account (``DOMAIN\\user`` with NTLM, or Basic)
+holding the ApplicationImpersonation role, and impersonation of each user's mailbox. TLS
+certificates are verified; a company CA file can be trusted for one endpoint without touching
+the others (see :func:`trust_ca_file`). exchangelib's retry policy is FailFast: a busy server
+(ErrorServerBusy with BackOffMilliseconds) becomes ``ThrottledError`` so the mailbox is
+postponed instead of a worker sleeping on it.
+
+Listing is incremental through SyncFolderItems (the token is Exchange's SyncState); reads,
+creates, updates and deletes go in batches of ``batch_size``. A series is one item (its
+master); its modified and deleted occurrences are read from the master and written through
+OccurrenceItemIds. Field mapping lives in :mod:`.ews_mapping`, error translation in
+:mod:`.ews_errors`, the Settings "Test connection" checks in :mod:`.ews_check`.
+"""
+
+import dataclasses
+import logging
+import threading
+
+import requests
+from exchangelib import (
+    BASIC,
+    IMPERSONATION,
+    NTLM,
+    Account,
+    Build,
+    Configuration,
+    Credentials,
+    EWSTimeZone,
+    FailFast,
+    Version,
+)
+from exchangelib import CalendarItem as EwsItem
+from exchangelib.folders import Calendar, Root
+from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
+from exchangelib.properties import DistinguishedFolderId, Mailbox, OccurrenceItemId
+from exchangelib.protocol import BaseProtocol
+
+from . import errors
+from .ews_errors import item_error, mailbox_error
+from .ews_mapping import (
+    OCCURRENCE_WRITE_FIELDS,
+    WRITE_FIELDS,
+    fill,
+    from_ews,
+    occurrence_index,
+    read_fields,
+    to_ews,
+)
+from .sides import ChangeSet, Fetched, OpResult, Remote
+
+_logger = logging.getLogger(__name__)
+
+VERSIONS = {
+    "Exchange2007_SP1": Build(8, 1),
+    "Exchange2010_SP2": Build(14, 2),
+    "Exchange2013": Build(15, 0),
+    "Exchange2016": Build(15, 1),
+}
+MAX_CHANGES = 512  # the most SyncFolderItems returns per call
+
+
+@dataclasses.dataclass(frozen=True)
+class EwsSettings:
+    """What the administrator fills in for an on-premises Exchange."""
+
+    endpoint: str  # https://mail.example.com/EWS/Exchange.asmx
+    username: str  # DOMAIN\user (NTLM) or user@domain
+    password: str = dataclasses.field(repr=False)
+    version: str = "Exchange2016"
+    auth: str = "NTLM"  # or "Basic"
+    ca_file: str | None = None  # extra CA to trust for this endpoint (PEM)
+    timeout: float = 60.0
+
+
+# -- TLS: trusting a company CA for one endpoint only --------------------------------------
+
+_ca_lock = threading.Lock()
+_CA_FILES = {}
+
+
+class _CompanyCaAdapter(requests.adapters.HTTPAdapter):
+    """Verifies certificates with the CA file registered for the request's endpoint, if any."""
+
+    def send(self, request, **kwargs):
+        ca_file = _ca_for(request.url)
+        if ca_file and kwargs.get("verify", True) is True:
+            kwargs["verify"] = ca_file
+        return super().send(request, **kwargs)
+
+
+def _ca_for(url):
+    for prefix, ca_file in _CA_FILES.items():
+        if url.startswith(prefix):
+            return ca_file
+    return None
+
+
+def trust_ca_file(endpoint, ca_file):
+    """Trust ``ca_file`` for ``endpoint`` (on top of the system CAs' absence: only that CA)."""
+    with _ca_lock:
+        if ca_file:
+            _CA_FILES[endpoint] = ca_file
+        else:
+            _CA_FILES.pop(endpoint, None)
+        # exchangelib builds its sessions from one adapter class; ours only changes anything
+        # for endpoints registered above, so installing it once is harmless to the others.
+        if not issubclass(BaseProtocol.HTTP_ADAPTER_CLS, _CompanyCaAdapter):
+            BaseProtocol.HTTP_ADAPTER_CLS = _CompanyCaAdapter
+
+
+def make_account(settings, mailbox):
+    """An exchangelib ``Account`` impersonating ``mailbox`` (no request is sent yet)."""
+    if settings.version not in VERSIONS:
+        raise errors.ConfigurationError(
+            "Unknown Exchange version %r; choose one of %s."
+            % (settings.version, ", ".join(VERSIONS))
+        )
+    trust_ca_file(settings.endpoint, settings.ca_file)
+    config = Configuration(
+        service_endpoint=settings.endpoint,
+        credentials=Credentials(settings.username, settings.password),
+        auth_type=BASIC if settings.auth.lower() == "basic" else NTLM,
+        version=Version(build=VERSIONS[settings.version], api_version=settings.version),
+        retry_policy=FailFast(),
+    )
+    account = Account(
+        primary_smtp_address=mailbox,
+        config=config,
+        autodiscover=False,
+        access_type=IMPERSONATION,
+        default_timezone=EWSTimeZone("UTC"),
+    )
+    account.protocol.TIMEOUT = settings.timeout
+    return account
+
+
+def calendar_folder(account):
+    """The mailbox's calendar by its distinguished id: no GetFolder round trip needed."""
+    owner = Mailbox(email_address=account.primary_smtp_address)
+    root = Root(account=account, _distinguished_id=DistinguishedFolderId(id="root", mailbox=owner))
+    return Calendar(
+        root=root, _distinguished_id=DistinguishedFolderId(id="calendar", mailbox=owner)
+    )
+
+
+class EwsSide:
+    """One mailbox of an on-premises Exchange (see the module docstring)."""
+
+    name = "exchange"
+    batch_size = 100  # ≤ 20 CreateItem requests per 1,000 new entries
+
+    def __init__(self, settings, mailbox, account=None):
+        self.settings = settings
+        self.mailbox = mailbox
+        self.account = account or make_account(settings, mailbox)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _fail(self, exc):
+        """Raise the mailbox-wide ``SyncError`` for ``exc`` (or ``exc`` itself if unknown)."""
+        error = mailbox_error(exc, self.settings.endpoint, self.mailbox)
+        if error is None:
+            raise exc
+        raise error from exc
+
+    def _folder(self):
+        return calendar_folder(self.account)
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def list_changes(self, token, window):
+        folder = self._folder()
+        changes = ChangeSet(complete=token is None)
+        try:
+            for kind, obj in folder.sync_items(
+                sync_state=token,
+                only_fields=["start", "end", "type"],
+                max_changes_returned=MAX_CHANGES,
+            ):
+                if kind == "delete":
+                    changes.removed.add(obj.id)
+                    changes.changed.pop(obj.id, None)
+                elif kind in ("create", "update"):
+                    if token is None and not _in_window(obj, window):
+                        continue
+                    changes.changed[obj.id] = obj.changekey
+                    changes.removed.discard(obj.id)
+        except Exception as exc:
+            self._fail(exc)
+        changes.token = folder.item_sync_state
+        return changes
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _get(self, ids, fields):
+        """{id: exchangelib item} for the ids that exist (missing ones are left out)."""
+        found = {}
+        if not ids:
+            return found
+        try:
+            answers = list(
+                self.account.fetch(
+                    ids=[(i, None) for i in ids], folder=self._folder(), only_fields=fields
+                )
+            )
+        except Exception as exc:
+            self._fail(exc)
+        for wanted, answer in zip(ids, answers, strict=True):
+            if isinstance(answer, Exception):
+                error = item_error(answer, wanted, self.mailbox)
+                if isinstance(error, errors.ItemNotFound):
+                    continue
+                raise errors.TransientError(
+                    "Exchange could not read an entry: %s" % error,
+                    item=wanted,
+                    mailbox=self.mailbox,
+                )
+            found[wanted] = answer
+        return found
+
+    def _read(self, ids):
+        masters = self._get(list(ids), read_fields(self.account.version.build))
+        occurrence_ids = [
+            info.id
+            for item in masters.values()
+            if item.type == "RecurringMaster"
+            for info in item.modified_occurrences or ()
+        ]
+        content = [f for f in read_fields(self.account.version.build) if f not in _SERIES_ONLY]
+        occurrences = self._get(occurrence_ids, content)
+        return masters, occurrences
+
+    def fetch(self, ids):
+        masters, occurrences = self._read(ids)
+        out = {}
+        for item_id, ews_item in masters.items():
+            out[item_id] = Fetched(
+                version=ews_item.changekey,
+                item=from_ews(ews_item, occurrences),
+                identity=ews_item.odoo_identity or None,
+                uid=ews_item.uid,
+                last_modified=ews_item.last_modified_time,
+            )
+        return out
+
+    def find_by_identity(self, identities):
+        identities = [i for i in identities if i]
+        found = {}
+        folder = self._folder()
+        try:
+            for start in range(0, len(identities), 50):
+                chunk = identities[start : start + 50]
+                query = folder.filter(odoo_identity__in=chunk).only("odoo_identity")
+                for ews_item in query:
+                    found[ews_item.odoo_identity] = Remote(ews_item.id, ews_item.changekey)
+        except Exception as exc:
+            self._fail(exc)
+        return found
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create(self, batch):
+        results = [None] * len(batch)
+        pending = []
+        for index, (identity, item) in enumerate(batch):
+            try:
+                pending.append((index, item, to_ews(item, self.account, identity)))
+            except ValueError as exc:
+                results[index] = OpResult.failure(item_error(exc, None, self.mailbox))
+        if pending:
+            try:
+                answers = self.account.bulk_create(
+                    folder=self._folder(),
+                    items=[ews_item for _, _, ews_item in pending],
+                    send_meeting_invitations=SEND_TO_NONE,
+                )
+            except Exception as exc:
+                self._fail(exc)
+            for (index, item, _), answer in zip(pending, answers, strict=True):
+                if isinstance(answer, Exception):
+                    results[index] = OpResult.failure(item_error(answer, None, self.mailbox))
+                    continue
+                remote = Remote(answer.id, answer.changekey)
+                results[index] = self._finish_series(remote, item, None)
+        return results
+
+    def update(self, batch):
+        results = [None] * len(batch)
+        series = [entry for entry in batch if entry[2].recurrence is not None]
+        current = self.fetch([item_id for item_id, _, _ in series]) if series else {}
+        plain = []
+        for index, (item_id, version, item) in enumerate(batch):
+            fields = list(WRITE_FIELDS)
+            if item.recurrence is not None:
+                now = current.get(item_id)
+                if now is None:
+                    results[index] = OpResult.failure(item_error(_gone(), item_id, self.mailbox))
+                    continue
+                if now.version != version:
+                    results[index] = OpResult.failure(item_error(_stale(), item_id, self.mailbox))
+                    continue
+                if _rule_changed(now.item, item):
+                    fields.append("recurrence")
+            else:
+                fields.append("recurrence")  # a series made single again loses its rule
+            try:
+                ews_item = EwsItem(
+                    account=self.account, folder=self._folder(), id=item_id, changekey=version
+                )
+                fill(ews_item, item)
+                if item.recurrence is not None and "recurrence" in fields:
+                    ews_item.recurrence = to_ews(item, self.account).recurrence
+                else:
+                    ews_item.recurrence = None
+            except ValueError as exc:
+                results[index] = OpResult.failure(item_error(exc, item_id, self.mailbox))
+                continue
+            plain.append((index, item_id, item, ews_item, fields))
+        if plain:
+            try:
+                answers = self.account.bulk_update(
+                    items=[(ews_item, fields) for _, _, _, ews_item, fields in plain],
+                    conflict_resolution="NeverOverwrite",
+                    send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+                )
+            except Exception as exc:
+                self._fail(exc)
+            for (index, item_id, item, _, fields), answer in zip(plain, answers, strict=True):
+                if isinstance(answer, Exception):
+                    results[index] = OpResult.failure(item_error(answer, item_id, self.mailbox))
+                    continue
+                remote = Remote(answer[0], answer[1])
+                before = None if "recurrence" in fields else current.get(item_id)
+                results[index] = self._finish_series(remote, item, before)
+        return results
+
+    def delete(self, batch):
+        results = [None] * len(batch)
+        present = self._get([item_id for item_id, _ in batch], ["subject"])
+        doomed = []
+        for index, (item_id, version) in enumerate(batch):
+            now = present.get(item_id)
+            if now is None:
+                results[index] = OpResult.failure(item_error(_gone(), item_id, self.mailbox))
+            elif version and now.changekey != version:
+                results[index] = OpResult.failure(item_error(_stale(), item_id, self.mailbox))
+            else:
+                doomed.append((index, item_id, now.changekey))
+        if doomed:
+            try:
+                answers = self.account.bulk_delete(
+                    ids=[(item_id, key) for _, item_id, key in doomed],
+                    delete_type=MOVE_TO_DELETED_ITEMS,
+                    send_meeting_cancellations=SEND_TO_NONE,
+                    affected_task_occurrences=ALL_OCCURRENCES,
+                )
+            except Exception as exc:
+                self._fail(exc)
+            for (index, item_id, _), answer in zip(doomed, answers, strict=True):
+                if answer is True:
+                    results[index] = OpResult.success()
+                else:
+                    results[index] = OpResult.failure(item_error(answer, item_id, self.mailbox))
+        return results
+
+    # -- series ----------------------------------------------------------------------------
+
+    def _finish_series(self, remote, item, before):
+        """Write a series' modified and deleted occurrences; the master's final version.
+
+        ``before`` is the series as Exchange held it when its rule was kept (only the
+        differences are written), or None when the rule was (re)written, which on Exchange
+        drops every earlier exception.
+        """
+        rec = item.recurrence
+        if rec is None:
+            return OpResult.success(remote)
+        old = before.item.recurrence if before is not None else None
+        old_exceptions = {e.original_start: e.item for e in old.exceptions} if old else {}
+        old_deleted = old.deleted if old else frozenset()
+        try:
+            to_delete = [d for d in rec.deleted if d not in old_deleted]
+            to_write = [e for e in rec.exceptions if old_exceptions.get(e.original_start) != e.item]
+            # Exceptions gone from our side: the occurrence goes back to the series' values.
+            wanted = {e.original_start for e in rec.exceptions}
+            to_reset = [k for k in old_exceptions if k not in wanted and k not in rec.deleted]
+            if not (to_delete or to_write or to_reset):
+                return OpResult.success(remote)
+            self._write_occurrences(remote, item, to_write, to_reset)
+            self._delete_occurrences(remote, item, to_delete)
+            master = self._get([remote.id], ["subject"]).get(remote.id)
+        except errors.SyncError as exc:
+            if exc.mailbox_wide:
+                raise
+            return OpResult.failure(exc)
+        except ValueError as exc:
+            return OpResult.failure(item_error(exc, remote.id, self.mailbox))
+        if master is None:
+            return OpResult.failure(item_error(_gone(), remote.id, self.mailbox))
+        return OpResult.success(Remote(remote.id, master.changekey))
+
+    def _occurrence(self, remote, item, original_start):
+        index = occurrence_index(item, original_start)
+        return EwsItem(
+            account=self.account,
+            folder=self._folder(),
+            _id=OccurrenceItemId(id=remote.id, changekey=remote.version, instance_index=index),
+        )
+
+    def _write_occurrences(self, remote, item, to_write, to_reset):
+        changes = []
+        for exception in to_write:
+            occurrence = self._occurrence(remote, item, exception.original_start)
+            fill(occurrence, exception.item, activity_type=item.activity_type)
+            changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
+        for original_start in to_reset:
+            occurrence = self._occurrence(remote, item, original_start)
+            fill(occurrence, _series_instance(item, original_start))
+            changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
+        if not changes:
+            return
+        try:
+            answers = self.account.bulk_update(
+                items=changes,
+                conflict_resolution="AlwaysOverwrite",
+                send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+            )
+        except Exception as exc:
+            self._fail(exc)
+        for answer in answers:
+            if isinstance(answer, Exception):
+                raise item_error(answer, remote.id, self.mailbox)
+
+    def _delete_occurrences(self, remote, item, originals):
+        if not originals:
+            return
+        ids = [self._occurrence(remote, item, start) for start in originals]
+        try:
+            answers = self.account.bulk_delete(
+                ids=ids,
+                delete_type=MOVE_TO_DELETED_ITEMS,
+                send_meeting_cancellations=SEND_TO_NONE,
+                affected_task_occurrences=ALL_OCCURRENCES,
+            )
+        except Exception as exc:
+            self._fail(exc)
+        for answer in answers:
+            if answer is not True and not isinstance(answer, Exception):
+                continue
+            if isinstance(answer, Exception):
+                error = item_error(answer, remote.id, self.mailbox)
+                if not isinstance(error, errors.ItemNotFound):  # already gone is fine
+                    raise error
+
+
+_SERIES_ONLY = {"recurrence", "modified_occurrences", "deleted_occurrences", "odoo_identity", "uid"}
+
+
+def _series_instance(item, original_start):
+    """The series' own values for one occurrence (to undo an exception)."""
+    from datetime import datetime
+
+    duration = item.end - item.start
+    start = original_start
+    if not isinstance(original_start, datetime) and item.all_day:
+        start = original_start
+    return item.replace(start=start, end=start + duration, recurrence=None)
+
+
+def _rule_changed(old, new):
+    """True when the series' rule or its first occurrence differ (Exchange then resets)."""
+    return (
+        old.recurrence is None
+        or old.recurrence.rrule != new.recurrence.rrule
+        or old.start != new.start
+        or old.end != new.end
+        or old.all_day != new.all_day
+        or old.timezone != new.timezone
+    )
+
+
+def _in_window(obj, window):
+    """False for a single entry entirely outside the window (series are always kept)."""
+    from datetime import datetime
+
+    if window is None or obj.type == "RecurringMaster" or obj.end is None:
+        return True
+    end, start = obj.end, obj.start
+    low = window.start if isinstance(end, datetime) else window.start.date()
+    if end < low:
+        return False
+    if window.end is not None and start is not None:
+        high = window.end if isinstance(start, datetime) else window.end.date()
+        return start < high
+    return True
+
+
+def _gone():
+    from exchangelib.errors import ErrorItemNotFound
+
+    return ErrorItemNotFound("The entry no longer exists.")
+
+
+def _stale():
+    from exchangelib.errors import ErrorIrresolvableConflict
+
+    return ErrorIrresolvableConflict("The entry changed meanwhile.")
