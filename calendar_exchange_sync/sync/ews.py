@@ -34,20 +34,13 @@ from exchangelib import (
 from exchangelib import CalendarItem as EwsItem
 from exchangelib.folders import Calendar, Root
 from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
-from exchangelib.properties import DistinguishedFolderId, Mailbox, OccurrenceItemId
+from exchangelib.properties import DistinguishedFolderId, Mailbox
 from exchangelib.protocol import BaseProtocol
 
 from . import errors
-from .ews_errors import item_error, mailbox_error
-from .ews_mapping import (
-    OCCURRENCE_WRITE_FIELDS,
-    WRITE_FIELDS,
-    fill,
-    from_ews,
-    occurrence_index,
-    read_fields,
-    to_ews,
-)
+from .ews_errors import gone, item_error, mailbox_error, stale
+from .ews_mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
+from .ews_series import SeriesWriter, rule_changed
 from .sides import ChangeSet, Fetched, OpResult, Remote
 
 _logger = logging.getLogger(__name__)
@@ -145,7 +138,7 @@ def calendar_folder(account):
     )
 
 
-class EwsSide:
+class EwsSide(SeriesWriter):
     """One mailbox of an on-premises Exchange (see the module docstring)."""
 
     name = "exchange"
@@ -296,12 +289,12 @@ class EwsSide:
             if item.recurrence is not None:
                 now = current.get(item_id)
                 if now is None:
-                    results[index] = OpResult.failure(item_error(_gone(), item_id, self.mailbox))
+                    results[index] = OpResult.failure(item_error(gone(), item_id, self.mailbox))
                     continue
                 if now.version != version:
-                    results[index] = OpResult.failure(item_error(_stale(), item_id, self.mailbox))
+                    results[index] = OpResult.failure(item_error(stale(), item_id, self.mailbox))
                     continue
-                if _rule_changed(now.item, item):
+                if rule_changed(now.item, item):
                     fields.append("recurrence")
             else:
                 fields.append("recurrence")  # a series made single again loses its rule
@@ -343,9 +336,9 @@ class EwsSide:
         for index, (item_id, version) in enumerate(batch):
             now = present.get(item_id)
             if now is None:
-                results[index] = OpResult.failure(item_error(_gone(), item_id, self.mailbox))
+                results[index] = OpResult.failure(item_error(gone(), item_id, self.mailbox))
             elif version and now.changekey != version:
-                results[index] = OpResult.failure(item_error(_stale(), item_id, self.mailbox))
+                results[index] = OpResult.failure(item_error(stale(), item_id, self.mailbox))
             else:
                 doomed.append((index, item_id, now.changekey))
         if doomed:
@@ -365,120 +358,8 @@ class EwsSide:
                     results[index] = OpResult.failure(item_error(answer, item_id, self.mailbox))
         return results
 
-    # -- series ----------------------------------------------------------------------------
-
-    def _finish_series(self, remote, item, before):
-        """Write a series' modified and deleted occurrences; the master's final version.
-
-        ``before`` is the series as Exchange held it when its rule was kept (only the
-        differences are written), or None when the rule was (re)written, which on Exchange
-        drops every earlier exception.
-        """
-        rec = item.recurrence
-        if rec is None:
-            return OpResult.success(remote)
-        old = before.item.recurrence if before is not None else None
-        old_exceptions = {e.original_start: e.item for e in old.exceptions} if old else {}
-        old_deleted = old.deleted if old else frozenset()
-        try:
-            to_delete = [d for d in rec.deleted if d not in old_deleted]
-            to_write = [e for e in rec.exceptions if old_exceptions.get(e.original_start) != e.item]
-            # Exceptions gone from our side: the occurrence goes back to the series' values.
-            wanted = {e.original_start for e in rec.exceptions}
-            to_reset = [k for k in old_exceptions if k not in wanted and k not in rec.deleted]
-            if not (to_delete or to_write or to_reset):
-                return OpResult.success(remote)
-            self._write_occurrences(remote, item, to_write, to_reset)
-            self._delete_occurrences(remote, item, to_delete)
-            master = self._get([remote.id], ["subject"]).get(remote.id)
-        except errors.SyncError as exc:
-            if exc.mailbox_wide:
-                raise
-            return OpResult.failure(exc)
-        except ValueError as exc:
-            return OpResult.failure(item_error(exc, remote.id, self.mailbox))
-        if master is None:
-            return OpResult.failure(item_error(_gone(), remote.id, self.mailbox))
-        return OpResult.success(Remote(remote.id, master.changekey))
-
-    def _occurrence(self, remote, item, original_start):
-        index = occurrence_index(item, original_start)
-        return EwsItem(
-            account=self.account,
-            folder=self._folder(),
-            _id=OccurrenceItemId(id=remote.id, changekey=remote.version, instance_index=index),
-        )
-
-    def _write_occurrences(self, remote, item, to_write, to_reset):
-        changes = []
-        for exception in to_write:
-            occurrence = self._occurrence(remote, item, exception.original_start)
-            fill(occurrence, exception.item, activity_type=item.activity_type)
-            changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
-        for original_start in to_reset:
-            occurrence = self._occurrence(remote, item, original_start)
-            fill(occurrence, _series_instance(item, original_start))
-            changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
-        if not changes:
-            return
-        try:
-            answers = self.account.bulk_update(
-                items=changes,
-                conflict_resolution="AlwaysOverwrite",
-                send_meeting_invitations_or_cancellations=SEND_TO_NONE,
-            )
-        except Exception as exc:
-            self._fail(exc)
-        for answer in answers:
-            if isinstance(answer, Exception):
-                raise item_error(answer, remote.id, self.mailbox)
-
-    def _delete_occurrences(self, remote, item, originals):
-        if not originals:
-            return
-        ids = [self._occurrence(remote, item, start) for start in originals]
-        try:
-            answers = self.account.bulk_delete(
-                ids=ids,
-                delete_type=MOVE_TO_DELETED_ITEMS,
-                send_meeting_cancellations=SEND_TO_NONE,
-                affected_task_occurrences=ALL_OCCURRENCES,
-            )
-        except Exception as exc:
-            self._fail(exc)
-        for answer in answers:
-            if answer is not True and not isinstance(answer, Exception):
-                continue
-            if isinstance(answer, Exception):
-                error = item_error(answer, remote.id, self.mailbox)
-                if not isinstance(error, errors.ItemNotFound):  # already gone is fine
-                    raise error
-
 
 _SERIES_ONLY = {"recurrence", "modified_occurrences", "deleted_occurrences", "odoo_identity", "uid"}
-
-
-def _series_instance(item, original_start):
-    """The series' own values for one occurrence (to undo an exception)."""
-    from datetime import datetime
-
-    duration = item.end - item.start
-    start = original_start
-    if not isinstance(original_start, datetime) and item.all_day:
-        start = original_start
-    return item.replace(start=start, end=start + duration, recurrence=None)
-
-
-def _rule_changed(old, new):
-    """True when the series' rule or its first occurrence differ (Exchange then resets)."""
-    return (
-        old.recurrence is None
-        or old.recurrence.rrule != new.recurrence.rrule
-        or old.start != new.start
-        or old.end != new.end
-        or old.all_day != new.all_day
-        or old.timezone != new.timezone
-    )
 
 
 def _in_window(obj, window):
@@ -495,15 +376,3 @@ def _in_window(obj, window):
         high = window.end if isinstance(start, datetime) else window.end.date()
         return start < high
     return True
-
-
-def _gone():
-    from exchangelib.errors import ErrorItemNotFound
-
-    return ErrorItemNotFound("The entry no longer exists.")
-
-
-def _stale():
-    from exchangelib.errors import ErrorIrresolvableConflict
-
-    return ErrorIrresolvableConflict("The entry changed meanwhile.")

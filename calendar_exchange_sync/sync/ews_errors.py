@@ -122,3 +122,12 @@ def item_error(exc, item_id=None, mailbox=""):
         item=item_id,
         mailbox=mailbox,
     )
+
+
+def gone():
+    """The exchangelib error meaning "this item does not exist" (to translate uniformly)."""
+    return ews.ErrorItemNotFound("The entry no longer exists.")
+
+
+def stale():
+    return ews.ErrorIrresolvableConflict("The entry changed meanwhile.")
