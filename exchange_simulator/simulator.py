@@ -148,6 +148,15 @@ class Simulator:
         self.http_url = self.https_url = None
         self._servers, self._threads = [], []
 
+    def mounted(self, protocol):
+        """The running WSGI app of a front end ("ews", "graph" …), e.g. to read its state."""
+        if not self._servers:
+            return None
+        for _, name, app in self._servers[0].wsgi_app.mounts:
+            if name == protocol:
+                return app
+        return None
+
     @property
     def ews_url(self):
         return self.http_url + "/EWS/Exchange.asmx"

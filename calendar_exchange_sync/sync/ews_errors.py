@@ -67,6 +67,12 @@ def mailbox_error(exc, endpoint="", mailbox=""):
         return errors.ConfigurationError(
             "The EWS URL %s redirects elsewhere; enter the final URL." % endpoint, mailbox=mailbox
         )
+    if isinstance(exc, ews.ResponseMessageError):
+        # Exchange understood the request and refused it as a whole (not an outage).
+        return ServerRefused(
+            "Exchange refused the request (%s): %s" % (type(exc).__name__, _first_line(exc)),
+            mailbox=mailbox,
+        )
     if isinstance(exc, (ews.TransportError, requests.exceptions.RequestException, OSError)):
         status = _http_status(exc)
         if status:
@@ -87,6 +93,16 @@ def mailbox_error(exc, endpoint="", mailbox=""):
             mailbox=mailbox,
         )
     return None
+
+
+class ServerRefused(errors.TransientError):
+    """Exchange refused a whole request for a reason of its own; the next run tries again."""
+
+    mailbox_wide = True
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
 def _http_status(exc):

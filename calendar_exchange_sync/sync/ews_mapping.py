@@ -51,7 +51,37 @@ def register_properties():
         EwsItem.register("odoo_activity_type", OdooActivityType)
 
 
+def _fix_meeting_time_zone():
+    """Make exchangelib write and read Exchange 2007's MeetingTimeZone as the schema says.
+
+    exchangelib 5.6 writes ``<t:MeetingTimeZone Id="…"/>`` and reads ``Id``/``Name``, but
+    the element is a TimeZoneType whose only attribute is ``TimeZoneName``: Exchange 2007
+    refuses the request (ErrorSchemaValidation). The fix is confined to that one field of
+    CalendarItem, which only Exchange 2007 requests use; applied once, idempotently.
+    """
+    field = EwsItem.get_field_by_fieldname("_meeting_timezone")
+    if getattr(field, "_odoo_fixed", False):
+        return
+    from exchangelib.util import create_element
+
+    def to_xml(value, version):
+        return create_element(field.request_tag(), attrs={"TimeZoneName": value.ms_id})
+
+    def from_xml(elem, account):
+        found = elem.find(field.response_tag())
+        name = found.get("TimeZoneName") if found is not None else None
+        if not name:
+            return field.default
+        try:
+            return EWSTimeZone.from_ms_id(name)
+        except Exception:  # an unknown zone name: leave the zone unset, as exchangelib does
+            return None
+
+    field.to_xml, field.from_xml, field._odoo_fixed = to_xml, from_xml, True
+
+
 register_properties()
+_fix_meeting_time_zone()
 
 SENSITIVITY_IN = {
     "Normal": "public",
@@ -181,8 +211,9 @@ def _people(ews_item):
     return tuple(out)
 
 
-def _content(ews_item, zone, with_activity=True):
-    activity = getattr(ews_item, "odoo_activity_type", None) if with_activity else None
+def _content(ews_item, zone, activity=None):
+    """Field values of an exchangelib item; ``activity``: the series' type, for occurrences."""
+    activity = activity or getattr(ews_item, "odoo_activity_type", None)
     categories = [c for c in ews_item.categories or () if c != activity]
     minutes = ews_item.reminder_minutes_before_start if ews_item.reminder_is_set else None
     start, end = _times(ews_item, zone)
@@ -230,18 +261,28 @@ def from_ews(ews_item, occurrences=None):
             full = (occurrences or {}).get(info.id)
             if full is None:
                 continue  # vanished between the two reads; the next run sees it again
-            content = _content(full, zone, with_activity=False)
-            content["activity_type"] = values["activity_type"]
-            exceptions.append(
-                Occurrence(
-                    occurrence_key(info.original_start, all_day, zone), CalendarItem(**content)
-                )
-            )
+            # An occurrence has no extended properties of its own: it is the series' type.
+            content = _content(full, zone, activity=values["activity_type"])
+            key = occurrence_key(info.original_start, all_day, zone)
+            exception = CalendarItem(**content)
+            if exception == _plain_instance(values, key):
+                # Modified on Exchange but back to the series' values (an exception we
+                # reverted): for the user it is an ordinary occurrence.
+                continue
+            exceptions.append(Occurrence(key, exception))
         deleted = {
             occurrence_key(d.start, all_day, zone) for d in ews_item.deleted_occurrences or ()
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
     return CalendarItem(**values)
+
+
+def _plain_instance(values, original_start):
+    """The occurrence at ``original_start`` exactly as the series' own values make it."""
+    duration = values["end"] - values["start"]
+    plain = {**values, "start": original_start, "end": original_start + duration}
+    plain.pop("recurrence", None)
+    return CalendarItem(**plain)
 
 
 def _ews_times(item):
