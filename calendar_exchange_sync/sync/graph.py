@@ -1,0 +1,310 @@
+"""One Exchange Online mailbox as a ``Side`` (see sync/sides.py), through Microsoft Graph.
+
+* Listing: ``calendarView/delta`` over a window (the engine's start minus a day of slack, to a
+  horizon ahead). The token we hand the engine holds Graph's deltaLink and that window; when
+  the engine's window is no longer inside it, a new round starts (``complete=True``) instead
+  of silently missing entries. 410 from Graph raises ``SyncStateInvalid``.
+  A series is one item: its occurrences and exceptions in the delta count as a change of the
+  master, whose etag is the series' version.
+* Reading: ``GET /events/{id}`` with the two extended properties expanded, and
+  ``/instances`` for series (exceptions; occurrences the rule yields but Graph no longer lists
+  are the deleted ones), all through ``$batch``.
+* Writing: ``$batch`` of at most 20; ``If-Match`` with the version we know, so a change we have
+  not seen is never overwritten (412 -> ``StaleVersion``); for a series, the master first, then
+  its exceptions and deleted occurrences on the instances matched by original start. An update
+  sends only the fields whose mapping changed, so Outlook-only details survive.
+* Ids are immutable ids (``Prefer: IdType="ImmutableId"``): they survive moves between folders.
+"""
+
+import dataclasses
+import json
+from datetime import datetime, timedelta, timezone
+from urllib.parse import quote
+
+from . import errors
+from . import graph_mapping as gm
+from .graph_client import PREFER, GraphClient
+from .graph_writes import SeriesWriter
+from .sides import ChangeSet, Fetched, OpResult, Remote
+
+UTC = timezone.utc
+
+
+@dataclasses.dataclass
+class GraphSettings:
+    """What the company's Office 365 settings provide (secrets never logged)."""
+
+    tenant: str
+    client_id: str
+    client_secret: str = dataclasses.field(repr=False, default="")
+    login_url: str = "https://login.microsoftonline.com"
+    graph_url: str = "https://graph.microsoft.com"
+    verify: bool | str = True  # a CA bundle path for a private CA (tests, proxies)
+    timeout: float = 30.0
+    max_wait: float = 10.0  # the longest Retry-After slept inside a run
+    page_size: int = 500  # events per delta page (Prefer odata.maxpagesize)
+    horizon_days: int = 400  # how far ahead the delta window reaches
+    min_ahead_days: int = 180  # start a new round when the window ends sooner than this
+
+
+def _stamp(moment):
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class GraphSide:
+    """The calendar of ``mailbox`` in Exchange Online."""
+
+    name = "exchange"
+    batch_size = 20  # one $batch per engine batch
+
+    def __init__(self, settings, mailbox, client=None, now=None):
+        self.settings = settings
+        self.mailbox = mailbox
+        self.client = client or GraphClient(settings)
+        self.now = now or (lambda: datetime.now(UTC))
+        self.user = "/users/%s" % quote(mailbox)
+        self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def _window(self, window):
+        start = window.start - timedelta(days=1)
+        end = (window.end or self.now()) + timedelta(days=self.settings.horizon_days)
+        return start, end
+
+    def _still_valid(self, state, window):
+        start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
+        wanted_end = (window.end or self.now()) + timedelta(days=self.settings.min_ahead_days)
+        return start <= window.start and end >= wanted_end
+
+    def list_changes(self, token, window):
+        state = json.loads(token) if token else None
+        if state is not None and not self._still_valid(state, window):
+            state = None  # the window moved past what this round covers: start a new one
+        if state is None:
+            start, end = self._window(window)
+            url = "%s/calendarView/delta?startDateTime=%s&endDateTime=%s" % (
+                self.user,
+                _stamp(start),
+                _stamp(end),
+            )
+            state = {"start": start.isoformat(), "end": end.isoformat()}
+            complete = True
+        else:
+            url, complete = state["link"], False
+        changed, removed = {}, set()
+        while True:
+            body = self.client.request(
+                "GET",
+                url,
+                mailbox=self.mailbox,
+                headers={"Prefer": _prefer_page(self.settings.page_size)},
+            )
+            for event in body.get("value", ()):
+                self._note(event, changed, removed)
+            if body.get("@odata.nextLink"):
+                url = body["@odata.nextLink"]
+                continue
+            state["link"] = body.get("@odata.deltaLink")
+            break
+        removed -= set(changed)
+        return ChangeSet(changed, set() if complete else removed, json.dumps(state), complete)
+
+    @staticmethod
+    def _note(event, changed, removed):
+        if "@removed" in event:
+            removed.add(event["id"])
+            return
+        kind = event.get("type")
+        if kind in ("occurrence", "exception"):
+            # A changed instance is a change of its series; the master's etag is the version.
+            changed.setdefault(event["seriesMasterId"], "")
+        else:
+            changed[event["id"]] = event.get("@odata.etag", "")
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _get_member(self, event_id):
+        return {
+            "method": "GET",
+            "url": "%s/events/%s?$expand=%s" % (self.user, event_id, quote(gm.EXPAND)),
+        }
+
+    def _check(self, status, body, item=None):
+        if status >= 400:
+            raise self.client.error(status, body, self.mailbox, item)
+
+    def fetch(self, ids):
+        ids = list(dict.fromkeys(ids))
+        answers = self.client.batch([self._get_member(i) for i in ids], mailbox=self.mailbox)
+        events = {}
+        for event_id, (status, _headers, body) in zip(ids, answers, strict=True):
+            if status == 404:
+                continue  # gone: absent from the answer, as the interface says
+            # Anything else that failed must not look like a deletion: stop the run.
+            self._check(status, body, event_id)
+            events[event_id] = body
+        masters = [i for i, e in events.items() if e.get("type") == "seriesMaster"]
+        instances, horizon = self._instances(masters, events), self._horizon()
+        out = {}
+        for event_id, event in events.items():
+            try:
+                item = gm.to_item(event, instances.get(event_id), horizon)
+            except ValueError as exc:
+                raise errors.PermanentError(
+                    "The Exchange entry '%s' cannot be read: %s" % (event.get("subject"), exc),
+                    item=event_id,
+                    mailbox=self.mailbox,
+                ) from None
+            self._current[event_id] = item
+            out[event_id] = Fetched(
+                version=event.get("@odata.etag", ""),
+                item=item,
+                identity=gm.identity_of(event),
+                uid=event.get("iCalUId"),
+                last_modified=gm.parse_stamp(event.get("lastModifiedDateTime")),
+            )
+        return out
+
+    def _horizon(self):
+        return self.now() + timedelta(days=self.settings.horizon_days)
+
+    def _instances(self, masters, events):
+        """{master id: its instances from its first start up to the horizon}."""
+        if not masters:
+            return {}
+        horizon = self._horizon()
+        members = []
+        for master_id in masters:
+            first = gm.parse_time(events[master_id]["start"]) - timedelta(days=1)
+            members.append(
+                {
+                    "method": "GET",
+                    "url": "%s/events/%s/instances?startDateTime=%s&endDateTime=%s&$top=1000"
+                    % (self.user, master_id, _stamp(first), _stamp(horizon)),
+                }
+            )
+        out = {}
+        answers = self.client.batch(members, mailbox=self.mailbox)
+        for master_id, (status, _headers, body) in zip(masters, answers, strict=True):
+            self._check(status, body, master_id)
+            values = list(body.get("value", ()))
+            link = body.get("@odata.nextLink")
+            while link:
+                page = self.client.request("GET", link, mailbox=self.mailbox)
+                values.extend(page.get("value", ()))
+                link = page.get("@odata.nextLink")
+            out[master_id] = values
+        return out
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _result(self, status, body, item_id=None):
+        if status >= 400:
+            return OpResult.failure(self.client.error(status, body, self.mailbox, item_id))
+        return OpResult.success(Remote(body["id"], body.get("@odata.etag", "")))
+
+    def create(self, batch):
+        members, slots, results = [], [], [None] * len(batch)
+        for index, (identity, item) in enumerate(batch):
+            try:
+                body = gm.to_event(item, identity)
+            except ValueError as exc:
+                results[index] = OpResult.failure(
+                    errors.PermanentError(str(exc), mailbox=self.mailbox)
+                )
+                continue
+            members.append({"method": "POST", "url": self.user + "/calendar/events", "body": body})
+            slots.append(index)
+        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        writer = SeriesWriter(self)
+        for index, (status, _headers, body) in zip(slots, answers, strict=True):
+            results[index] = self._result(status, body)
+            item = batch[index][1]
+            if results[index].ok and item.recurrence is not None:
+                writer.add(index, results[index].remote.id, item, None)
+        for index, result in writer.run().items():
+            results[index] = result
+        return results
+
+    def update(self, batch):
+        members, results = [], [None] * len(batch)
+        slots = []
+        for index, (item_id, version, item) in enumerate(batch):
+            try:
+                wanted = gm.to_event(item)
+            except ValueError as exc:
+                results[index] = OpResult.failure(
+                    errors.PermanentError(str(exc), item=item_id, mailbox=self.mailbox)
+                )
+                continue
+            current = self._current.get(item_id)
+            if current is not None:
+                wanted = gm.changed_body(wanted, gm.to_event(current))
+            members.append(
+                {
+                    "method": "PATCH",
+                    "url": "%s/events/%s" % (self.user, item_id),
+                    "body": wanted,
+                    "headers": {"If-Match": version} if version else {},
+                }
+            )
+            slots.append(index)
+        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        writer = SeriesWriter(self)
+        for index, (status, _headers, body) in zip(slots, answers, strict=True):
+            item_id, _version, item = batch[index]
+            results[index] = self._result(status, body, item_id)
+            if results[index].ok and item.recurrence is not None:
+                writer.add(index, item_id, item, self._current.get(item_id))
+            if results[index].ok:
+                self._current.pop(item_id, None)
+        for index, result in writer.run().items():
+            results[index] = result
+        return results
+
+    def delete(self, batch):
+        members = [
+            {
+                "method": "DELETE",
+                "url": "%s/events/%s" % (self.user, item_id),
+                "headers": {"If-Match": version} if version else {},
+            }
+            for item_id, version in batch
+        ]
+        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        results = []
+        for (item_id, _version), (status, _headers, body) in zip(batch, answers, strict=True):
+            if status >= 400:
+                results.append(
+                    OpResult.failure(self.client.error(status, body, self.mailbox, item_id))
+                )
+            else:
+                results.append(OpResult.success())
+        return results
+
+    def find_by_identity(self, identities):
+        identities = list(dict.fromkeys(identities))
+        members = []
+        for identity in identities:
+            literal = identity.replace("'", "''")
+            query = "singleValueExtendedProperties/Any(ep: ep/id eq '%s' and ep/value eq '%s')"
+            members.append(
+                {
+                    "method": "GET",
+                    "url": "%s/calendar/events?$filter=%s&$select=id"
+                    % (self.user, quote(query % (gm.IDENTITY_PROP, literal))),
+                }
+            )
+        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        found = {}
+        for identity, (status, _headers, body) in zip(identities, answers, strict=True):
+            self._check(status, body)
+            values = body.get("value") or []
+            if values:
+                found[identity] = Remote(values[0]["id"], values[0].get("@odata.etag", ""))
+        return found
+
+
+def _prefer_page(size):
+    return "%s, odata.maxpagesize=%d" % (PREFER, size)

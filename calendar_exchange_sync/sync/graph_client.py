@@ -1,0 +1,369 @@
+"""The HTTP side of Microsoft Graph: app-only tokens (msal), requests, ``$batch``, errors.
+
+Knows tokens, retries and Graph's error codes, nothing of calendar items. Every failure leaves
+as a ``sync.errors`` class with a sentence an administrator can act on.
+
+* Tokens: one msal ``ConfidentialClientApplication`` per (login URL, tenant, client id,
+  secret, CA) for the whole process, so its token cache is reused across runs. Instance
+  discovery is off: msal would otherwise ask ``login.microsoftonline.com`` about any
+  authority it does not know, and a test (or a national cloud) must not reach the internet.
+* TLS: ``verify`` is passed on every request. A session-level ``verify`` alone loses against
+  ``REQUESTS_CA_BUNDLE`` in the environment (requests merges the environment over it).
+* Throttling: 429/503 with ``Retry-After`` up to ``max_wait`` seconds are slept and retried
+  (three tries); longer waits, or throttling that goes on, raise ``ThrottledError`` carrying
+  the server's Retry-After so the mailbox is postponed, not failed.
+* ``$batch``: members in groups of 20 (Graph's limit); throttled members are retried the same
+  way; the answers come back in the order of the requests.
+"""
+
+import email.utils
+import hashlib
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+
+import msal
+import requests
+
+from . import errors
+
+UTC = timezone.utc
+BATCH_LIMIT = 20
+PREFER = 'IdType="ImmutableId", outlook.timezone="UTC", outlook.body-content-type="html"'
+_APPS = {}
+_APPS_LOCK = threading.Lock()
+
+# Graph error codes -> (error class, sentence). %s is the mailbox.
+_ITEM_GONE = {"ErrorItemNotFound", "ResourceNotFound", "ErrorInvalidIdMalformed"}
+_MAILBOX_MISSING = {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "MailboxNotFound"}
+
+
+class _Session(requests.Session):
+    """A session that passes its CA setting on every request (see the module docstring)."""
+
+    def __init__(self, verify):
+        super().__init__()
+        self.verify = verify
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault("verify", self.verify)
+        return super().request(method, url, **kwargs)
+
+
+def _retry_after(headers):
+    value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+class GraphClient:
+    """Talks to Graph for one tenant app; ``requests`` counts HTTP requests (benchmarks)."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.base = settings.graph_url.rstrip("/") + "/v1.0"
+        self.session = _Session(settings.verify)
+        self.session.headers["Accept"] = "application/json"
+        self.requests = 0
+        self.clock_skew = None  # server clock minus ours, from the last Date header
+        self._token = None
+
+    # -- tokens ----------------------------------------------------------------------------
+
+    def _app_key(self):
+        s = self.settings
+        authority = "%s/%s" % (s.login_url.rstrip("/"), s.tenant.strip("/"))
+        secret = hashlib.sha256((s.client_secret or "").encode()).hexdigest()
+        return (authority, s.client_id, secret, str(s.verify))
+
+    def _app(self):
+        s = self.settings
+        key = self._app_key()
+        authority = key[0]
+        with _APPS_LOCK:
+            app = _APPS.get(key)
+            if app is None:
+                try:
+                    app = msal.ConfidentialClientApplication(
+                        s.client_id,
+                        client_credential=s.client_secret,
+                        authority=authority,
+                        instance_discovery=False,
+                        http_client=_Session(s.verify),
+                        timeout=s.timeout,
+                    )
+                except requests.exceptions.SSLError as exc:
+                    raise errors.TlsError(
+                        "The certificate of the Microsoft login server %s could not be "
+                        "verified: %s" % (s.login_url, exc)
+                    ) from None
+                except requests.exceptions.RequestException as exc:
+                    raise errors.ConnectionFailed(
+                        "The Microsoft login server %s could not be reached: %s"
+                        % (s.login_url, type(exc).__name__)
+                    ) from None
+                except ValueError:
+                    raise errors.AuthenticationError(
+                        "Microsoft does not know the tenant '%s'. Check the tenant id or "
+                        "domain in Settings." % s.tenant
+                    ) from None
+                _APPS[key] = app
+        return app
+
+    def token(self, fresh=False):
+        """A bearer token for Graph (msal's cache first unless ``fresh``)."""
+        if self._token and not fresh:
+            return self._token
+        app = self._app()
+        scopes = [self.settings.graph_url.rstrip("/") + "/.default"]
+        if fresh:
+            kind = msal.TokenCache.CredentialType.ACCESS_TOKEN
+            for entry in list(app.token_cache.search(kind)):
+                app.token_cache.remove_at(entry)
+        try:
+            result = app.acquire_token_for_client(scopes=scopes)
+        except requests.exceptions.SSLError as exc:
+            raise errors.TlsError("The login server's certificate was refused: %s" % exc) from None
+        except requests.exceptions.RequestException as exc:
+            raise errors.ConnectionFailed(
+                "The Microsoft login server could not be reached: %s" % type(exc).__name__
+            ) from None
+        if "access_token" not in result:
+            # msal remembers a 400 answer for a minute; a fresh app lets a consent granted
+            # meanwhile (or a corrected secret) count on the very next try.
+            with _APPS_LOCK:
+                _APPS.pop(self._app_key(), None)
+            raise self._token_error(result)
+        self._token = result["access_token"]
+        return self._token
+
+    def _token_error(self, result):
+        codes = result.get("error_codes") or []
+        text = result.get("error_description") or result.get("error") or "unknown error"
+        s = self.settings
+        if 7000215 in codes or 7000222 in codes:
+            return errors.AuthenticationError(
+                "Microsoft refused the client secret of application %s: it is wrong or has "
+                "expired. Create a new secret in the app registration and paste its value "
+                "(not its id) in Settings." % s.client_id
+            )
+        if 65001 in codes:
+            return errors.ConsentRequired(
+                "The administrator of tenant %s has not granted the permissions of application "
+                "%s yet. Use 'Grant permissions' in Settings." % (s.tenant, s.client_id)
+            )
+        if 700016 in codes:
+            return errors.AuthenticationError(
+                "Tenant %s has no application with client id %s. Check the client id, or grant "
+                "the permissions first." % (s.tenant, s.client_id)
+            )
+        if 90002 in codes:
+            return errors.AuthenticationError("Microsoft does not know the tenant '%s'." % s.tenant)
+        return errors.AuthenticationError(
+            "Microsoft refused to sign in application %s: %s" % (s.client_id, text.split("\n")[0])
+        )
+
+    # -- requests --------------------------------------------------------------------------
+
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def _note_date(self, response):
+        stamp = response.headers.get("Date")
+        if stamp:
+            try:
+                server = email.utils.parsedate_to_datetime(stamp)
+                self.clock_skew = server - datetime.now(UTC)
+            except (TypeError, ValueError):
+                pass
+
+    def _send(self, method, url, **kwargs):
+        headers = {"Authorization": "Bearer " + self.token(), "Prefer": PREFER}
+        headers.update(kwargs.pop("headers", None) or {})
+        self.requests += 1
+        try:
+            response = self.session.request(
+                method, url, headers=headers, timeout=self.settings.timeout, **kwargs
+            )
+        except requests.exceptions.SSLError as exc:
+            raise errors.TlsError(
+                "The certificate of Microsoft Graph at %s could not be verified: %s"
+                % (self.settings.graph_url, exc)
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise errors.ConnectionFailed(
+                "Microsoft Graph at %s could not be reached (%s)."
+                % (self.settings.graph_url, type(exc).__name__)
+            ) from None
+        self._note_date(response)
+        return response
+
+    def request(self, method, path, mailbox=None, **kwargs):
+        """The JSON answer (or None for 204) of one call; raises a ``sync.errors`` class."""
+        url, refreshed, resets = self.url(path), False, 0
+        for attempt in range(4):
+            try:
+                response = self._send(method, url, **dict(kwargs))
+            except errors.ConnectionFailed:
+                # A dropped keep-alive connection is worth one immediate retry.
+                resets += 1
+                if resets > 1:
+                    raise
+                continue
+            status = response.status_code
+            if status == 401 and not refreshed:
+                refreshed = True
+                self.token(fresh=True)
+                continue
+            if status in (429, 503):
+                wait = self._wait(response.headers, attempt)
+                if wait is not None:
+                    time.sleep(wait)
+                    continue
+                raise self.throttled(response.headers, mailbox)
+            if status >= 400:
+                raise self.error(status, _json(response), mailbox)
+            return _json(response) if status != 204 else None
+        raise self.throttled(response.headers, mailbox)
+
+    def _wait(self, headers, attempt):
+        """Seconds to sleep before retrying a throttled call, or None to give up now."""
+        if attempt >= 2:
+            return None
+        after = _retry_after(headers)
+        if after is None:
+            after = min(0.5 * 2**attempt, self.settings.max_wait)
+        return after if after <= self.settings.max_wait else None
+
+    def throttled(self, headers, mailbox):
+        after = _retry_after(headers)
+        return errors.ThrottledError(
+            "Microsoft Graph is throttling requests for mailbox %s; the sync will resume %s."
+            % (mailbox or "?", "in %d seconds" % after if after is not None else "later"),
+            retry_after=after,
+            mailbox=mailbox,
+        )
+
+    def error(self, status, body, mailbox=None, item=None):
+        """The ``sync.errors`` instance for a Graph error answer."""
+        err = (body or {}).get("error") or {}
+        code, message = err.get("code") or str(status), err.get("message") or ""
+        box = mailbox or "?"
+        if status == 410:
+            return errors.SyncStateInvalid(
+                "Microsoft Graph no longer knows the sync state of mailbox %s; it is read again "
+                "in full." % box,
+                mailbox=mailbox,
+            )
+        if status == 412:
+            return errors.StaleVersion(
+                "The entry changed in Exchange meanwhile.", item=item, mailbox=mailbox
+            )
+        if code in _ITEM_GONE:
+            return errors.ItemNotFound(
+                "The entry no longer exists in Exchange.", item=item, mailbox=mailbox
+            )
+        if code in _MAILBOX_MISSING or (status == 404 and "user" in message.lower()):
+            return errors.MailboxNotFound(
+                "Exchange Online has no mailbox %s (or it is not enabled for Microsoft Graph)."
+                % box,
+                mailbox=mailbox,
+            )
+        if status == 403 and "AccessPolicy" in message:
+            return errors.ImpersonationDenied(
+                "An application access policy of the tenant forbids this app to use mailbox "
+                "%s. Ask the Exchange administrator to add it to the policy's group." % box,
+                mailbox=mailbox,
+            )
+        if status == 403 and "roles" in message:
+            return errors.ConsentRequired(
+                "The application has no calendar permission in the tenant: grant "
+                "Calendars.ReadWrite (application) and admin consent.",
+                mailbox=mailbox,
+            )
+        if status == 403:
+            return errors.ImpersonationDenied(
+                "Microsoft Graph refused access to mailbox %s: %s" % (box, message),
+                mailbox=mailbox,
+            )
+        if status == 401:
+            return errors.AuthenticationError(
+                "Microsoft Graph refused the access token: %s" % message, mailbox=mailbox
+            )
+        if status in (429, 503):
+            return self.throttled({}, mailbox)
+        if status >= 500:
+            return errors.TransientError(
+                "Microsoft Graph failed (%d %s); the next run retries." % (status, code),
+                item=item,
+                mailbox=mailbox,
+            )
+        return errors.PermanentError(
+            "Exchange refused the entry: %s" % (message or code), item=item, mailbox=mailbox
+        )
+
+    # -- $batch ----------------------------------------------------------------------------
+
+    def batch(self, members, mailbox=None):
+        """[(status, headers, body)] for members ``{"method", "url", "body"?, "headers"?}``."""
+        answers = [None] * len(members)
+        pending = list(range(len(members)))
+        for attempt in range(3):
+            throttled, waits = [], []
+            for start in range(0, len(pending), BATCH_LIMIT):
+                chunk = pending[start : start + BATCH_LIMIT]
+                payload = {"requests": [self._member(str(i), members[i]) for i in chunk]}
+                body = self.request("POST", "/$batch", mailbox=mailbox, json=payload)
+                for answer in body.get("responses", ()):
+                    index = int(answer["id"])
+                    status = int(answer.get("status", 500))
+                    headers = answer.get("headers") or {}
+                    answers[index] = (status, headers, answer.get("body"))
+                    if status in (429, 503):
+                        throttled.append(index)
+                        waits.append(self._wait(headers, attempt))
+            if not throttled:
+                break
+            if any(w is None for w in waits) or attempt == 2:
+                break
+            time.sleep(max(waits))
+            pending = throttled
+        return answers
+
+    @staticmethod
+    def _member(member_id, member):
+        out = {"id": member_id, "method": member["method"], "url": member["url"]}
+        headers = {"Prefer": PREFER, **(member.get("headers") or {})}
+        if member.get("body") is not None:
+            out["body"] = member["body"]
+            headers["Content-Type"] = "application/json"
+        out["headers"] = headers
+        return out
+
+    def pages(self, path, mailbox=None, page_size=None, **kwargs):
+        """Every ``value`` of a collection, following ``@odata.nextLink``."""
+        headers = {}
+        if page_size:
+            headers["Prefer"] = PREFER + ", odata.maxpagesize=%d" % page_size
+        body = self.request("GET", path, mailbox=mailbox, headers=headers, **kwargs)
+        values = list(body.get("value", ()))
+        while body.get("@odata.nextLink"):
+            body = self.request("GET", body["@odata.nextLink"], mailbox=mailbox, headers=headers)
+            values.extend(body.get("value", ()))
+        return values
+
+
+def _json(response):
+    try:
+        return response.json()
+    except ValueError:
+        return {}
+
+
+def skew_text(skew):
+    if skew is None:
+        return "unknown"
+    seconds = skew / timedelta(seconds=1)
+    return "%+.0f seconds" % seconds
