@@ -7,10 +7,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
-
-from calendar_exchange_sync.sync import errors
-from calendar_exchange_sync.sync.graph_client import GraphClient
-from calendar_exchange_sync.sync.graph_connection import admin_consent_url, test_connection
 from graph_support import (
     ALICE,
     BOB,
@@ -24,6 +20,10 @@ from graph_support import (
     side_for,
     window,
 )
+
+from calendar_exchange_sync.sync import errors
+from calendar_exchange_sync.sync.graph_client import GraphClient
+from calendar_exchange_sync.sync.graph_connection import admin_consent_url, test_connection
 
 REDIRECT = "https://odoo.example.com/exchange/consent"
 
@@ -144,13 +144,13 @@ def test_test_connection_all_good():
 
 def test_test_connection_explains_each_failure():
     with running() as sim:
-        checks = dict((c, (ok, m)) for c, ok, m in test_connection(settings_for(sim), CAROL))
+        checks = {c: (ok, m) for c, ok, m in test_connection(settings_for(sim), CAROL)}
         assert checks["access policy"][0] is False
         assert "access policy" in checks["access policy"][1]
-        checks = dict((c, (ok, m)) for c, ok, m in test_connection(settings_for(sim), "zed@x.io"))
+        checks = {c: (ok, m) for c, ok, m in test_connection(settings_for(sim), "zed@x.io")}
         assert checks["mailbox"][0] is False and "no mailbox zed@x.io" in checks["mailbox"][1]
         checks = test_connection(settings_for(sim, client_secret="nope"), BOB)
         assert checks == [("token", False, checks[0][2])] and "secret" in checks[0][2]
         sim.store.clock.shift(timedelta(minutes=12))
-        checks = dict((c, (ok, m)) for c, ok, m in test_connection(settings_for(sim), BOB))
+        checks = {c: (ok, m) for c, ok, m in test_connection(settings_for(sim), BOB)}
         assert checks["clock"][0] is False and "+720 seconds" in checks["clock"][1]
