@@ -479,6 +479,8 @@ class Store:
         """Forget every sync state issued so far (the next sync must start over)."""
         with self._lock:
             box = self._mailbox(smtp)
+            # Step past every sequence handed out so far: all of them are now too old.
+            box.seq += 1
             box.log_floor = box.seq
             box.log = []
 

@@ -32,10 +32,15 @@ from exchangelib import (
     Version,
 )
 from exchangelib import CalendarItem as EwsItem
+from exchangelib.errors import (
+    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+    ErrorIrresolvableConflict,
+)
 from exchangelib.folders import Calendar, Root
 from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
 from exchangelib.properties import DistinguishedFolderId, Mailbox
 from exchangelib.protocol import BaseProtocol
+from exchangelib.services import UpdateItem
 
 from . import errors
 from .ews_errors import gone, item_error, mailbox_error, stale
@@ -129,6 +134,33 @@ def make_account(settings, mailbox):
     return account
 
 
+class _UpdateItem(UpdateItem):
+    """UpdateItem that answers a stale change key per item instead of raising for the batch.
+
+    exchangelib raises ErrorIrresolvableConflict out of the whole batch, losing the outcome
+    of the other items (which Exchange did apply); per item is what the Side contract needs.
+    """
+
+    ERRORS_TO_CATCH_IN_RESPONSE = (
+        *UpdateItem.ERRORS_TO_CATCH_IN_RESPONSE,
+        ErrorIrresolvableConflict,
+        ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+    )
+
+
+def bulk_update(account, items, conflict_resolution):
+    """[(id, changekey) or exception] for [(exchangelib item, field names)], in order."""
+    return list(
+        _UpdateItem(account=account).call(
+            items=items,
+            conflict_resolution=conflict_resolution,
+            message_disposition="SaveOnly",
+            send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+            suppress_read_receipts=True,
+        )
+    )
+
+
 def calendar_folder(account):
     """The mailbox's calendar by its distinguished id: no GetFolder round trip needed."""
     owner = Mailbox(email_address=account.primary_smtp_address)
@@ -160,6 +192,9 @@ class EwsSide(SeriesWriter):
 
     def _folder(self):
         return calendar_folder(self.account)
+
+    def _bulk_update(self, items, conflict_resolution):
+        return bulk_update(self.account, items, conflict_resolution)
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -313,10 +348,10 @@ class EwsSide(SeriesWriter):
             plain.append((index, item_id, item, ews_item, fields))
         if plain:
             try:
-                answers = self.account.bulk_update(
-                    items=[(ews_item, fields) for _, _, _, ews_item, fields in plain],
-                    conflict_resolution="NeverOverwrite",
-                    send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+                answers = bulk_update(
+                    self.account,
+                    [(ews_item, fields) for _, _, _, ews_item, fields in plain],
+                    "NeverOverwrite",
                 )
             except Exception as exc:
                 self._fail(exc)

@@ -74,11 +74,7 @@ class SeriesWriter:
         if not changes:
             return
         try:
-            answers = self.account.bulk_update(
-                items=changes,
-                conflict_resolution="AlwaysOverwrite",
-                send_meeting_invitations_or_cancellations=SEND_TO_NONE,
-            )
+            answers = self._bulk_update(changes, "AlwaysOverwrite")
         except Exception as exc:
             self._fail(exc)
         for answer in answers:

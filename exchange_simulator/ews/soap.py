@@ -85,6 +85,10 @@ def serialize(env):
     return etree.tostring(env, xml_declaration=True, encoding="utf-8")
 
 
+# Operations whose response messages are ItemInfoResponseMessageType (Items is required).
+ITEM_INFO_OPERATIONS = {"CreateItem", "GetItem", "UpdateItem"}
+
+
 class ResponseBuilder:
     """Builds ``<m:FooResponse><m:ResponseMessages>`` with one message per request element."""
 
@@ -106,6 +110,12 @@ class ResponseBuilder:
         sub(msg, m("MessageText"), text)
         sub(msg, m("ResponseCode"), code)
         sub(msg, m("DescriptiveLinkKey"), "0")
+        if self.operation in ITEM_INFO_OPERATIONS:
+            sub(msg, m("Items"))  # required by the schema even when empty, as Exchange sends it
+        if self.operation == "SyncFolderItems":
+            # Exchange still sends these (empty) on errors, and clients read them.
+            sub(msg, m("SyncState"), "")
+            sub(msg, m("IncludesLastItemInRange"), "true")
         self.error_codes.append(code)
         return msg
 
