@@ -62,7 +62,7 @@ class GraphSide:
         self.mailbox = mailbox
         self.client = client or GraphClient(settings)
         self.now = now or (lambda: datetime.now(UTC))
-        self.user = "/users/%s" % quote(mailbox)
+        self.user = "/users/%s" % quote(mailbox, safe="@")
         self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
 
     # -- listing ---------------------------------------------------------------------------

@@ -166,7 +166,14 @@ def _series(master, values, instances, horizon, activity):
             continue
         fields = _fields(inst, activity)
         fields["timezone"] = zone
-        exceptions.append(Occurrence(key, CalendarItem(**fields, activity_type=activity)))
+        exception = CalendarItem(**fields, activity_type=activity)
+        duration = values["end"] - values["start"]
+        plain = CalendarItem(**{**values, "start": key, "end": key + duration})
+        if exception == plain.replace(activity_type=activity):
+            # Modified once, then set back to the series' values: an ordinary occurrence
+            # for the user (the EWS backend reads it the same way).
+            continue
+        exceptions.append(Occurrence(key, exception))
     # A deleted occurrence is one the rule produces that /instances no longer lists; only the
     # span the instances were listed for counts.
     expected = rrules.occurrences(rule, start, zone, (None, horizon), limit=5000)

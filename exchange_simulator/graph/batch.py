@@ -7,7 +7,7 @@ concurrency, faults), each answering with its own status, headers and body. A me
 """
 
 import json
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from .request import Call, GraphError
 
@@ -57,6 +57,7 @@ def run(app, call, claims, base, entry, environ):
                 if payload
                 else str(status)
             )
+    entry.items = len(members)  # the members' handlers counted themselves too
     return 200, {"responses": responses}, []
 
 
@@ -67,7 +68,7 @@ def _error_body(code, message):
 def _one(app, member, claims, base, entry):
     url = str(member.get("url", ""))
     parts = urlsplit(url if url.startswith("/") else "/" + url)
-    path = parts.path
+    path = unquote(parts.path)
     if path.startswith("/v1.0/"):
         path = path[len("/v1.0") :]
     headers = {str(k): str(v) for k, v in (member.get("headers") or {}).items()}
