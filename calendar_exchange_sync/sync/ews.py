@@ -83,7 +83,9 @@ class _CompanyCaAdapter(requests.adapters.HTTPAdapter):
 
     def send(self, request, **kwargs):
         ca_file = _ca_for(request.url)
-        if ca_file and kwargs.get("verify", True) is True:
+        # requests may already have put a bundle from REQUESTS_CA_BUNDLE here; the CA the
+        # administrator configured for this endpoint wins. Verification is never turned off.
+        if ca_file and kwargs.get("verify", True) is not False:
             kwargs["verify"] = ca_file
         return super().send(request, **kwargs)
 
@@ -96,7 +98,7 @@ def _ca_for(url):
 
 
 def trust_ca_file(endpoint, ca_file):
-    """Trust ``ca_file`` for ``endpoint`` (on top of the system CAs' absence: only that CA)."""
+    """Verify ``endpoint``'s certificate against ``ca_file`` (None: the system's CAs)."""
     with _ca_lock:
         if ca_file:
             _CA_FILES[endpoint] = ca_file

@@ -21,6 +21,19 @@ def mailbox_error(exc, endpoint="", mailbox=""):
     """The ``SyncError`` for an exception that stops work on the whole mailbox, or None."""
     if isinstance(exc, errors.SyncError):
         return exc
+    if _is_tls(exc):
+        return errors.TlsError(
+            "The certificate of %s could not be verified; install the company CA file in "
+            "Settings or fix the server certificate." % endpoint,
+            mailbox=mailbox,
+        )
+    if isinstance(exc, ews.ErrorTimeoutExpired):
+        # exchangelib's name for a connection refused, reset or timed out under FailFast.
+        return errors.ConnectionFailed(
+            "The Exchange server at %s could not be reached (refused, reset or timed out)."
+            % endpoint,
+            mailbox=mailbox,
+        )
     if isinstance(exc, ews.ErrorServerBusy):
         seconds = exc.back_off if exc.back_off is not None else 60
         return errors.ThrottledError(
@@ -55,12 +68,6 @@ def mailbox_error(exc, endpoint="", mailbox=""):
         return errors.SyncStateInvalid(
             "Exchange no longer accepts the stored synchronisation state; the calendar will be "
             "read again in full and matched.",
-            mailbox=mailbox,
-        )
-    if _is_tls(exc):
-        return errors.TlsError(
-            "The certificate of %s could not be verified; install the company CA file in "
-            "Settings or fix the server certificate." % endpoint,
             mailbox=mailbox,
         )
     if isinstance(exc, ews.RedirectError):

@@ -123,6 +123,12 @@ class EwsApp:
         headers = list(header) if header is not None else []
         for elem in [*headers, op_elem]:
             problems = self.validator.errors(elem)
+            if problems and elem.tag == t("RequestServerVersion"):
+                # Exchange answers a version string it does not know as a wrong version,
+                # which clients rely on to step down to an older one.
+                raise EwsFault(
+                    "ErrorInvalidServerVersion", "The specified server version is invalid."
+                )
             if problems:
                 raise EwsFault(
                     "ErrorSchemaValidation",
