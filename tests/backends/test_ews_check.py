@@ -1,0 +1,81 @@
+"""Settings' Test connection against the simulator: one plain sentence per check."""
+
+from datetime import timedelta
+
+from ews_support import ALICE, CAROL, PASSWORD, SEED, settings, start
+
+from calendar_exchange_sync.sync.ews_check import test_connection as check_connection
+
+
+def as_dict(checks):
+    return {name: (ok, message) for name, ok, message in checks}
+
+
+def test_everything_fine_over_https():
+    sim = start(https=True)
+    try:
+        url = sim.https_url + "/EWS/Exchange.asmx"
+        checks = check_connection(settings(sim, endpoint=url, ca_file=sim.ca_file), ALICE)
+        assert [name for name, _, _ in checks] == [
+            "reachability",
+            "tls",
+            "authentication",
+            "version",
+            "impersonation",
+            "clock",
+        ]
+        assert all(ok for _, ok, _ in checks), checks
+        assert "Exchange 2016" in as_dict(checks)["version"][1]
+    finally:
+        sim.stop()
+
+
+def test_plain_http_is_flagged_and_the_rest_still_checked():
+    sim = start()
+    try:
+        result = as_dict(check_connection(settings(sim), ALICE))
+        assert result["tls"][0] is False and "http://" in result["tls"][1]
+        assert all(result[name][0] for name in ("authentication", "version", "impersonation"))
+    finally:
+        sim.stop()
+
+
+def test_each_failure_in_one_sentence_without_the_password():
+    sim = start(dict(SEED, server={"version": "Exchange2013", "domain": "CONTOSO"}))
+    try:
+        sim.store.clock.shift(timedelta(minutes=10))
+        result = as_dict(check_connection(settings(sim, version="Exchange2016"), CAROL))
+        assert result["version"] == (
+            False,
+            "Settings say Exchange 2016 or newer but the server is Exchange 2013: "
+            "choose Exchange 2013.",
+        )
+        assert result["impersonation"][0] is False and CAROL in result["impersonation"][1]
+        assert result["clock"][0] is False and "10 min" in result["clock"][1]
+        assert "ahead" in result["clock"][1]
+
+        bad = settings(sim, password="Secret-123", version="Exchange2013")
+        result = as_dict(check_connection(bad, ALICE))
+        assert result["authentication"][0] is False
+        assert "CONTOSO\\svc-sync" in result["authentication"][1]
+        assert result["impersonation"] == (False, "Not checked: the delegate could not sign in.")
+        text = repr(result) + repr(bad)
+        assert "Secret-123" not in text and PASSWORD not in text
+    finally:
+        sim.stop()
+
+
+def test_unreachable_and_untrusted_certificate():
+    sim = start(https=True)
+    try:
+        result = as_dict(
+            check_connection(settings(sim, endpoint="http://127.0.0.1:9/EWS/Exchange.asmx"), ALICE)
+        )
+        assert result["reachability"][0] is False
+        assert result["authentication"][1].startswith("Not checked")
+        url = sim.https_url.replace("127.0.0.1", "localhost") + "/EWS/Exchange.asmx"
+        result = as_dict(check_connection(settings(sim, endpoint=url), ALICE))
+        assert result["reachability"][0] is True
+        assert result["tls"][0] is False and "CA file" in result["tls"][1]
+    finally:
+        sim.stop()
