@@ -24,13 +24,38 @@ def connection_settings(company):
     }
 
 
+EWS_VERSIONS = {
+    "exchange2007": "Exchange2007_SP1",
+    "exchange2010": "Exchange2010_SP2",
+    "exchange2013": "Exchange2013",
+    "exchange2016": "Exchange2016",
+}
+
+
+def ews_settings(settings):
+    from ..sync.ews import EwsSettings
+
+    username = settings["username"].strip()
+    ntlm = settings["auth_type"] != "basic"
+    if ntlm and settings["domain"] and "\\" not in username and "@" not in username:
+        username = "%s\\%s" % (settings["domain"].strip(), username)
+    return EwsSettings(
+        endpoint=settings["ews_url"].strip(),
+        username=username,
+        password=settings["password"],
+        version=EWS_VERSIONS[settings["version"]],
+        auth="NTLM" if ntlm else "Basic",
+        ca_file=settings["ca_file"],
+    )
+
+
 def make_backend(company, mailbox, **options):
     """The ``Side`` for ``mailbox`` with this company's settings."""
     settings = connection_settings(company)
     if settings["version"] in ON_PREMISES_VERSIONS:
-        from ..sync import ews
+        from ..sync.ews import EwsSide
 
-        return ews.make_side(settings, mailbox, **options)
+        return EwsSide(ews_settings(settings), mailbox, **options)
     if settings["version"] == "office365":
         from ..sync import graph
 
@@ -42,9 +67,9 @@ def test_connection(company, mailbox):
     """Run the backend's connection checks: a list of (check, ok, plain message)."""
     settings = connection_settings(company)
     if settings["version"] in ON_PREMISES_VERSIONS:
-        from ..sync import ews
+        from ..sync import ews_check
 
-        return ews.test_connection(settings, mailbox)
+        return ews_check.test_connection(ews_settings(settings), mailbox)
     from ..sync import graph
 
     return graph.test_connection(settings, mailbox)

@@ -107,11 +107,17 @@ class InboundValues:
         return values
 
     def set_responses(self, event, item):
-        """Copy the attendees' answers onto the event's attendee records."""
-        by_email = {a.email: a.response for a in item.attendees}
+        """Copy the attendees' answers (and optional flags) onto the event's attendees."""
+        by_email = {a.email: a for a in item.attendees}
         for attendee in event.attendee_ids:
-            email = (attendee.partner_id.email or "").lower()
-            response = by_email.get(email)
-            state = RESPONSE_TO_ODOO.get(response) if response else None
+            remote = by_email.get((attendee.partner_id.email or "").lower())
+            if remote is None:
+                continue
+            values = {}
+            state = RESPONSE_TO_ODOO.get(remote.response)
             if state and attendee.state != state:
-                attendee.state = state
+                values["state"] = state
+            if attendee.exchange_optional != remote.optional:
+                values["exchange_optional"] = remote.optional
+            if values:
+                attendee.write(values)

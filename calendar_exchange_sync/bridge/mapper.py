@@ -25,8 +25,8 @@ def as_utc(value):
 
 
 def naive_utc(value):
-    """Aware datetime -> Odoo's naive UTC datetime."""
-    return value.astimezone(UTC).replace(tzinfo=None)
+    """Aware datetime (of any datetime subclass, exchangelib's included) -> naive UTC."""
+    return datetime.fromtimestamp(value.timestamp(), UTC).replace(tzinfo=None)
 
 
 def event_zone(event, user):
@@ -57,8 +57,10 @@ def event_attendees(event, organizer_partner):
         attendees.append(
             Attendee(
                 email=partner.email,
-                name=partner.name or "",
+                # A partner created from a bare address is named after it: no display name.
+                name="" if partner.name == partner.email else partner.name or "",
                 response=RESPONSE_TO_ITEM.get(attendee.state, "none"),
+                optional=attendee.exchange_optional,
             )
         )
     return tuple(attendees)

@@ -1,10 +1,13 @@
 """Odoo as the engine's "local" side for one mailbox: the events its user owns or attends.
 
-Ids are ``"calendar.event,ID"``; versions are write dates. The token is a write-date cursor
-taken a margin before the run's transaction began, so that an edit committed by a transaction
-that started earlier is never skipped (items listed again with an unchanged version cost
-nothing: the engine compares versions before reading). Inbound writes carry the context flag
-``exchange_sync_inbound`` so they never trigger a sync back.
+Ids are ``"calendar.event,ID"`` for single events and ``"calendar.recurrence,ID"`` for a
+whole series (see ``series``). Versions are write dates; for a series, the latest write date
+of its events and their count, so that a deleted occurrence changes it too.
+
+The token is a write-date cursor taken a margin before the run's transaction began, so that an
+edit committed by a transaction that started earlier is never skipped (items listed again with
+an unchanged version cost nothing: the engine compares versions before reading). Inbound
+writes carry the context flag ``exchange_sync_inbound`` so they never trigger a sync back.
 """
 
 from datetime import timedelta
@@ -15,13 +18,15 @@ from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
 from ..sync.sides import ChangeSet, Fetched, OpResult, Remote
 from .inbound import InboundValues
 from .mapper import as_utc, event_to_item
+from .series import SeriesMapper
 
 EVENT = "calendar.event"
+SERIES = "calendar.recurrence"
 TOKEN_MARGIN = timedelta(minutes=10)
 
 # One query lists the whole calendar of a user: ids, versions and end times.
 LIST_QUERY = """
-    SELECT e.id, e.write_date, e.stop, e.allday, e.stop_date
+    SELECT e.id, e.exchange_revision, e.write_date, e.stop, e.allday, e.stop_date
       FROM calendar_event e
      WHERE e.active
        AND e.recurrence_id IS NULL
@@ -29,21 +34,45 @@ LIST_QUERY = """
              SELECT 1 FROM calendar_event_res_partner_rel r
               WHERE r.calendar_event_id = e.id AND r.res_partner_id = %(partner)s))
 """
+SERIES_QUERY = """
+    SELECT e.recurrence_id, sum(e.exchange_revision), count(*), max(e.write_date),
+           max(coalesce(e.stop_date::timestamp, e.stop))
+      FROM calendar_event e
+     WHERE e.active
+       AND e.recurrence_id IS NOT NULL
+       AND e.recurrence_id IN (
+             SELECT ev.recurrence_id FROM calendar_event ev
+              WHERE ev.recurrence_id IS NOT NULL AND ev.active
+                AND (ev.user_id = %(user)s OR EXISTS (
+                     SELECT 1 FROM calendar_event_res_partner_rel r
+                      WHERE r.calendar_event_id = ev.id AND r.res_partner_id = %(partner)s)))
+     GROUP BY e.recurrence_id
+"""
 
 
-def local_id(event):
-    return "%s,%d" % (EVENT, event.id)
+def local_id(record):
+    return "%s,%d" % (record._name, record.id)
 
 
-def parse_id(value):
-    model, _sep, number = (value or "").partition(",")
-    if model != EVENT or not number.isdigit():
+def parse_id(value, model=EVENT):
+    name, _sep, number = (value or "").partition(",")
+    if name != model or not number.isdigit():
         return None
     return int(number)
 
 
 def version_of(write_date):
     return write_date.isoformat(timespec="microseconds")
+
+
+def event_version(event):
+    return str(event.exchange_revision)
+
+
+def series_version(recurrence):
+    """Changes with any occurrence (revisions only grow) and with their number."""
+    events = recurrence.calendar_event_ids.filtered("active")
+    return "%d|%d" % (sum(events.mapped("exchange_revision")), len(events))
 
 
 class OdooSide:
@@ -53,11 +82,17 @@ class OdooSide:
     batch_size = 200
 
     def __init__(self, env, user, *, organizer_syncs=None, uid_hints=None):
-        self.env = env.with_context(
-            exchange_sync_inbound=True,
-            tracking_disable=True,
-            no_mail_to_attendees=True,
-            dont_notify=True,
+        self.env = env(
+            context=dict(
+                env.context,
+                exchange_sync_inbound=True,
+                tracking_disable=True,
+                mail_notrack=True,
+                mail_create_nolog=True,
+                no_mail_to_attendees=True,
+                skip_attendee_notification=True,
+                dont_notify=True,
+            )
         )
         self.user = user.with_env(self.env)
         self.inbound = InboundValues(self.env, self.user)
@@ -65,6 +100,7 @@ class OdooSide:
         self.organizer_syncs = organizer_syncs or (lambda user: False)
         # remote iCalendar UIDs by identity of the item being created (filled by the runner)
         self.uid_hints = uid_hints if uid_hints is not None else {}
+        self.series = SeriesMapper(self)
 
     @property
     def Event(self):
@@ -75,21 +111,40 @@ class OdooSide:
     def list_changes(self, token, window):
         self.env[EVENT].flush_model()
         self.env.cr.execute(LIST_QUERY, {"user": self.user.id, "partner": self.user.partner_id.id})
-        rows = self.env.cr.fetchall()
+        listed = [
+            (
+                "%s,%d" % (EVENT, event_id),
+                str(revision),
+                write_date,
+                stop_date if allday else stop.date(),
+            )
+            for event_id, revision, write_date, stop, allday, stop_date in self.env.cr.fetchall()
+        ]
+        self.env.cr.execute(
+            SERIES_QUERY, {"user": self.user.id, "partner": self.user.partner_id.id}
+        )
+        for series_id, revisions, count, write_date, last_stop in self.env.cr.fetchall():
+            listed.append(
+                (
+                    "%s,%d" % (SERIES, series_id),
+                    "%d|%d" % (revisions, count),
+                    write_date,
+                    last_stop.date(),
+                )
+            )
         cursor = token and token.replace("T", " ")
         changed = {}
-        for event_id, write_date, stop, allday, stop_date in rows:
+        for id_, version, write_date, last_end in listed:
             if cursor is None:
-                end = stop_date if allday else stop.date()
-                if end < window.start.date():
-                    continue
+                if last_end < window.start.date():
+                    continue  # ended before the window (a series: its last occurrence did)
             elif version_of(write_date).replace("T", " ") < cursor:
                 continue
-            changed["%s,%d" % (EVENT, event_id)] = version_of(write_date)
+            changed[id_] = version
         next_token = version_of(self.env.cr.now() - TOKEN_MARGIN)
         if token is None:
             return ChangeSet(changed=changed, token=next_token, complete=True)
-        present = {"%s,%d" % (EVENT, row[0]) for row in rows}
+        present = {row[0] for row in listed}
         bound = self.env["calendar.exchange.binding"].search_read(
             [("user_id", "=", self.user.id), ("local_id", "!=", False)], ["local_id"]
         )
@@ -99,9 +154,16 @@ class OdooSide:
     # -- reading ------------------------------------------------------------------------
 
     def _events(self, ids):
-        numbers = [n for n in map(parse_id, ids) if n]
+        numbers = [n for n in (parse_id(i) for i in ids) if n]
         events = self.Event.browse(numbers).exists()
-        return events.filtered(lambda e: e.active and self._belongs(e))
+        return events.filtered(lambda e: e.active and not e.recurrence_id and self._belongs(e))
+
+    def _series(self, ids):
+        numbers = [n for n in (parse_id(i, SERIES) for i in ids) if n]
+        series = self.env[SERIES].browse(numbers).exists()
+        return series.filtered(
+            lambda r: any(self._belongs(e) for e in r.calendar_event_ids if e.active)
+        )
 
     def _belongs(self, event):
         return event.user_id == self.user or self.user.partner_id in event.partner_ids
@@ -118,45 +180,69 @@ class OdooSide:
             default_type=self.inbound.default_type,
         )
 
+    def _fetched(self, record):
+        if record._name == SERIES:
+            base = record.base_event_id or record.calendar_event_ids[:1]
+            return Fetched(
+                version=series_version(record),
+                item=self.series.item(record),
+                identity=record.exchange_identity or None,
+                uid=base.exchange_uid or None,
+                last_modified=as_utc(max(record.calendar_event_ids.mapped("write_date"))),
+            )
+        return Fetched(
+            version=event_version(record),
+            item=self.item(record),
+            identity=record.exchange_identity or None,
+            uid=record.exchange_uid or None,
+            last_modified=as_utc(record.write_date),
+        )
+
+    def _version(self, record):
+        return series_version(record) if record._name == SERIES else event_version(record)
+
+    def _record(self, id_):
+        return self._events([id_]) or self._series([id_])
+
     def fetch(self, ids):
         answer = {}
-        for event in self._events(ids):
-            answer[local_id(event)] = Fetched(
-                version=version_of(event.write_date),
-                item=self.item(event),
-                identity=event.exchange_identity or None,
-                uid=event.exchange_uid or None,
-                last_modified=as_utc(event.write_date),
-            )
+        for record in list(self._events(ids)) + list(self._series(ids)):
+            answer[local_id(record)] = self._fetched(record)
         return answer
 
     def find_by_identity(self, identities):
         identities = list(identities)
         found = {}
-        own = {i: parse_id(i) for i in identities if parse_id(i)}
-        for event in self._events(["%s,%d" % (EVENT, n) for n in own.values()]):
-            found[local_id(event)] = Remote(local_id(event), version_of(event.write_date))
+        own = [i for i in identities if parse_id(i) or parse_id(i, SERIES)]
+        for record in list(self._events(own)) + list(self._series(own)):
+            found[local_id(record)] = Remote(local_id(record), self._version(record))
         others = [i for i in identities if i not in own]
         if others:
-            for event in self.Event.search([("exchange_identity", "in", others)]):
-                if event.active and self._belongs(event):
-                    found[event.exchange_identity] = Remote(
-                        local_id(event), version_of(event.write_date)
-                    )
+            for model in (EVENT, SERIES):
+                records = (
+                    self.env[model]
+                    .with_context(active_test=False)
+                    .search([("exchange_identity", "in", others)])
+                )
+                for record in records:
+                    if self._record(local_id(record)):
+                        found[record.exchange_identity] = Remote(
+                            local_id(record), self._version(record)
+                        )
         return found
 
     # -- writing ------------------------------------------------------------------------
 
-    def _result(self, event):
-        event.flush_recordset()
-        return OpResult.success(Remote(local_id(event), version_of(event.write_date)))
+    def _result(self, record):
+        self.env.flush_all()
+        return OpResult.success(Remote(local_id(record), self._version(record)))
 
     def _guarded(self, operation):
         """Run one record's write; a refusal by Odoo is that item's error, not the run's."""
         try:
             with self.env.cr.savepoint():
                 return operation()
-        except (UserError, ValidationError, AccessError) as error:
+        except (UserError, ValidationError, AccessError, ValueError) as error:
             return OpResult.failure(PermanentError(str(error)))
 
     def create(self, batch):
@@ -169,16 +255,33 @@ class OdooSide:
         uid = self.uid_hints.get(identity)
         if uid:
             # The copy Exchange delivered of a meeting Odoo already has: pair, never duplicate.
-            twin = self.Event.search([("exchange_uid", "=", uid), ("active", "=", True)], limit=1)
+            twin = self._twin(uid)
             if twin:
-                if not self._belongs(twin):
-                    twin.partner_ids = [(4, self.user.partner_id.id)]
                 return self._result(twin)
-        values = self.inbound.values(item)
-        values.update(exchange_identity=identity, exchange_uid=uid or False)
-        event = self.Event.create(values)
+        extra = {"exchange_identity": identity, "exchange_uid": uid or False}
+        if item.recurrence:
+            recurrence = self.series.create(item, {"exchange_uid": uid or False})
+            recurrence.exchange_identity = identity
+            return self._result(recurrence)
+        event = self.Event.create(dict(self.inbound.values(item), **extra))
         self.inbound.set_responses(event, item)
         return self._result(event)
+
+    def _twin(self, uid):
+        event = self.Event.search([("exchange_uid", "=", uid), ("active", "=", True)], limit=1)
+        if not event:
+            return None
+        if not self._belongs(event):
+            event.partner_ids = [(4, self.user.partner_id.id)]
+        return event.recurrence_id or event
+
+    def _check(self, id_, version):
+        record = self._record(id_)
+        if not record:
+            raise _Refused(ItemNotFound("%s no longer exists in Odoo" % id_))
+        if self._version(record) != version:
+            raise _Refused(StaleVersion("%s changed in Odoo meanwhile" % id_))
+        return record
 
     def update(self, batch):
         return [
@@ -187,15 +290,27 @@ class OdooSide:
         ]
 
     def _update(self, id_, version, item):
-        event = self._events([id_])
-        if not event:
-            return OpResult.failure(ItemNotFound("%s no longer exists in Odoo" % id_))
-        if version_of(event.write_date) != version:
-            return OpResult.failure(StaleVersion("%s changed in Odoo meanwhile" % id_))
-        event.write(self.inbound.values(item, with_attendees=self.is_organizer_copy(event)))
-        if self.is_organizer_copy(event):
-            self.inbound.set_responses(event, item)
-        return self._result(event)
+        try:
+            record = self._check(id_, version)
+        except _Refused as refused:
+            return OpResult.failure(refused.error)
+        if record._name == SERIES or item.recurrence:
+            if record._name == EVENT:  # a single entry became a series
+                record.write({"recurrency": False})
+                series = self.series.create(item, {"exchange_uid": record.exchange_uid})
+                series.exchange_identity = record.exchange_identity
+                record.unlink()
+                return self._result(series)
+            if not item.recurrence:  # a series became a single entry
+                event = self.Event.create(dict(self.inbound.values(item)))
+                self.series.delete(record)
+                return self._result(event)
+            return self._result(self.series.update(record, item))
+        organizer_copy = self.is_organizer_copy(record)
+        record.write(self.inbound.values(item, with_attendees=organizer_copy))
+        if organizer_copy:
+            self.inbound.set_responses(record, item)
+        return self._result(record)
 
     def delete(self, batch):
         return [
@@ -203,14 +318,23 @@ class OdooSide:
         ]
 
     def _delete(self, id_, version):
-        event = self._events([id_])
-        if not event:
-            return OpResult.failure(ItemNotFound("%s no longer exists in Odoo" % id_))
-        if version_of(event.write_date) != version:
-            return OpResult.failure(StaleVersion("%s changed in Odoo meanwhile" % id_))
-        if self.is_organizer_copy(event):
-            event.unlink()
+        try:
+            record = self._check(id_, version)
+        except _Refused as refused:
+            return OpResult.failure(refused.error)
+        events = record.calendar_event_ids if record._name == SERIES else record
+        if self.is_organizer_copy(events[:1]):
+            if record._name == SERIES:
+                self.series.delete(record)
+            else:
+                record.unlink()
         else:
             # A participant removed their copy: they leave the meeting, the others keep it.
-            event.partner_ids = [(3, self.user.partner_id.id)]
+            events.write({"partner_ids": [(3, self.user.partner_id.id)]})
         return OpResult.success()
+
+
+class _Refused(Exception):
+    def __init__(self, error):
+        super().__init__(str(error))
+        self.error = error

@@ -6,4 +6,6 @@ from . import calendar_exchange_mailbox
 from . import calendar_exchange_binding
 from . import calendar_exchange_log
 from . import res_users
+from . import calendar_attendee
 from . import calendar_event
+from . import calendar_recurrence

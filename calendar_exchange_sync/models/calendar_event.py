@@ -50,6 +50,18 @@ class CalendarEvent(models.Model):
     exchange_uid = fields.Char(
         string="iCalendar UID", copy=False, index="btree_not_null", groups="base.group_system"
     )
+    exchange_revision = fields.Integer(
+        default=1,
+        copy=False,
+        readonly=True,
+        help="Goes up with every change of a synchronised field: the version the sync compares "
+        "(write dates are equal within one transaction, so they cannot tell two edits apart).",
+    )
+    exchange_original_start = fields.Datetime(
+        copy=False,
+        help="Where this occurrence of a series was before it was moved on its own: the key "
+        "Exchange knows it by.",
+    )
     exchange_sync_error = fields.Text(
         compute="_compute_exchange_sync_error",
         help="Why this event could not be synchronised with Exchange the last time.",
@@ -77,10 +89,29 @@ class CalendarEvent(models.Model):
         return events
 
     def write(self, vals):
+        if vals.keys() & {"start", "stop", "start_date", "stop_date"}:
+            self._exchange_remember_original_start()
         result = super().write(vals)
         if SYNCED_FIELDS.intersection(vals):
+            self._exchange_bump_revision()
             self._exchange_request_sync()
         return result
+
+    def _exchange_bump_revision(self):
+        if not self.ids:
+            return
+        # SQL: a write() here would run this override again.
+        self.env.cr.execute(
+            "UPDATE calendar_event SET exchange_revision = exchange_revision + 1 WHERE id IN %s",
+            [tuple(self.ids)],
+        )
+        self.invalidate_recordset(["exchange_revision"])
+
+    def _exchange_remember_original_start(self):
+        """An occurrence moved on its own keeps the start Exchange knows it by."""
+        for event in self:
+            if event.recurrence_id and not event.exchange_original_start:
+                event.exchange_original_start = event.start
 
     def unlink(self):
         self._exchange_request_sync()

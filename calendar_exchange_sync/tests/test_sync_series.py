@@ -1,0 +1,86 @@
+"""Recurring series through the real exchangelib and the simulated Exchange: both ways."""
+
+from datetime import timedelta
+
+from odoo.tests import tagged
+
+from ..sync.items import CalendarItem, Occurrence, Recurrence
+from .sync_common import ALICE, SimulatorCase, in_days, naive
+
+
+@tagged("post_install", "-at_install")
+class TestSyncSeries(SimulatorCase):
+    def odoo_series(self, name, count=5):
+        start = in_days(1, 8)
+        return self.Event.with_user(self.alice).create(
+            {
+                "name": name,
+                "start": naive(start),
+                "stop": naive(start + timedelta(hours=1)),
+                "partner_ids": [(6, 0, [self.alice.partner_id.id])],
+                "recurrency": True,
+                "rrule_type": "daily",
+                "interval": 1,
+                "end_type": "count",
+                "count": count,
+                "event_tz": "Europe/Stockholm",
+            }
+        )
+
+    def test_odoo_series_becomes_exchange_series(self):
+        event = self.odoo_series("Stand-up")
+        recurrence = event.recurrence_id
+        self.assertEqual(len(recurrence.calendar_event_ids), 5)
+        self.assertSynced(self.sync(self.alice), exchange_created=1)
+        [master] = self.remote_items(ALICE)
+        self.assertEqual(master.item_type, "RecurringMaster")
+        self.assertEqual(master.subject, "Stand-up")
+        self.assertEqual(len(self.sim.store.occurrence_starts(ALICE, master.id)), 5)
+        # Quiet afterwards.
+        self.assertSynced(self.sync(self.alice))
+        # One occurrence deleted, one renamed in Odoo: the master records both.
+        events = recurrence.calendar_event_ids.sorted("start")
+        events[2].with_user(self.alice).unlink()
+        events[3].with_user(self.alice).with_context(recurrence_update="self_only").write(
+            {"name": "Stand-up (demo day)"}
+        )
+        self.assertSynced(self.sync(self.alice), exchange_updated=1)
+        master = self.sim.store.get_item(ALICE, master.id)
+        self.assertEqual(len(master.deleted_occurrences), 1)
+        self.assertEqual(len(master.modified_occurrences), 1)
+        self.assertSynced(self.sync(self.alice))
+
+    def test_exchange_series_becomes_odoo_series(self):
+        start = in_days(2, 7)
+        first = start.replace(second=0)
+        series = CalendarItem(
+            subject="Gym",
+            start=first,
+            end=first + timedelta(hours=1),
+            timezone="Europe/Stockholm",
+            recurrence=Recurrence(
+                "FREQ=DAILY;COUNT=4",
+                exceptions=(
+                    Occurrence(
+                        first + timedelta(days=1),
+                        CalendarItem(
+                            subject="Gym (late)",
+                            start=first + timedelta(days=1, hours=3),
+                            end=first + timedelta(days=1, hours=4),
+                            timezone="Europe/Stockholm",
+                        ),
+                    ),
+                ),
+                deleted=frozenset({first + timedelta(days=2)}),
+            ),
+        )
+        [result] = self.outlook(ALICE).create([(None, series)])
+        self.assertTrue(result.ok, result.error)
+        self.assertSynced(self.sync(self.alice), odoo_created=1)
+        events = self.Event.search([("name", "in", ("Gym", "Gym (late)"))]).sorted("start")
+        self.assertEqual(len(events), 3)
+        self.assertEqual(len(events.recurrence_id), 1)
+        self.assertEqual(events.mapped("name"), ["Gym", "Gym (late)", "Gym"])
+        self.assertEqual(events[1].start, naive(first + timedelta(days=1, hours=3)))
+        # What Odoo made of it reads back as the same series: nothing travels back.
+        self.assertSynced(self.sync(self.alice))
