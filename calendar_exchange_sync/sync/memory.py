@@ -30,7 +30,10 @@ class SimulatedCrash(Exception):
 
 
 class Faults:
-    """A queue of faults, each hitting the ``after``-th next call of ``op`` ``count`` times."""
+    """A queue of faults, each hitting the ``after``-th next call of ``op`` ``count`` times.
+
+    ``op`` ``"*"`` matches any operation of that side or store.
+    """
 
     def __init__(self):
         self.queue = []  # [op, mode, after, count]
@@ -44,7 +47,7 @@ class Faults:
     def take(self, op):
         """The mode of the fault hitting this call of ``op``, or None."""
         for fault in self.queue:
-            if fault[0] != op:
+            if fault[0] not in (op, "*"):
                 continue
             if fault[2] > 0:
                 fault[2] -= 1
