@@ -1,0 +1,175 @@
+"""Benchmark of the EWS backend with the real engine and exchangelib against the simulator.
+
+    python bench/ews.py [--items 5000] [--series 50] [--exports 1000] [--auth NTLM]
+
+Workloads (one on-premises mailbox reached by impersonation, Odoo played by the in-memory
+side):
+
+1. initial import: the mailbox holds ``items`` entries, ``series`` of them weekly series with
+   a modified and a deleted occurrence each; Odoo is empty; everything comes into Odoo;
+2. a run with no change anywhere;
+3. ``exports`` new Odoo entries go to Exchange.
+
+Printed per workload: EWS requests by operation (from the simulator's journal, 401 legs of
+the NTLM handshake apart), seconds, and what the engine did. Targets from the issue: a
+no-change run costs one SyncFolderItems request; 1,000 exports take at most 20 CreateItem
+requests.
+"""
+
+import argparse
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+import conftest  # noqa: E402,F401  (registers the addon folder as a bare package)
+from calendar_exchange_sync.sync.engine import Engine, SyncOptions  # noqa: E402
+from calendar_exchange_sync.sync.ews import EwsSettings, EwsSide  # noqa: E402
+from calendar_exchange_sync.sync.items import CalendarItem  # noqa: E402
+from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore  # noqa: E402
+from exchange_simulator.simulator import Simulator  # noqa: E402
+
+UTC = timezone.utc
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+MAILBOX = "alice@contoso.com"
+SEED = {
+    "server": {"version": "Exchange2016", "domain": "CONTOSO"},
+    "users": [
+        {
+            "smtp": "svc-sync@contoso.com",
+            "username": "svc-sync",
+            "password": "S3rvice!",
+            "mailbox": False,
+        },
+        {"smtp": MAILBOX, "password": "alice-pw", "display_name": "Alice"},
+    ],
+    "impersonation": {"svc-sync@contoso.com": [MAILBOX]},
+}
+
+
+def fill_mailbox(store, items, series):
+    """``items`` entries over the coming months; ``series`` of them weekly series."""
+    for n in range(items - series):
+        start = NOW + timedelta(hours=3 * n)
+        store.create_item(
+            MAILBOX,
+            {
+                "subject": "Entry %d" % n,
+                "start": start,
+                "end": start + timedelta(minutes=45),
+                "start_tz": "W. Europe Standard Time",
+                "end_tz": "W. Europe Standard Time",
+                "location": "Room %d" % (n % 12),
+                "body": "<p>Notes %d</p>" % n,
+                "categories": ["Customer"] if n % 3 == 0 else [],
+            },
+        )
+    for n in range(series):
+        start = NOW + timedelta(days=n % 7, hours=8 + n % 9)
+        master = store.create_item(
+            MAILBOX,
+            {
+                "subject": "Series %d" % n,
+                "start": start,
+                "end": start + timedelta(minutes=30),
+                "start_tz": "W. Europe Standard Time",
+                "end_tz": "W. Europe Standard Time",
+                "recurrence": {
+                    "pattern": {
+                        "type": "weekly",
+                        "interval": 1,
+                        "daysOfWeek": [start.strftime("%A").lower()],
+                        "firstDayOfWeek": "monday",
+                    },
+                    "range": {
+                        "type": "numbered",
+                        "startDate": start.date().isoformat(),
+                        "numberOfOccurrences": 20,
+                        "recurrenceTimeZone": "W. Europe Standard Time",
+                    },
+                },
+            },
+        )
+        second = store.occurrence_by_index(MAILBOX, master.id, 2)
+        store.update_item(MAILBOX, second, {"subject": "Series %d (moved)" % n})
+        store.delete_item(MAILBOX, store.occurrence_by_index(MAILBOX, master.id, 3))
+
+
+def measure(sim, label, run):
+    sim.journal.clear()
+    began = time.perf_counter()
+    report = run()
+    seconds = time.perf_counter() - began
+    ops = Counter(e.operation for e in sim.journal.entries("ews") if e.status != 401)
+    requests = sum(ops.values())
+    detail = ", ".join("%s %d" % (op, n) for op, n in sorted(ops.items()))
+    print("%-22s %6.2f s  %5d requests  (%s)" % (label, seconds, requests, detail))
+    print(
+        "%-22s engine: %s%s"
+        % ("", dict(report.counts), "  ABORTED: %s" % report.aborted if report.aborted else "")
+    )
+    return report, ops
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=5000)
+    parser.add_argument("--series", type=int, default=50)
+    parser.add_argument("--exports", type=int, default=1000)
+    parser.add_argument("--auth", default="NTLM", choices=("NTLM", "Basic"))
+    args = parser.parse_args(argv)
+
+    with Simulator(SEED).start() as sim:
+        began = time.perf_counter()
+        fill_mailbox(sim.store, args.items, args.series)
+        print(
+            "seeded %d entries (%d series) in %.2f s"
+            % (sim.store.count(MAILBOX), args.series, time.perf_counter() - began)
+        )
+        settings = EwsSettings(sim.ews_url, "CONTOSO\\svc-sync", "S3rvice!", auth=args.auth)
+        odoo = MemorySide("odoo", batch_size=200)
+        engine = Engine(
+            odoo, EwsSide(settings, MAILBOX), MemoryStatusStore(), SyncOptions(now=lambda: NOW)
+        )
+
+        report, _ = measure(sim, "1. initial import", engine.run)
+        print("%-22s Odoo now holds %d entries" % ("", len(odoo.items)))
+        _, quiet = measure(sim, "2. no-change run", engine.run)
+
+        for n in range(args.exports):
+            start = NOW + timedelta(days=1, minutes=20 * n)
+            odoo.user_create(
+                CalendarItem(
+                    "Odoo activity %d" % n,
+                    start,
+                    start + timedelta(minutes=15),
+                    timezone="Europe/Stockholm",
+                    organizer=MAILBOX,
+                    activity_type="Meeting",
+                )
+            )
+        _, export = measure(sim, "3. export %d" % args.exports, engine.run)
+        print("%-22s Exchange now holds %d entries" % ("", sim.store.count(MAILBOX)))
+
+        print()
+        print(
+            "target: no-change run = 1 SyncFolderItems request: %s (%d requests)"
+            % ("met" if quiet == {"SyncFolderItems": 1} else "MISSED", sum(quiet.values()))
+        )
+        print(
+            "target: %d exports <= 20 CreateItem requests: %s (%d)"
+            % (
+                args.exports,
+                "met" if export["CreateItem"] <= 20 else "MISSED",
+                export["CreateItem"],
+            )
+        )
+        errors = sim.mounted("ews").invalid_answers
+        print("schema: %s" % ("every answer valid" if not errors else "%d INVALID" % len(errors)))
+
+
+if __name__ == "__main__":
+    main()
