@@ -49,6 +49,19 @@ def ews_settings(settings):
     )
 
 
+def graph_settings(settings):
+    from ..sync.graph import GraphSettings
+
+    return GraphSettings(
+        tenant=settings["tenant"].strip(),
+        client_id=settings["client_id"].strip(),
+        client_secret=settings["client_secret"],
+        login_url=settings["login_url"].strip().rstrip("/"),
+        graph_url=settings["graph_url"].strip().rstrip("/"),
+        verify=settings["ca_file"] or True,
+    )
+
+
 def make_backend(company, mailbox, **options):
     """The ``Side`` for ``mailbox`` with this company's settings."""
     settings = connection_settings(company)
@@ -57,9 +70,9 @@ def make_backend(company, mailbox, **options):
 
         return EwsSide(ews_settings(settings), mailbox, **options)
     if settings["version"] == "office365":
-        from ..sync import graph
+        from ..sync.graph import GraphSide
 
-        return graph.make_side(settings, mailbox, **options)
+        return GraphSide(graph_settings(settings), mailbox, **options)
     raise ConfigurationError("Choose the Exchange version in Settings first.")
 
 
@@ -70,6 +83,6 @@ def test_connection(company, mailbox):
         from ..sync import ews_check
 
         return ews_check.test_connection(ews_settings(settings), mailbox)
-    from ..sync import graph
+    from ..sync import graph_connection
 
-    return graph.test_connection(settings, mailbox)
+    return graph_connection.test_connection(graph_settings(settings), mailbox)

@@ -100,6 +100,8 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
     ``base_fields`` is the agreed ``field_hashes()`` (empty when there is no agreed state).
     """
     local, remote = local_fetched.item, remote_fetched.item
+    if local == remote:  # e.g. a pair found by initial matching: nothing to merge
+        return local, frozenset()
     local_changed = _groups(local.changed_fields(base_fields))
     remote_changed = _groups(remote.changed_fields(base_fields))
     local_content, remote_content = local.content(), remote.content()

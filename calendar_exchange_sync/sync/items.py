@@ -90,6 +90,17 @@ def _canonical_json(value):
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def _field_text(value):
+    """A stable text for one field's canonical value (cheap for the common scalar cases)."""
+    if isinstance(value, str):
+        return "s" + value
+    if value is None or isinstance(value, bool):
+        return {None: "n", True: "t", False: "f"}[value]
+    if isinstance(value, int):
+        return "i%d" % value
+    return "j" + _canonical_json(value)
+
+
 def _set(obj, name, value):
     object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
 
@@ -114,7 +125,12 @@ class Attendee:
         _set(self, "optional", bool(self.optional))
 
     def to_dict(self):
-        return dataclasses.asdict(self)
+        return {
+            "email": self.email,
+            "name": self.name,
+            "response": self.response,
+            "optional": self.optional,
+        }
 
     @classmethod
     def from_dict(cls, data):
@@ -210,8 +226,9 @@ class CalendarItem:
     categories: tuple = ()
     activity_type: str | None = None
     recurrence: Recurrence | None = None
-    # Lazily computed canonical content; not a field a caller sets.
+    # Lazily computed canonical content and field digests; not fields a caller sets.
     _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
+    _hashes: dict | None = dataclasses.field(default=None, init=False, repr=False)
 
     def __post_init__(self):
         _set(self, "subject", (self.subject or "").strip())
@@ -314,10 +331,13 @@ class CalendarItem:
 
     def field_hashes(self):
         """Short per-field digests, enough to tell later which fields changed since then."""
-        return {
-            name: hashlib.sha256(_canonical_json(value).encode()).hexdigest()[:16]
-            for name, value in self.content().items()
-        }
+        if self._hashes is None:
+            hashes = {
+                name: hashlib.sha256(_field_text(value).encode()).hexdigest()[:16]
+                for name, value in self.content().items()
+            }
+            _set(self, "_hashes", hashes)
+        return dict(self._hashes)
 
     def changed_fields(self, other):
         """Names of the content fields whose values differ between ``self`` and ``other``.
@@ -326,8 +346,10 @@ class CalendarItem:
         """
         if isinstance(other, CalendarItem):
             mine, theirs = self.content(), other.content()
+        elif not other:
+            return set(CONTENT_FIELDS)  # no earlier state: everything is new
         else:
-            mine, theirs = self.field_hashes(), other
+            mine, theirs = self._hashes or self.field_hashes(), other
         return {name for name in CONTENT_FIELDS if mine.get(name) != theirs.get(name)}
 
     def replace(self, **changes):

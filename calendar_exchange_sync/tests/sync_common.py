@@ -155,3 +155,61 @@ class SimulatorCase(ExchangeSyncCase):
 
     def events(self, subject):
         return self.Event.with_context(active_test=False).search([("name", "=", subject)])
+
+
+TENANT = "11111111-2222-3333-4444-555555555555"
+CLIENT_ID = "66666666-7777-8888-9999-000000000000"
+SECRET = "app-s3cret"
+
+GRAPH_SEED = {
+    "users": [
+        {"smtp": ALICE, "password": "alice-pw", "display_name": "Alice"},
+        {"smtp": BOB, "password": "bob-pw", "display_name": "Bob"},
+        {"smtp": CAROL, "password": "carol-pw", "display_name": "Carol"},
+    ],
+    "tenants": [
+        {
+            "tenant_id": TENANT,
+            "domains": ["contoso.com", "contoso.onmicrosoft.com"],
+            "apps": [
+                {
+                    "client_id": CLIENT_ID,
+                    "client_secret": SECRET,
+                    "name": "Odoo calendar sync",
+                    "consented": True,
+                    "permissions": ["Calendars.ReadWrite"],
+                    "mailbox_policy": {"deny": [CAROL]},
+                }
+            ],
+        }
+    ],
+}
+
+
+@unittest.skipIf(Simulator is None, "exchange_simulator is not importable")
+class GraphSimulatorCase(SimulatorCase):
+    """The same, with the company on Office 365 through Microsoft Graph (over HTTPS)."""
+
+    seed = GRAPH_SEED
+
+    def setUp(self):
+        super(SimulatorCase, self).setUp()  # skip the EWS set-up, keep the users
+        self.sim = Simulator(copy.deepcopy(self.seed), https=True).start()
+        self.addCleanup(self.sim.stop)
+        self.company.write(
+            {
+                "exchange_version": "office365",
+                "exchange_tenant": "contoso.onmicrosoft.com",
+                "exchange_client_id": CLIENT_ID,
+                "exchange_client_secret": SECRET,
+                "exchange_login_url": self.sim.https_url,
+                "exchange_graph_url": self.sim.https_url,
+                "exchange_ca_file": self.sim.ca_file,
+            }
+        )
+
+    def outlook(self, mailbox):
+        from ..bridge.backends import connection_settings, graph_settings
+        from ..sync.graph import GraphSide
+
+        return GraphSide(graph_settings(connection_settings(self.company)), mailbox)
