@@ -393,6 +393,17 @@ def _until_value(rng: dict, start: datetime | date, zone: str) -> str:
     return tzmod.combine_utc(end, clock, range_zone).strftime("%Y%m%dT%H%M%SZ")
 
 
+def canonical_rrule(rrule: str, start: datetime | date, zone: str) -> str:
+    """The RRULE as Exchange gives it back: the same dates, one spelling.
+
+    "FREQ=WEEKLY;COUNT=6" with a Thursday start reads back from Exchange as
+    "FREQ=WEEKLY;COUNT=6;BYDAY=TH". Whoever stores a rule (the Odoo side) should store this
+    form, or the first read after an export looks like a change. Raises ValueError for a rule
+    Exchange cannot store.
+    """
+    return pattern_to_rrule(rrule_to_pattern(rrule, start, zone), start, zone)
+
+
 # --------------------------------------------------------------------------- expansion
 
 

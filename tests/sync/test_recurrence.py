@@ -253,3 +253,13 @@ def test_bad_patterns_are_refused():
         recurrence.pattern_to_rrule(
             {"pattern": {"type": "daily"}, "range": {"type": "numbered"}}, START, BERLIN
         )
+
+
+def test_canonical_rule_is_what_exchange_gives_back():
+    thursday = datetime(2026, 11, 26, 8, tzinfo=UTC)
+    assert recurrence.canonical_rrule("FREQ=WEEKLY;COUNT=6", thursday, BERLIN) == (
+        "FREQ=WEEKLY;COUNT=6;BYDAY=TH"
+    )
+    assert recurrence.canonical_rrule("FREQ=MONTHLY;BYMONTHDAY=-1", thursday, BERLIN) == (
+        "FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR,SA,SU;BYSETPOS=-1"
+    )
