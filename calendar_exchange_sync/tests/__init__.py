@@ -5,3 +5,4 @@ from . import test_user_switch
 from . import test_sync_ews
 from . import test_sync_series
 from . import test_sync_graph
+from . import test_consent
