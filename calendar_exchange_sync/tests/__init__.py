@@ -6,3 +6,4 @@ from . import test_sync_ews
 from . import test_sync_series
 from . import test_sync_graph
 from . import test_consent
+from . import test_sync_behaviour
