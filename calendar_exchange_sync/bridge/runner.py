@@ -23,6 +23,18 @@ from .uid_hints import UidRecordingSide
 _logger = logging.getLogger(__name__)
 
 SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
+MAX_PASSES = 3
+
+
+def merge_reports(first, second):
+    """One report for two passes of the same run."""
+    first.counts.update(second.counts)
+    first.errors.extend(second.errors)
+    first.aborted = second.aborted
+    for name in ("conflicts", "matched", "skipped_old", "skipped_filtered"):
+        setattr(first, name, getattr(first, name) + getattr(second, name))
+    first.rebaselined.extend(second.rebaselined)
+    return first
 
 
 def export_filter(company, default_type):
@@ -80,11 +92,27 @@ class MailboxRun:
             remote = UidRecordingSide(backend, uid_hints)
             local = OdooSide(self.env, self.user, uid_hints=uid_hints)
             engine = Engine(local, remote, BindingStore(self.mailbox), self.options())
-            report = engine.run(force_deletions=self.force_deletions)
+            report = self._run_until_settled(engine)
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
         return self._record(started, time.monotonic() - clock, report, error)
+
+    def _run_until_settled(self, engine):
+        """Run the engine, and once more after it created items in Exchange.
+
+        Exchange's change log only answers from the state taken before our own creates: an
+        item we created and the user deleted before the next run would never be reported
+        (created-then-deleted is nothing). A second pass moves the state past our writes; it
+        costs one listing request and finds our own items unchanged.
+        """
+        total = None
+        for _attempt in range(MAX_PASSES):
+            report = engine.run(force_deletions=self.force_deletions)
+            total = report if total is None else merge_reports(total, report)
+            if report.aborted or not report.get("remote", "create"):
+                break
+        return total
 
     def _record(self, started, duration, report, error):
         counts = report.to_dict()["counts"] if report else {}
