@@ -99,10 +99,13 @@ def _attendees(event):
         if not address:
             continue
         status = (raw.get("status") or {}).get("response") or "none"
+        name = (raw.get("emailAddress") or {}).get("name") or ""
+        if name.strip().lower() == address.strip().lower():
+            name = ""  # Graph shows the address as the name of someone without one
         out.append(
             Attendee(
                 address,
-                (raw.get("emailAddress") or {}).get("name") or "",
+                name,
                 RESPONSE_FROM_GRAPH.get(status, "none"),
                 raw.get("type") == "optional",
             )
