@@ -44,7 +44,7 @@ from exchangelib.services import UpdateItem
 
 from . import errors
 from .ews_errors import gone, item_error, mailbox_error, stale
-from .ews_mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
+from .ews_mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
 from .ews_series import SeriesWriter, rule_changed
 from .sides import ChangeSet, Fetched, OpResult, Remote
 
@@ -271,7 +271,7 @@ class EwsSide(SeriesWriter):
                 item=from_ews(ews_item, occurrences),
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
-                last_modified=ews_item.last_modified_time,
+                last_modified=plain_utc(ews_item.last_modified_time),
             )
         return out
 

@@ -2,7 +2,8 @@
 
 ``test_connection(settings, mailbox)`` answers a list of ``(check, ok, message)`` for
 reachability, TLS, authentication of the delegate, the server version, impersonation of
-``mailbox`` and the clock skew, in that order; once a check fails, the ones that depend on it
+``mailbox`` and the clock skew, in that order (the clock entry carries the measured skew in
+seconds as a fourth value, server minus ours); once a check fails, the ones that depend on it
 say they were not run. Messages never contain the password (they are written here, not
 copied from exceptions).
 """
@@ -198,7 +199,8 @@ def test_connection(settings, mailbox):
     if skew is None:
         add("clock", False, "The server sent no Date header, so its clock could not be read.")
     else:
-        add("clock", abs(skew) <= MAX_SKEW, _skew_sentence(skew))
+        # A fourth value, the skew in seconds, lets Settings store it for the engine.
+        checks.append(("clock", abs(skew) <= MAX_SKEW, _skew_sentence(skew), skew.total_seconds()))
     return checks
 
 

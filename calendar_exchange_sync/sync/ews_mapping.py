@@ -177,9 +177,14 @@ def _zone_name(ews_item):
         return "UTC"
 
 
-def _utc(value):
+def plain_utc(value):
     """A plain aware UTC datetime from exchangelib's EWSDateTime (which insists on its tz)."""
+    if value is None:
+        return None
     return datetime.fromtimestamp(value.timestamp(), tz=tzmod.UTC)
+
+
+_utc = plain_utc
 
 
 def _times(ews_item, zone):

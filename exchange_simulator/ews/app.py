@@ -70,20 +70,18 @@ class EwsApp:
         entry.user = user.smtp
         version = seed.version
         try:
-            ctx, op_elem = self._prepare(body, user, entry)
-            fault = self.simulator.faults.take("ews", entry.operation, entry.mailbox)
-            if fault is not None:
-                entry.fault = fault.kind
-                if fault.kind == "server_busy":
-                    ms = int(fault.params.get("back_off_ms", 5000))
-                    raise EwsFault(
-                        "ErrorServerBusy",
-                        "The server cannot service this request right now. Try again later.",
-                        values={"BackOffMilliseconds": str(ms)},
-                    )
-                answer = apply_generic(fault, environ, start_response)
-                if answer is not None:
-                    return answer
+            try:
+                ctx, op_elem = self._prepare(body, user, entry)
+                refused = None
+            except EwsFault as exc:
+                # A fault queued for "any request" still hits a request Exchange would refuse:
+                # a proxy's 503 or a reset comes before the server reads the body.
+                ctx, op_elem, refused = None, None, exc
+            answer = self._inject(environ, start_response, entry)
+            if answer is not None:
+                return answer
+            if refused is not None:
+                raise refused
             handler = operations.HANDLERS.get(entry.operation)
             if handler is None:
                 raise EwsFault(
@@ -105,6 +103,21 @@ class EwsApp:
         out = serialize(envelope(root, version))
         self._trace(body, out)
         return _xml(start_response, "200 OK", out)
+
+    def _inject(self, environ, start_response, entry):
+        """Apply the first queued fault matching this request: a WSGI answer, or None."""
+        fault = self.simulator.faults.take("ews", entry.operation, entry.mailbox)
+        if fault is None:
+            return None
+        entry.fault = fault.kind
+        if fault.kind == "server_busy":
+            ms = int(fault.params.get("back_off_ms", 5000))
+            raise EwsFault(
+                "ErrorServerBusy",
+                "The server cannot service this request right now. Try again later.",
+                values={"BackOffMilliseconds": str(ms)},
+            )
+        return apply_generic(fault, environ, start_response)
 
     def _prepare(self, body, user, entry):
         try:

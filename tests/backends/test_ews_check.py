@@ -8,7 +8,7 @@ from calendar_exchange_sync.sync.ews_check import test_connection as check_conne
 
 
 def as_dict(checks):
-    return {name: (ok, message) for name, ok, message in checks}
+    return {name: (ok, message) for name, ok, message, *_ in checks}
 
 
 def test_everything_fine_over_https():
@@ -16,7 +16,7 @@ def test_everything_fine_over_https():
     try:
         url = sim.https_url + "/EWS/Exchange.asmx"
         checks = check_connection(settings(sim, endpoint=url, ca_file=sim.ca_file), ALICE)
-        assert [name for name, _, _ in checks] == [
+        assert [check[0] for check in checks] == [
             "reachability",
             "tls",
             "authentication",
@@ -24,7 +24,8 @@ def test_everything_fine_over_https():
             "impersonation",
             "clock",
         ]
-        assert all(ok for _, ok, _ in checks), checks
+        assert all(check[1] for check in checks), checks
+        assert abs(checks[-1][3]) < 2  # the measured skew, in seconds
         assert "Exchange 2016" in as_dict(checks)["version"][1]
     finally:
         sim.stop()
@@ -53,6 +54,12 @@ def test_each_failure_in_one_sentence_without_the_password():
         assert result["impersonation"][0] is False and CAROL in result["impersonation"][1]
         assert result["clock"][0] is False and "10 min" in result["clock"][1]
         assert "ahead" in result["clock"][1]
+        skew = [
+            c
+            for c in check_connection(settings(sim, version="Exchange2013"), ALICE)
+            if c[0] == "clock"
+        ][0][3]
+        assert 598 <= skew <= 602
 
         bad = settings(sim, password="Secret-123", version="Exchange2013")
         result = as_dict(check_connection(bad, ALICE))

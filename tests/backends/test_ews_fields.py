@@ -4,7 +4,7 @@ Round trips prove "what we write we read back identical"; the store assertions p
 actually travelled on the wire, so the two halves cannot agree on a shared mistake.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from ews_support import (  # noqa: F401 - fixtures
@@ -24,6 +24,10 @@ from calendar_exchange_sync.sync.ews_mapping import PROPERTY_SET
 from calendar_exchange_sync.sync.items import CalendarItem
 
 
+def stored_last_modified(sim, item_id):
+    return sim.store.get_item(ALICE, item_id).last_modified
+
+
 def create_one(side, item, identity="calendar.event,1"):
     [result] = side.create([(identity, item)])
     assert result.ok, result.error
@@ -37,7 +41,8 @@ def test_every_field_round_trips_and_lands_on_the_wire(ews_sim, side):
     assert fetched.item == item
     assert fetched.version == remote.version
     assert fetched.identity == "calendar.event,1"
-    assert fetched.uid and fetched.last_modified is not None
+    assert fetched.uid and type(fetched.last_modified) is datetime
+    assert fetched.last_modified == stored_last_modified(ews_sim, remote.id)
 
     stored = ews_sim.store.get_item(ALICE, remote.id)
     assert (stored.subject, stored.location) == ("Planning", "Room 4")
