@@ -105,12 +105,9 @@ class _Run:
     # -- 1. status and listings ----------------------------------------------------------
 
     def execute(self):
-        self.rows = {row.identity: row for row in self.e.status.load()}
-        self.index = {"local": {}, "remote": {}}
-        for row in self.rows.values():
-            self._index(row)
         self.window = Window(self.opt.now() - timedelta(days=self.opt.window_days))
         changes = {role: self._list(role) for role in ("local", "remote")}
+        self._load(changes)
         self._resolve_pending()
         seen = {role: self._observe(role, changes[role]) for role in ("local", "remote")}
         self._adopt(seen)
@@ -121,6 +118,39 @@ class _Run:
         Applier(self, plans).apply()
         for role in ("local", "remote"):
             self.e.status.set_token(role, changes[role].token)
+
+    def _load(self, changes):
+        """Read the status rows this run needs: all of them, or (when the store can look rows
+        up and both listings are incremental) only those the listings and unfinished work
+        touch, so that a quiet run over a large mailbox stays cheap."""
+        store = self.e.status
+        self.targeted = all(hasattr(store, name) for name in ("lookup", "unsettled", "totals"))
+        self.targeted = self.targeted and not any(c.complete for c in changes.values())
+        self.rows, self.index = {}, {"local": {}, "remote": {}}
+        if self.targeted:
+            self._add_rows(store.unsettled())
+            ids = {r: set(changes[r].changed) | set(changes[r].removed) for r in changes}
+            self._add_rows(store.lookup(ids["local"], ids["remote"], ()))
+            self.totals = dict(zip(("local", "remote"), store.totals(), strict=True))
+        else:
+            self._add_rows(store.load())
+            self.totals = None
+        self.unsettled = [r for r in self.rows.values() if r.recheck or r.pending]
+
+    def _add_rows(self, rows):
+        for row in rows:
+            if row.identity not in self.rows:
+                self.rows[row.identity] = row
+                self._index(row)
+
+    def _more_rows(self, local_ids=(), remote_ids=(), identities=()):
+        """With targeted loading, fetch rows the run discovers it needs after all."""
+        if self.targeted and (local_ids or remote_ids or identities):
+            self._add_rows(self.e.status.lookup(local_ids, remote_ids, identities))
+
+    def total(self, role):
+        """How many entries of that side are paired (the deletion guard's denominator)."""
+        return self.totals[role] if self.totals is not None else len(self.index[role])
 
     def _index(self, row):
         if row.local_id is not None:
@@ -150,9 +180,11 @@ class _Run:
 
     def _resolve_pending(self):
         for role, id_attr in (("remote", "remote_id"), ("local", "local_id")):
-            waiting = [r for r in self.rows.values() if getattr(r, id_attr) is None]
+            waiting = [r for r in self.unsettled if getattr(r, id_attr) is None]
             for batch in self.batches(role, waiting):
                 found = self.sides[role].find_by_identity([r.identity for r in batch])
+                ids = [remote.id for remote in found.values()]
+                self._more_rows(**{id_attr + "s": ids})
                 settled = []
                 for row in batch:
                     remote = found.get(row.identity)
@@ -180,11 +212,10 @@ class _Run:
         if changes.complete:
             # Known but not listed: deleted, or merely outside the window. Reading tells.
             wanted |= known.keys() - changes.changed.keys() - gone
-        for row in self.rows.values():
-            if row.recheck or row.pending:
-                id_ = getattr(row, role + "_id")
-                if id_ is not None:
-                    wanted.add(id_)
+        for row in self.unsettled:
+            id_ = getattr(row, role + "_id")
+            if id_ is not None:
+                wanted.add(id_)
         fetched = {}
         for batch in self.batches(role, sorted(wanted)):
             fetched.update(self.sides[role].fetch(batch))
@@ -218,7 +249,7 @@ class _Run:
             fetched, gone = seen[role]
             known = self.index[role]
             touched += [known[i] for i in fetched.keys() | gone if i in known]
-        touched += [r for r in self.rows.values() if r.recheck or r.pending]
+        touched += self.unsettled
         plans, done = [], set()
         for row in touched:
             if row.identity in done:
@@ -256,6 +287,11 @@ class _Run:
                     continue
                 fresh[id_] = got
             new[role] = fresh
+        # Identities the new rows may take must be checked against rows not loaded yet.
+        candidates = [got.identity for got in new["local"].values() if got.identity]
+        for role in ("local", "remote"):
+            candidates += ["%s:%s" % (self.sides[role].name, i) for i in new[role]]
+        self._more_rows(identities=candidates + list(new["local"]))
         plans = self._match(new) if complete else []
         for id_ in sorted(new["local"]):
             got = new["local"][id_]
@@ -329,7 +365,7 @@ class _Run:
             return
         for role, op_attr in (("local", "local_op"), ("remote", "remote_op")):
             deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, op_attr) == "delete")
-            total = len(self.index[role])
+            total = self.total(role)
             if not deleting:
                 continue
             everything = deleting >= total

@@ -4,7 +4,11 @@ from datetime import datetime, timedelta, timezone
 
 from calendar_exchange_sync.sync.engine import Engine
 from calendar_exchange_sync.sync.items import CalendarItem
-from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
+from calendar_exchange_sync.sync.memory import (
+    IndexedMemoryStatusStore,
+    MemorySide,
+    MemoryStatusStore,
+)
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -36,12 +40,13 @@ def make_item(subject="Meeting", day=10, hour=10, hours=1, **fields):
 class World:
     """Odoo ("local"), one mailbox ("remote"), a status store and an engine factory."""
 
-    def __init__(self, remote_skew=timedelta(0)):
+    def __init__(self, remote_skew=timedelta(0), indexed=True):
         self.clock = Clock()
         self.remote_clock = Clock(offset=remote_skew, base=self.clock)
         self.local = MemorySide("odoo", "L", self.clock, batch_size=3)
         self.remote = MemorySide("exchange", "R", self.remote_clock, batch_size=3)
-        self.status = MemoryStatusStore()
+        # indexed: the store offers targeted look-ups (quiet runs load only what they touch)
+        self.status = IndexedMemoryStatusStore() if indexed else MemoryStatusStore()
 
     def engine(self, **settings):
         settings.setdefault("now", self.clock)

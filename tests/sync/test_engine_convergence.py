@@ -62,14 +62,16 @@ class Convergence(RuleBasedStateMachine):
         skew=st.integers(-30, 30),
         batch=st.integers(1, 4),
         strict=st.booleans(),
+        indexed=st.booleans(),
     )
-    def setup(self, policy, skew, batch, strict):
+    def setup(self, policy, skew, batch, strict, indexed):
         # strict: users act only between epochs (faulty syncs run to quiet), and each epoch's
         # outcome is checked against engine_model. Otherwise edits and faulty syncs interleave
         # freely and the checks are convergence, no duplicate and nothing lost.
         self.strict = strict
         self.agreed = {}  # strict mode: tag -> item both sides held at the end of the last epoch
-        self.world = World(remote_skew=timedelta(minutes=skew))
+        # indexed: a status store with targeted look-ups, else one that only loads everything
+        self.world = World(remote_skew=timedelta(minutes=skew), indexed=indexed)
         self.settings = {
             "policy": policy,
             "clock_skew": timedelta(minutes=skew),

@@ -341,3 +341,34 @@ def test_now_is_taken_from_options(world):
     world.local.user_create(make_item("E"))
     report = world.sync(now=lambda: later)
     assert report.skipped_old == 1
+
+
+def test_quiet_runs_read_only_the_rows_they_need():
+    world = World()
+    for n in range(20):
+        world.local.user_create(make_item("E%d" % n, day=1 + n))
+    world.sync()
+    loads = world.status.loads
+    lid = next(iter(world.local.items))
+    world.local.user_update(lid, make_item("edited", day=1))
+    report = world.sync()
+    assert report.get("remote", "update") == 1
+    assert world.status.loads == loads  # incremental: looked up by id, no full load
+    world.remote.invalidate_tokens()
+    world.sync()
+    assert world.status.loads == loads + 1  # a complete listing needs every row
+
+
+@pytest.mark.parametrize("indexed", [True, False])
+def test_both_kinds_of_status_store_give_the_same_result(indexed):
+    world = World(indexed=indexed)
+    ids = [world.local.user_create(make_item("E%d" % n, day=1 + n)) for n in range(6)]
+    world.remote.user_create(make_item("R", day=9))
+    world.sync()
+    world.local.user_delete(ids[0])
+    world.remote.user_update(world.pair_of(ids[1]), make_item("E1 moved", day=20))
+    world.local.user_update(ids[2], make_item("E2 renamed", day=3))
+    world.sync()
+    expected = ["E1 moved", "E2 renamed", "E3", "E4", "E5", "R"]
+    assert world.subjects() == (expected, expected)
+    assert world.sync().writes == 0
