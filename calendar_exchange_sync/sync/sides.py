@@ -171,3 +171,23 @@ class StatusStore(Protocol):
 
     def set_token(self, side: str, token: str | None) -> None:
         """Remember the token of that side; None forces a complete listing next run."""
+
+
+class IndexedStatusStore(StatusStore, Protocol):
+    """Optional extension of ``StatusStore`` for large mailboxes.
+
+    When a store has these three methods and both listings are incremental, the engine reads
+    only the rows a run touches instead of calling ``load()``, so a quiet run costs little
+    however many entries the mailbox holds. Complete listings still ``load()`` everything.
+    """
+
+    def lookup(
+        self, local_ids: Iterable[str], remote_ids: Iterable[str], identities: Iterable[str]
+    ) -> Iterable[StatusRow]:
+        """Rows whose local id, remote id or identity is among these."""
+
+    def unsettled(self) -> Iterable[StatusRow]:
+        """Rows that are pending (one id missing) or flagged ``recheck``."""
+
+    def totals(self) -> tuple[int, int]:
+        """How many rows have a local id, and how many a remote id (for the deletion guard)."""
