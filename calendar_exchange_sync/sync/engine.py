@@ -11,7 +11,8 @@ One ``Engine.run()``:
 4. handles new entries: when a listing is complete, pairs them by subject, start, end and
    recurrence (initial matching) instead of duplicating; leaves alone entries that ended before
    the window (except series still recurring); sends local entries out only when ``may_export``
-   allows it; gives incoming entries an activity type with ``classify``;
+   allows it; gives entries new from Exchange an activity type with ``classify`` (an Exchange
+   entry without a type later keeps the type Odoo has: Exchange simply does not know it);
 5. checks the deletion guard, then applies the plans in batches (``apply.Applier``), saving the
    status after each batch, and stores the new tokens only when the run was not interrupted.
 
@@ -29,6 +30,7 @@ from . import span
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
 from .errors import DeletionGuardTripped, SyncError, SyncStateInvalid
+from .items import agreed_activity_type
 from .normalize import UTC
 from .report import SyncReport
 from .sides import StatusRow, Window
@@ -60,6 +62,13 @@ class SyncOptions:
             raise ValueError("policy must be 'newest', 'odoo' or 'exchange', not %r" % self.policy)
         if not 0 <= self.deletion_limit <= 1:
             raise ValueError("deletion_limit is a share between 0 and 1")
+
+
+def _typed(fetched, activity_type):
+    """``fetched`` with its item's activity type set (no copy when it already is)."""
+    if fetched.item.activity_type == activity_type or activity_type is None:
+        return fetched
+    return dataclasses.replace(fetched, item=fetched.item.replace(activity_type=activity_type))
 
 
 def match_key(item):
@@ -111,6 +120,7 @@ class _Run:
         self._resolve_pending()
         seen = {role: self._observe(role, changes[role]) for role in ("local", "remote")}
         self._adopt(seen)
+        self._keep_activity_types(seen)
         plans = self._plan_known(seen)
         complete = changes["local"].complete or changes["remote"].complete
         plans += self._plan_new(seen, complete)
@@ -221,14 +231,21 @@ class _Run:
             fetched.update(self.sides[role].fetch(batch))
         gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
         gone -= fetched.keys()
-        if role == "remote" and self.opt.classify:
-            for id_, got in fetched.items():
-                if got.item.activity_type is None:
-                    kind = self.opt.classify(got.item)
-                    if kind:
-                        item = got.item.replace(activity_type=kind)
-                        fetched[id_] = dataclasses.replace(got, item=item)
         return fetched, gone
+
+    def _keep_activity_types(self, seen):
+        """An Exchange entry without an activity type keeps the type agreed for the pair.
+
+        Exchange only knows the type when Odoo wrote it (an extended property); entries made in
+        Outlook have none. "None" from Exchange therefore means "unknown", not "cleared".
+        """
+        remote_fetched = seen["remote"][0]
+        for remote_id, got in remote_fetched.items():
+            row = self.index["remote"].get(remote_id)
+            if got.item.activity_type is None and row is not None:
+                known, kind = agreed_activity_type(row.field_hashes)
+                if known:
+                    remote_fetched[remote_id] = _typed(got, kind)
 
     def _seen(self, role, row, seen):
         fetched, gone = seen[role]
@@ -302,6 +319,8 @@ class _Run:
             plans.append((row, Plan(remote_op="create", item=got.item), Seen(CHANGED, got), None))
         for id_ in sorted(new["remote"]):
             got = new["remote"][id_]
+            if got.item.activity_type is None and self.opt.classify:
+                got = _typed(got, self.opt.classify(got.item))
             row = StatusRow(self._identity(None, "remote", id_), remote_id=id_)
             plans.append((row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got)))
         return plans
@@ -344,6 +363,8 @@ class _Run:
             remote_id = candidates.pop(0)
             remote_got = new["remote"].pop(remote_id)
             del new["local"][id_]
+            if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
+                remote_got = _typed(remote_got, got.item.activity_type)
             row = StatusRow(
                 self._identity(got.identity or id_, "local", id_),
                 local_id=id_,

@@ -126,12 +126,34 @@ def test_incoming_entries_are_classified_without_bouncing_back(world):
     world.remote.user_create(make_item("Call Bo", activity_type="call"))
     report = world.sync(classify=classify)
     assert sorted(i.activity_type for i in world.local.contents()) == ["call", "lunch"]
-    assert report.get("remote", "update") == 0
+    assert report.get("remote", "update") == 0  # the Outlook entry is not rewritten
     assert world.sync(classify=classify).writes == 0
-    # A new subject re-classifies the entry in Odoo.
-    world.remote.user_update(rid, make_item("Meeting with Ann"))
-    world.sync(classify=classify)
-    assert sorted(i.activity_type for i in world.local.contents()) == ["call", "default"]
+    # Exchange never learnt the type: a later edit there keeps the type Odoo has.
+    world.remote.user_update(rid, make_item("Meeting with Ann", location="Cafe"))
+    report = world.sync(classify=classify)
+    assert report.get("local", "update") == 1 and report.get("remote", "update") == 0
+    local = {i.subject: i.activity_type for i in world.local.contents()}
+    assert local == {"Call Bo": "call", "Meeting with Ann": "lunch"}
+    assert world.sync(classify=classify).writes == 0
+
+
+def test_type_changed_in_odoo_travels_even_when_exchange_had_none(world):
+    rid = world.remote.user_create(make_item("Lunch"))
+    world.sync(classify=lambda item: "lunch")
+    (lid,) = world.local.items
+    world.local.user_update(lid, make_item("Lunch", activity_type="holiday"))
+    world.remote.user_update(rid, make_item("Lunch", location="Cafe"))  # still no type there
+    world.sync(classify=lambda item: "lunch")
+    expected = make_item("Lunch", location="Cafe", activity_type="holiday")
+    assert world.local.items[lid].item == expected == world.remote.items[rid].item
+
+
+def test_initial_matching_keeps_the_odoo_type(world):
+    world.local.user_create(make_item("Review", activity_type="meeting"))
+    world.remote.user_create(make_item("Review"))
+    report = world.sync(classify=lambda item: "default", policy="exchange")
+    assert report.matched == 1 and report.writes == 0
+    assert [i.activity_type for i in world.local.contents()] == ["meeting"]
 
 
 # -- the deletion guard ------------------------------------------------------------------
