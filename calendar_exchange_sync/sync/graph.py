@@ -23,6 +23,8 @@ from urllib.parse import quote
 
 from . import errors
 from . import graph_mapping as gm
+from . import recurrence as rrules
+from . import tz as tzmod
 from .graph_client import PREFER, GraphClient
 from .graph_writes import SeriesWriter
 from .sides import ChangeSet, Fetched, OpResult, Remote
@@ -150,11 +152,12 @@ class GraphSide:
             self._check(status, body, event_id)
             events[event_id] = body
         masters = [i for i, e in events.items() if e.get("type") == "seriesMaster"]
-        instances, horizon = self._instances(masters, events), self._horizon()
+        instances = self._instances(masters, events)
         out = {}
         for event_id, event in events.items():
+            listed, horizon = instances.get(event_id, (None, None))
             try:
-                item = gm.to_item(event, instances.get(event_id), horizon)
+                item = gm.to_item(event, listed, horizon)
             except ValueError as exc:
                 raise errors.PermanentError(
                     "The Exchange entry '%s' cannot be read: %s" % (event.get("subject"), exc),
@@ -174,19 +177,37 @@ class GraphSide:
     def _horizon(self):
         return self.now() + timedelta(days=self.settings.horizon_days)
 
+    def series_horizon(self, event):
+        """How far to list a series' instances: past its last occurrence when it has one
+        (COUNT/UNTIL), else the horizon. Exceptions beyond that are not seen."""
+        horizon = self._horizon()
+        recurrence = event.get("recurrence") or {}
+        if (recurrence.get("range") or {}).get("type") in ("numbered", "endDate"):
+            try:
+                item = gm.to_item(dict(event, recurrence=recurrence), None)
+                starts = rrules.occurrences(item.recurrence.rrule, item.start, item.timezone)
+            except ValueError:
+                return horizon
+            if starts:
+                last = starts[-1]
+                if not isinstance(last, datetime):
+                    last = tzmod.combine_utc(last, datetime.min.time(), item.timezone)
+                return max(horizon, last + timedelta(days=2))
+        return horizon
+
     def _instances(self, masters, events):
-        """{master id: its instances from its first start up to the horizon}."""
+        """{master id: (its instances from its first start, the end of that listing)}."""
         if not masters:
             return {}
-        horizon = self._horizon()
-        members = []
+        members, horizons = [], {}
         for master_id in masters:
             first = gm.parse_time(events[master_id]["start"]) - timedelta(days=1)
+            horizons[master_id] = self.series_horizon(events[master_id])
             members.append(
                 {
                     "method": "GET",
                     "url": "%s/events/%s/instances?startDateTime=%s&endDateTime=%s&$top=1000"
-                    % (self.user, master_id, _stamp(first), _stamp(horizon)),
+                    % (self.user, master_id, _stamp(first), _stamp(horizons[master_id])),
                 }
             )
         out = {}
@@ -199,7 +220,7 @@ class GraphSide:
                 page = self.client.request("GET", link, mailbox=self.mailbox)
                 values.extend(page.get("value", ()))
                 link = page.get("@odata.nextLink")
-            out[master_id] = values
+            out[master_id] = (values, horizons[master_id])
         return out
 
     # -- writing ---------------------------------------------------------------------------

@@ -12,6 +12,7 @@ of instance writes / 20, not with the number of series.
 
 from . import errors
 from . import graph_mapping as gm
+from . import recurrence as rrules
 from . import tz as tzmod
 from .sides import OpResult, Remote
 
@@ -33,12 +34,13 @@ class SeriesWriter:
         side = self.side
         instances = side._instances(
             [m for _, m, _, _ in self.jobs],
-            {m: {"start": gm.occurrence_body(i, None)["start"]} for _, m, i, _ in self.jobs},
+            {m: gm.to_event(i) | {"type": "seriesMaster"} for _, m, i, _ in self.jobs},
         )
         members, owners, failures = [], [], {}
-        for index, master_id, item, current in self.jobs:
+        for index, master_id, item, _current in self.jobs:
+            listed, horizon = instances.get(master_id, ([], None))
             try:
-                writes = self._writes(item, current, instances.get(master_id, []))
+                writes = self._writes(item, listed, horizon)
             except errors.SyncError as exc:
                 failures[index] = exc
                 continue
@@ -65,7 +67,7 @@ class SeriesWriter:
                 results[index] = OpResult.success(Remote(master_id, body.get("@odata.etag", "")))
         return results
 
-    def _writes(self, item, current, instances):
+    def _writes(self, item, instances, horizon):
         """PATCH/DELETE members that turn the listed instances into what ``item`` wants."""
         by_key = {}
         for inst in instances:
@@ -75,6 +77,17 @@ class SeriesWriter:
                 by_key[key] = inst
         rec, user = item.recurrence, self.side.user
         members, wanted_keys = [], set()
+        # Graph can delete an occurrence but never bring one back: say so instead of
+        # reporting success while Exchange keeps it deleted.
+        expected = rrules.occurrences(rec.rrule, item.start, item.timezone, (None, horizon))
+        lost = [k for k in expected if k not in by_key and k not in rec.deleted]
+        if lost:
+            raise errors.PermanentError(
+                "The occurrence of '%s' on %s was deleted in Exchange and Microsoft Graph "
+                "cannot restore it; delete the series and create it again to get it back."
+                % (item.subject, lost[0]),
+                mailbox=self.side.mailbox,
+            )
         for exception in rec.exceptions:
             inst = by_key.get(exception.original_start)
             if inst is None:
