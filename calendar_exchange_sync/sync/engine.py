@@ -50,7 +50,7 @@ class SyncOptions:
     clock_skew: timedelta = timedelta(0)  # remote clock minus local clock
     window_days: int = 30  # new entries that ended longer ago are left alone
     deletion_limit: float = 0.5  # stop when a run would delete more than this share of a side
-    deletion_min: int = 5  # ... and at least this many entries (deleting all always stops)
+    deletion_min: int = 5  # ... and at least this many (see _guard for emptying a side)
     batch_size: int | None = None  # None: each side's own batch_size
     may_export: Callable | None = None  # item -> bool: may this local entry go to Exchange?
     classify: Callable | None = None  # item -> activity type for incoming untyped entries
@@ -124,7 +124,7 @@ class _Run:
         plans = self._plan_known(seen)
         complete = changes["local"].complete or changes["remote"].complete
         plans += self._plan_new(seen, complete)
-        self._guard(plans, seen)
+        self._guard(plans, changes)
         Applier(self, plans).apply()
         for role in ("local", "remote"):
             self.e.status.set_token(role, changes[role].token)
@@ -381,17 +381,21 @@ class _Run:
 
     # -- 5. the deletion guard ----------------------------------------------------------
 
-    def _guard(self, plans, seen):
+    def _guard(self, plans, changes):
+        """Stop before deleting more than ``deletion_limit`` of a side (when that is at least
+        ``deletion_min`` entries), and before emptying a side because the other one read
+        empty in a complete listing: a server answering "nothing" must never wipe a calendar.
+        Explicit deletions listed incrementally are trusted below ``deletion_min``."""
         if self.force:
             return
-        for role, op_attr in (("local", "local_op"), ("remote", "remote_op")):
-            deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, op_attr) == "delete")
-            total = self.total(role)
+        for role, other in (("local", "remote"), ("remote", "local")):
+            deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, role + "_op") == "delete")
             if not deleting:
                 continue
-            everything = deleting >= total
+            total = self.total(role)
+            emptied = changes[other].complete and deleting >= total
             too_many = deleting > self.opt.deletion_limit * total
-            if everything or (too_many and deleting >= self.opt.deletion_min):
+            if emptied or (too_many and deleting >= self.opt.deletion_min):
                 raise DeletionGuardTripped(
                     self.sides[role].name, deleting, total, self.opt.deletion_limit
                 )

@@ -198,6 +198,15 @@ def test_guard_never_empties_a_side_from_an_empty_listing():
     assert len(world.local.items) == 3
 
 
+def test_explicit_deletions_of_a_small_calendar_go_through():
+    # A user deleting their only two entries is not a failing server: the listing named them.
+    world, ids = synced_world(2)
+    for id_ in ids:
+        world.local.user_delete(id_)
+    report = world.sync()
+    assert report.ok and report.get("remote", "delete") == 2 and not world.remote.items
+
+
 def test_guard_needs_a_minimum_count_for_the_share_rule():
     world, ids = synced_world(4)
     for id_ in ids[:3]:
