@@ -58,140 +58,29 @@ original starts.
 
 from __future__ import annotations
 
-import base64
 import copy
 import hashlib
 import threading
 import uuid
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta, timezone
+from dataclasses import dataclass, field
 
-from .recurrence import occurrence_starts
-
-UTC = timezone.utc
-
-# Fields a modified occurrence may override; anything else belongs to the series.
-OCCURRENCE_FIELDS = (
-    "subject",
-    "body",
-    "start",
-    "end",
-    "location",
-    "sensitivity",
-    "show_as",
-    "reminder_is_set",
-    "reminder_minutes",
-    "categories",
-    "required_attendees",
-    "optional_attendees",
-    "is_all_day",
-    "extended_properties",
+from .store_model import (  # noqa: F401 - re-exported: the store's public names
+    _ASSIGNED,
+    FIELD_NAMES,
+    OCCURRENCE_FIELDS,
+    Attendee,
+    ChangeBatch,
+    ChangeKeyMismatch,
+    Clock,
+    Item,
+    ItemNotFound,
+    MailboxNotFound,
+    StoreError,
+    SyncStateExpired,
+    _new_change_key,
+    _new_id,
 )
-
-
-class StoreError(Exception):
-    """Base class of the store's errors."""
-
-
-class MailboxNotFound(StoreError):
-    pass
-
-
-class ItemNotFound(StoreError):
-    pass
-
-
-class ChangeKeyMismatch(StoreError):
-    """The caller's change key is stale: someone else wrote the item in between."""
-
-
-class SyncStateExpired(StoreError):
-    """The sequence number predates what the change log still remembers."""
-
-
-class Clock:
-    """UTC clock with an adjustable offset, to simulate a server with a skewed clock."""
-
-    def __init__(self, offset=timedelta(0)):
-        self.offset = offset
-
-    def now(self):
-        # Exchange keeps whole seconds; trimming microseconds keeps round trips comparable.
-        return (datetime.now(UTC) + self.offset).replace(microsecond=0)
-
-    def shift(self, delta):
-        self.offset += delta
-
-
-@dataclass
-class Attendee:
-    email: str
-    name: str = ""
-    response: str = "Unknown"
-
-
-@dataclass
-class Item:
-    """One calendar item as the store keeps it (see the module docstring for the enums)."""
-
-    id: str = ""
-    change_key: str = ""
-    folder_id: str = ""
-    created: datetime | None = None
-    last_modified: datetime | None = None
-    item_type: str = "Single"
-    uid: str = ""
-    subject: str = ""
-    body: str = ""
-    start: datetime | None = None
-    end: datetime | None = None
-    start_tz: str = "UTC"
-    end_tz: str = "UTC"
-    is_all_day: bool = False
-    location: str = ""
-    sensitivity: str = "Normal"
-    show_as: str = "Busy"
-    reminder_is_set: bool = False
-    reminder_minutes: int = 15
-    organizer: Attendee | None = None
-    required_attendees: list[Attendee] = field(default_factory=list)
-    optional_attendees: list[Attendee] = field(default_factory=list)
-    categories: list[str] = field(default_factory=list)
-    # {(property set id or distinguished set name, property name or id, type): value}
-    extended_properties: dict = field(default_factory=dict)
-    recurrence: dict | None = None
-    # {original start (UTC datetime): {"change_key", "last_modified", field: value, ...}}
-    modified_occurrences: dict = field(default_factory=dict)
-    deleted_occurrences: set = field(default_factory=set)
-    # Set on occurrence / exception views produced by expand() and get_item().
-    master_id: str = ""
-    original_start: datetime | None = None
-    instance_index: int = 0
-    # Free room for protocol-specific data a front end wants to keep (not interpreted here).
-    extra: dict = field(default_factory=dict)
-
-
-FIELD_NAMES = {f.name for f in fields(Item)}
-_ASSIGNED = {"id", "change_key", "folder_id", "created", "last_modified", "master_id"}
-
-
-def _new_id(prefix):
-    # Exchange ids are long base64 strings; ours are shorter but just as opaque.
-    raw = prefix.encode() + b"\x00" + uuid.uuid4().bytes + uuid.uuid4().bytes
-    return base64.b64encode(raw).decode()
-
-
-def _new_change_key():
-    return base64.b64encode(b"CK" + uuid.uuid4().bytes[:14]).decode()
-
-
-@dataclass
-class ChangeBatch:
-    """Coalesced changes: a list of (kind, item_id), kind create/update/delete."""
-
-    changes: list
-    token: tuple  # (seq, offset): offset is the paging position of a first sync, else None
-    more: bool
+from .store_series import SeriesMixin
 
 
 @dataclass
@@ -205,7 +94,7 @@ class _Mailbox:
     log_floor: int = 0
 
 
-class Store:
+class Store(SeriesMixin):
     """All mailboxes of one simulated server, guarded by one lock."""
 
     def __init__(self, clock=None):
@@ -349,126 +238,6 @@ class Store:
         item.change_key = _new_change_key()
         item.last_modified = self.clock.now()
         self._log(box, item.folder_id, item.id, "update")
-
-    # -- series ----------------------------------------------------------------------------
-
-    @staticmethod
-    def occurrence_id(master_id, original_start):
-        stamp = original_start.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        return base64.b64encode(b"O\x00" + master_id.encode() + b"\x00" + stamp.encode()).decode()
-
-    @staticmethod
-    def parse_occurrence_id(item_id):
-        """(master id, original start) for an occurrence id, else (None, None)."""
-        try:
-            raw = base64.b64decode(item_id.encode(), validate=True)
-        except (ValueError, UnicodeEncodeError):
-            return None, None
-        if not raw.startswith(b"O\x00"):
-            return None, None
-        try:
-            master, stamp = raw[2:].rsplit(b"\x00", 1)
-            start = datetime.strptime(stamp.decode(), "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        except ValueError:
-            return None, None
-        return master.decode(), start
-
-    def _master(self, box, master_id):
-        master = box.items.get(master_id)
-        if master is None or master.item_type != "RecurringMaster":
-            raise ItemNotFound(master_id)
-        return master
-
-    def _series_starts(self, master, until=None, limit=None):
-        return occurrence_starts(
-            master.recurrence, master.start, master.start_tz, until=until, limit=limit
-        )
-
-    def _check_occurrence(self, master, original):
-        if original in master.deleted_occurrences:
-            raise ItemNotFound("deleted occurrence")
-        if original not in self._series_starts(master, until=original + timedelta(seconds=1)):
-            raise ItemNotFound("no occurrence at %s" % original.isoformat())
-
-    def occurrence_starts(self, smtp, master_id, limit=None):
-        """Original starts of a series' occurrences (deleted ones included), in order."""
-        with self._lock:
-            return self._series_starts(self._master(self._mailbox(smtp), master_id), limit=limit)
-
-    def occurrence_by_index(self, smtp, master_id, index):
-        """The id of the ``index``-th (1-based) occurrence of a series, as EWS counts them."""
-        with self._lock:
-            master = self._master(self._mailbox(smtp), master_id)
-            starts = self._series_starts(master, limit=index)
-            if index < 1 or len(starts) < index:
-                raise ItemNotFound("occurrence index %s" % index)
-            if starts[index - 1] in master.deleted_occurrences:
-                raise ItemNotFound("deleted occurrence")
-            return self.occurrence_id(master_id, starts[index - 1])
-
-    def _occurrence_view(self, master, original, index=None):
-        self._check_occurrence(master, original)
-        view = copy.deepcopy(master)
-        view.recurrence = None
-        view.modified_occurrences, view.deleted_occurrences = {}, set()
-        view.master_id, view.original_start = master.id, original
-        view.id = self.occurrence_id(master.id, original)
-        duration = master.end - master.start
-        view.start, view.end = original, original + duration
-        view.item_type = "Occurrence"
-        override = master.modified_occurrences.get(original)
-        if override:
-            view.item_type = "Exception"
-            for name, value in override.items():
-                setattr(view, name, copy.deepcopy(value))
-        if index is None:
-            index = len(self._series_starts(master, until=original + timedelta(seconds=1)))
-        view.instance_index = index
-        return view
-
-    def _update_occurrence(self, box, master_id, original, changes, change_key):
-        master = self._master(box, master_id)
-        self._check_occurrence(master, original)
-        override = master.modified_occurrences.setdefault(original, {})
-        current = override.get("change_key", master.change_key)
-        if change_key is not None and change_key not in (current, master.change_key):
-            raise ChangeKeyMismatch(master_id)
-        for name, value in changes.items():
-            if name in OCCURRENCE_FIELDS:
-                override[name] = copy.deepcopy(value)
-        now = self.clock.now()
-        key = _new_change_key()
-        override["change_key"], override["last_modified"] = key, now
-        self._touch(box, master)
-        view = self._occurrence_view(master, original)
-        view.change_key = key
-        return view
-
-    def expand(self, smtp, start, end, folder="calendar"):
-        """Singles overlapping [start, end) and every series' occurrences in that window."""
-        with self._lock:
-            box = self._mailbox(smtp)
-            fid = box.folders[folder]
-            out = []
-            for item in box.items.values():
-                if item.folder_id != fid:
-                    continue
-                if item.item_type != "RecurringMaster":
-                    if item.start < end and item.end > start:
-                        out.append(copy.deepcopy(item))
-                    continue
-                duration = item.end - item.start
-                starts = self._series_starts(item, until=end)
-                for index, original in enumerate(starts, 1):
-                    if original in item.deleted_occurrences:
-                        continue
-                    override = item.modified_occurrences.get(original, {})
-                    o_start = override.get("start", original)
-                    o_end = override.get("end", original + duration)
-                    if o_start < end and o_end > start:
-                        out.append(self._occurrence_view(item, original, index))
-            out.sort(key=lambda i: (i.start, i.id))
-            return out
 
     # -- change log ------------------------------------------------------------------------
 
