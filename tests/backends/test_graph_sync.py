@@ -248,3 +248,32 @@ def test_unavailable_and_reset_connections():
         sim.faults.add("unavailable", protocol="graph", operation=DELTA, count=3)
         with pytest.raises(errors.ThrottledError):
             side.list_changes(None, window())
+
+
+def test_all_day_series_keys_occurrences_by_date():
+    from datetime import date
+
+    longer = CalendarItem("Holiday (long)", date(2026, 3, 9), date(2026, 3, 11), all_day=True,
+                          timezone="Europe/Berlin", organizer=ALICE)  # fmt: skip
+    item = CalendarItem(
+        "Holiday block",
+        date(2026, 3, 2),
+        date(2026, 3, 3),
+        all_day=True,
+        timezone="Europe/Berlin",
+        organizer=ALICE,
+        recurrence=Recurrence(
+            "FREQ=WEEKLY;UNTIL=20260330;BYDAY=MO",
+            exceptions=(Occurrence(date(2026, 3, 9), longer),),
+            deleted=frozenset({date(2026, 3, 16)}),
+        ),
+    )
+    with running() as sim:
+        side = side_for(sim)
+        [created] = side.create([("h", item)])
+        assert created.ok, created.error
+        assert side.fetch([created.remote.id])[created.remote.id].item == item
+        [master] = sim.store.items(ALICE)
+        assert master.is_all_day and master.recurrence["range"]["endDate"] == "2026-03-30"
+        # Midnight in Berlin is 23:00 UTC the day before.
+        assert master.deleted_occurrences == {datetime(2026, 3, 15, 23, tzinfo=UTC)}
