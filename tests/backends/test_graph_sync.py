@@ -277,3 +277,18 @@ def test_all_day_series_keys_occurrences_by_date():
         assert master.is_all_day and master.recurrence["range"]["endDate"] == "2026-03-30"
         # Midnight in Berlin is 23:00 UTC the day before.
         assert master.deleted_occurrences == {datetime(2026, 3, 15, 23, tzinfo=UTC)}
+
+
+def test_the_round_is_renewed_before_its_horizon_runs_out():
+    from graph_support import settings_for
+
+    from calendar_exchange_sync.sync.graph import GraphSide
+
+    with running() as sim:
+        clock = [datetime(2026, 3, 1, tzinfo=UTC)]
+        side = GraphSide(settings_for(sim), ALICE, now=lambda: clock[0])
+        token = side.list_changes(None, Window(clock[0] - timedelta(days=30))).token
+        clock[0] += timedelta(days=100)  # the window start follows the clock
+        assert not side.list_changes(token, Window(clock[0] - timedelta(days=30))).complete
+        clock[0] += timedelta(days=150)  # 400-day horizon minus 250 days < 180 days ahead
+        assert side.list_changes(token, Window(clock[0] - timedelta(days=30))).complete
