@@ -10,166 +10,29 @@ postponed instead of a worker sleeping on it.
 Listing is incremental through SyncFolderItems (the token is Exchange's SyncState); reads,
 creates, updates and deletes go in batches of ``batch_size``. A series is one item (its
 master); its modified and deleted occurrences are read from the master and written through
-OccurrenceItemIds. Field mapping lives in :mod:`.ews_mapping`, error translation in
-:mod:`.ews_errors`, the Settings "Test connection" checks in :mod:`.ews_check`.
+OccurrenceItemIds (:mod:`.ews_series`). Connecting lives in :mod:`.ews_account`, field
+mapping in :mod:`.ews_mapping`, error translation in :mod:`.ews_errors`, the Settings "Test
+connection" checks in :mod:`.ews_check`.
 """
 
-import dataclasses
-import logging
-import threading
-
-import requests
-from exchangelib import (
-    BASIC,
-    IMPERSONATION,
-    NTLM,
-    Account,
-    Build,
-    Configuration,
-    Credentials,
-    EWSTimeZone,
-    FailFast,
-    Version,
-)
 from exchangelib import CalendarItem as EwsItem
-from exchangelib.errors import (
-    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
-    ErrorIrresolvableConflict,
-)
-from exchangelib.folders import Calendar, Root
 from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
-from exchangelib.properties import DistinguishedFolderId, Mailbox
-from exchangelib.protocol import BaseProtocol
-from exchangelib.services import UpdateItem
 
 from . import errors
+from .ews_account import (  # noqa: F401 - the backend's public names live here too
+    VERSIONS,
+    EwsSettings,
+    bulk_update,
+    calendar_folder,
+    make_account,
+    trust_ca_file,
+)
 from .ews_errors import gone, item_error, mailbox_error, stale
 from .ews_mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
 from .ews_series import SeriesWriter, rule_changed
 from .sides import ChangeSet, Fetched, OpResult, Remote
 
-_logger = logging.getLogger(__name__)
-
-VERSIONS = {
-    "Exchange2007_SP1": Build(8, 1),
-    "Exchange2010_SP2": Build(14, 2),
-    "Exchange2013": Build(15, 0),
-    "Exchange2016": Build(15, 1),
-}
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
-
-
-@dataclasses.dataclass(frozen=True)
-class EwsSettings:
-    """What the administrator fills in for an on-premises Exchange."""
-
-    endpoint: str  # https://mail.example.com/EWS/Exchange.asmx
-    username: str  # DOMAIN\user (NTLM) or user@domain
-    password: str = dataclasses.field(repr=False)
-    version: str = "Exchange2016"
-    auth: str = "NTLM"  # or "Basic"
-    ca_file: str | None = None  # extra CA to trust for this endpoint (PEM)
-    timeout: float = 60.0
-
-
-# -- TLS: trusting a company CA for one endpoint only --------------------------------------
-
-_ca_lock = threading.Lock()
-_CA_FILES = {}
-
-
-class _CompanyCaAdapter(requests.adapters.HTTPAdapter):
-    """Verifies certificates with the CA file registered for the request's endpoint, if any."""
-
-    def send(self, request, **kwargs):
-        ca_file = _ca_for(request.url)
-        # requests may already have put a bundle from REQUESTS_CA_BUNDLE here; the CA the
-        # administrator configured for this endpoint wins. Verification is never turned off.
-        if ca_file and kwargs.get("verify", True) is not False:
-            kwargs["verify"] = ca_file
-        return super().send(request, **kwargs)
-
-
-def _ca_for(url):
-    for prefix, ca_file in _CA_FILES.items():
-        if url.startswith(prefix):
-            return ca_file
-    return None
-
-
-def trust_ca_file(endpoint, ca_file):
-    """Verify ``endpoint``'s certificate against ``ca_file`` (None: the system's CAs)."""
-    with _ca_lock:
-        if ca_file:
-            _CA_FILES[endpoint] = ca_file
-        else:
-            _CA_FILES.pop(endpoint, None)
-        # exchangelib builds its sessions from one adapter class; ours only changes anything
-        # for endpoints registered above, so installing it once is harmless to the others.
-        if not issubclass(BaseProtocol.HTTP_ADAPTER_CLS, _CompanyCaAdapter):
-            BaseProtocol.HTTP_ADAPTER_CLS = _CompanyCaAdapter
-
-
-def make_account(settings, mailbox):
-    """An exchangelib ``Account`` impersonating ``mailbox`` (no request is sent yet)."""
-    if settings.version not in VERSIONS:
-        raise errors.ConfigurationError(
-            "Unknown Exchange version %r; choose one of %s."
-            % (settings.version, ", ".join(VERSIONS))
-        )
-    trust_ca_file(settings.endpoint, settings.ca_file)
-    config = Configuration(
-        service_endpoint=settings.endpoint,
-        credentials=Credentials(settings.username, settings.password),
-        auth_type=BASIC if settings.auth.lower() == "basic" else NTLM,
-        version=Version(build=VERSIONS[settings.version], api_version=settings.version),
-        retry_policy=FailFast(),
-    )
-    account = Account(
-        primary_smtp_address=mailbox,
-        config=config,
-        autodiscover=False,
-        access_type=IMPERSONATION,
-        default_timezone=EWSTimeZone("UTC"),
-    )
-    account.protocol.TIMEOUT = settings.timeout
-    return account
-
-
-class _UpdateItem(UpdateItem):
-    """UpdateItem that answers a stale change key per item instead of raising for the batch.
-
-    exchangelib raises ErrorIrresolvableConflict out of the whole batch, losing the outcome
-    of the other items (which Exchange did apply); per item is what the Side contract needs.
-    """
-
-    ERRORS_TO_CATCH_IN_RESPONSE = (
-        *UpdateItem.ERRORS_TO_CATCH_IN_RESPONSE,
-        ErrorIrresolvableConflict,
-        ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
-    )
-
-
-def bulk_update(account, items, conflict_resolution):
-    """[(id, changekey) or exception] for [(exchangelib item, field names)], in order."""
-    return list(
-        _UpdateItem(account=account).call(
-            items=items,
-            conflict_resolution=conflict_resolution,
-            message_disposition="SaveOnly",
-            send_meeting_invitations_or_cancellations=SEND_TO_NONE,
-            suppress_read_receipts=True,
-        )
-    )
-
-
-def calendar_folder(account):
-    """The mailbox's calendar by its distinguished id: no GetFolder round trip needed."""
-    owner = Mailbox(email_address=account.primary_smtp_address)
-    root = Root(account=account, _distinguished_id=DistinguishedFolderId(id="root", mailbox=owner))
-    return Calendar(
-        root=root, _distinguished_id=DistinguishedFolderId(id="calendar", mailbox=owner)
-    )
 
 
 class EwsSide(SeriesWriter):
