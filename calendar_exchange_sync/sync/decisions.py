@@ -17,10 +17,10 @@ Modify beats delete: a change on one side brings back an entry deleted on the ot
 Merge: fields changed on one side only are taken from that side; fields changed on both sides
 to different values are *conflicts*, decided by the policy: ``"local"`` (Odoo wins),
 ``"remote"`` (Exchange wins) or ``"newest"`` (the later last-modified wins, the remote clock
-corrected by the measured skew; a tie goes to Odoo). Start, end, all-day, time zone and
-recurrence change together (an exception is keyed by an original start the series' timing
-defines), so they merge as one group. Items paired by initial matching have no agreed content:
-every field in which they differ is a conflict.
+corrected by the measured skew; a tie goes to Odoo). *When* the entry happens (start, end,
+all-day, zone, recurrence) merges as described in ``merge_series``: the timing as one unit, and
+each occurrence of a series on its own. Items paired by initial matching have no agreed
+content: every field in which they differ is a conflict.
 
 New items (no status row) are handled by the engine: create on the other side, or pair by
 initial matching.
@@ -29,7 +29,8 @@ initial matching.
 import dataclasses
 from datetime import timedelta
 
-from .items import CONTENT_FIELDS, TIME_FIELDS
+from .items import TIME_FIELDS
+from .merge_series import merge_when
 
 UNCHANGED = "unchanged"
 CHANGED = "changed"
@@ -72,10 +73,6 @@ def _groups(fields):
     return {"when" if name in WHEN else name for name in fields}
 
 
-def _members(group):
-    return WHEN if group == "when" else (group,)
-
-
 def winner(policy, local_fetched, remote_fetched, clock_skew):
     """``"local"`` or ``"remote"``: whose value a conflicting field keeps under ``policy``.
 
@@ -102,29 +99,34 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
     local, remote = local_fetched.item, remote_fetched.item
     if local == remote:  # e.g. a pair found by initial matching: nothing to merge
         return local, frozenset()
-    local_changed = _groups(local.changed_fields(base_fields))
-    remote_changed = _groups(remote.changed_fields(base_fields))
+    remote_wins = winner(policy, local_fetched, remote_fetched, clock_skew) == "remote"
+    local_changed = _groups(local.changed_fields(base_fields)) - {"when"}
+    remote_changed = _groups(remote.changed_fields(base_fields)) - {"when"}
     local_content, remote_content = local.content(), remote.content()
     conflicts = {
         group
         for group in local_changed & remote_changed
-        if any(local_content[f] != remote_content[f] for f in _members(group))
+        if local_content[group] != remote_content[group]
     }
     take_remote = remote_changed - local_changed
-    if conflicts and winner(policy, local_fetched, remote_fetched, clock_skew) == "remote":
+    if remote_wins:
         take_remote |= conflicts
-    if not take_remote:
+    changes = {name: getattr(remote, name) for name in take_remote}
+    side, recurrence, when_conflict = merge_when(base_fields, local, remote, remote_wins)
+    if when_conflict:
+        conflicts.add("when")
+    if side == "remote":
+        changes.update({name: getattr(remote, name) for name in WHEN})
+    elif recurrence is not None and recurrence != local.recurrence:
+        changes["recurrence"] = recurrence
+    if not changes:
         return local, frozenset(conflicts)
-    if take_remote >= _groups(CONTENT_FIELDS):
-        return remote, frozenset(conflicts)
-    changes = {name: getattr(remote, name) for g in take_remote for name in _members(g)}
     try:
         return local.replace(**changes), frozenset(conflicts)
     except (TypeError, ValueError):
-        # The mix is not a valid entry (should not happen with grouped time fields): keep the
-        # policy winner's whole item rather than invent one.
-        side = winner(policy, local_fetched, remote_fetched, clock_skew)
-        return (remote if side == "remote" else local), frozenset(conflicts)
+        # The mix is not a valid entry (should not happen: timing travels as one unit): keep
+        # the policy winner's whole item rather than invent one.
+        return (remote if remote_wins else local), frozenset(conflicts)
 
 
 def decide(base_fields, local, remote, policy="newest", clock_skew=None):

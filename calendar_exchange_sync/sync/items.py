@@ -50,6 +50,11 @@ CONTENT_FIELDS = (
 )
 # Fields that only make sense together: a merge takes all of them from the same side.
 TIME_FIELDS = frozenset({"start", "end", "all_day", "timezone"})
+# Extra keys of field_hashes() for a series: its rule, and each modified or deleted occurrence
+# by original start ("recurrence:exception:2026-05-06T08:00:00Z").
+RULE_KEY = "recurrence:rule"
+EXCEPTION_KEY = "recurrence:exception:"
+DELETED_KEY = "recurrence:deleted:"
 
 
 def agreed_activity_type(field_hashes):
@@ -87,6 +92,11 @@ def _json_value(value):
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def occurrence_key(original_start):
+    """The text key of an occurrence in ``field_hashes()`` (a UTC date-time or a date)."""
+    return _json_value(original_start)
 
 
 def _parse_when(text):
@@ -352,8 +362,22 @@ class CalendarItem:
                 for name, value in self.content().items()
             }
             hashes["activity_type"] = _field_text(self.activity_type)
+            hashes.update(self._occurrence_hashes())
             _set(self, "_hashes", hashes)
         return dict(self._hashes)
+
+    def _occurrence_hashes(self):
+        """Series parts, so a merge can take each occurrence from the side that changed it."""
+        rec = self.recurrence
+        if rec is None:
+            return {}
+        hashes = {RULE_KEY: hashlib.sha256(rec.rrule.encode()).hexdigest()[:16]}
+        for exception in rec.exceptions:
+            key = EXCEPTION_KEY + _json_value(exception.original_start)
+            hashes[key] = exception.item.content_hash()[:16]
+        for deleted in rec.deleted:
+            hashes[DELETED_KEY + _json_value(deleted)] = "deleted"
+        return hashes
 
     def changed_fields(self, other):
         """Names of the content fields whose values differ between ``self`` and ``other``.

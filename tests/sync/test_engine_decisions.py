@@ -3,12 +3,13 @@
 Each test drives two in-memory sides through the real engine and checks what each side holds.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from engine_world import World, make_item
 
 from calendar_exchange_sync.sync.decisions import CHANGED, GONE, UNCHANGED, Seen, decide
+from calendar_exchange_sync.sync.items import Occurrence, Recurrence
 from calendar_exchange_sync.sync.sides import Fetched
 
 
@@ -201,8 +202,6 @@ def test_without_skew_correction_the_fast_clock_wins():
 
 
 def _fetched(item, minute):
-    from datetime import datetime, timezone
-
     return Fetched("v", item, last_modified=datetime(2026, 1, 1, 0, minute, tzinfo=timezone.utc))
 
 
@@ -236,3 +235,79 @@ def test_changed_on_both_to_the_same_value_is_no_conflict():
         base.field_hashes(), Seen(CHANGED, _fetched(same, 1)), Seen(CHANGED, _fetched(same, 2))
     )
     assert plan.writes == 0 and not plan.conflicts and plan.item == same
+
+
+def _series(subject="Weekly", **fields):
+    return make_item(subject, day=2, recurrence=Recurrence("FREQ=WEEKLY;COUNT=6"), **fields)
+
+
+def _with(item, exceptions=(), deleted=()):
+    rule = item.recurrence.rrule
+    return item.replace(recurrence=Recurrence(rule, tuple(exceptions), frozenset(deleted)))
+
+
+def _moved(series, week, hours, subject=None):
+    original = series.start + timedelta(weeks=week)
+    start = original + timedelta(hours=hours)
+    content = series.replace(
+        subject=subject or series.subject,
+        start=start,
+        end=start + timedelta(hours=1),
+        recurrence=None,
+    )
+    return Occurrence(original, content)
+
+
+def _series_world():
+    world = World()
+    series = _series()
+    lid = world.local.user_create(series)
+    world.local.user_create(make_item("other"))
+    world.sync()
+    return world, series, lid, world.pair_of(lid)
+
+
+def test_occurrences_changed_on_each_side_are_both_kept():
+    world, series, lid, rid = _series_world()
+    week1 = _moved(series, 1, 2)
+    week3 = series.start + timedelta(weeks=3)
+    world.local.user_update(lid, _with(series, exceptions=[week1]))
+    world.remote.user_update(
+        rid,
+        _with(
+            series,
+            deleted=[week3],
+        ).replace(location="Room 4"),
+    )
+    report = world.sync(policy="odoo")
+    assert report.ok and report.conflicts == 0
+    merged = _with(series, exceptions=[week1], deleted=[week3]).replace(location="Room 4")
+    assert world.local.items[lid].item == merged == world.remote.items[rid].item
+    quiet(world)
+
+
+@pytest.mark.parametrize("policy, winner", [("odoo", "local"), ("exchange", "remote")])
+def test_one_occurrence_changed_on_both_sides_follows_the_policy(policy, winner):
+    world, series, lid, rid = _series_world()
+    mine, theirs = _moved(series, 2, 1, "odoo"), _moved(series, 2, 3, "exchange")
+    week4 = _moved(series, 4, 5)
+    world.local.user_update(lid, _with(series, exceptions=[mine, week4]))
+    world.remote.user_update(rid, _with(series, exceptions=[theirs]))
+    report = world.sync(policy=policy)
+    assert report.conflicts == 1
+    kept = mine if winner == "local" else theirs
+    expected = _with(series, exceptions=[kept, week4])
+    assert world.local.items[lid].item == expected == world.remote.items[rid].item
+
+
+def test_moving_a_series_against_an_occurrence_edit_is_a_conflict():
+    world, series, lid, rid = _series_world()
+    shift = timedelta(hours=2)
+    moved = series.replace(start=series.start + shift, end=series.end + shift)
+    world.local.user_update(lid, moved)
+    world.clock.advance(minutes=1)
+    world.remote.user_update(rid, _with(series, exceptions=[_moved(series, 1, 4)]))
+    report = world.sync(policy="newest")  # Exchange's edit is the later one
+    assert report.conflicts == 1
+    expected = _with(series, exceptions=[_moved(series, 1, 4)])
+    assert world.local.items[lid].item == expected == world.remote.items[rid].item
