@@ -75,6 +75,7 @@ from .store_model import (  # noqa: F401 - re-exported: the store's public names
     Item,
     ItemNotFound,
     MailboxNotFound,
+    OccurrenceDeleted,
     StoreError,
     SyncStateExpired,
     _new_change_key,

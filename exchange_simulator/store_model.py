@@ -42,6 +42,10 @@ class ItemNotFound(StoreError):
     pass
 
 
+class OccurrenceDeleted(ItemNotFound):
+    """The occurrence was deleted from its series (EWS: ErrorCalendarOccurrenceIsDeleted…)."""
+
+
 class ChangeKeyMismatch(StoreError):
     """The caller's change key is stale: someone else wrote the item in between."""
 

@@ -9,7 +9,13 @@ import copy
 from datetime import datetime, timedelta, timezone
 
 from .recurrence import occurrence_starts
-from .store_model import OCCURRENCE_FIELDS, ChangeKeyMismatch, ItemNotFound, _new_change_key
+from .store_model import (
+    OCCURRENCE_FIELDS,
+    ChangeKeyMismatch,
+    ItemNotFound,
+    OccurrenceDeleted,
+    _new_change_key,
+)
 
 UTC = timezone.utc
 
@@ -49,7 +55,7 @@ class SeriesMixin:
 
     def _check_occurrence(self, master, original):
         if original in master.deleted_occurrences:
-            raise ItemNotFound("deleted occurrence")
+            raise OccurrenceDeleted("deleted occurrence")
         if original not in self._series_starts(master, until=original + timedelta(seconds=1)):
             raise ItemNotFound("no occurrence at %s" % original.isoformat())
 
@@ -66,7 +72,7 @@ class SeriesMixin:
             if index < 1 or len(starts) < index:
                 raise ItemNotFound("occurrence index %s" % index)
             if starts[index - 1] in master.deleted_occurrences:
-                raise ItemNotFound("deleted occurrence")
+                raise OccurrenceDeleted("deleted occurrence")
             return self.occurrence_id(master_id, starts[index - 1])
 
     def _occurrence_view(self, master, original, index=None):

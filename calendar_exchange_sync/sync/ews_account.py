@@ -24,6 +24,7 @@ from exchangelib import (
 )
 from exchangelib.errors import (
     ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+    ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     ErrorIrresolvableConflict,
 )
 from exchangelib.folders import Calendar, Root
@@ -130,6 +131,7 @@ class _UpdateItem(UpdateItem):
         *UpdateItem.ERRORS_TO_CATCH_IN_RESPONSE,
         ErrorIrresolvableConflict,
         ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+        ErrorCalendarOccurrenceIsDeletedFromRecurrence,
     )
 
 

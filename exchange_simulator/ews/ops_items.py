@@ -7,7 +7,7 @@ NeverOverwrite: it does not track per-property history to merge with).
 """
 
 from ..recurrence import InvalidRecurrence, validate
-from ..store import ChangeKeyMismatch, ItemNotFound
+from ..store import ChangeKeyMismatch, ItemNotFound, OccurrenceDeleted
 from .item_parse import (
     READ_ONLY,
     SETTABLE,
@@ -23,12 +23,18 @@ from .item_xml import writer_for
 from .soap import ItemError, ResponseBuilder, m, sub, t
 
 NOT_FOUND = ("ErrorItemNotFound", "The specified object was not found in the store.")
+DELETED = (
+    "ErrorCalendarOccurrenceIsDeletedFromRecurrence",
+    "Occurrence with this index was previously deleted from the recurrence.",
+)
 SEND_INVITATIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
 
 
 def _resolve(ctx, ref):
     try:
         return parse_item_id(ref, ctx.store, ctx.mailbox)
+    except OccurrenceDeleted:
+        raise ItemError(*DELETED) from None
     except ItemNotFound:
         if ref.tag == t("OccurrenceItemId"):
             raise ItemError(
@@ -47,6 +53,9 @@ def get_item(ctx, op):
             item = ctx.store.get_item(ctx.mailbox, item_id)
         except ItemError as exc:
             out.error(exc.code, exc.text)
+            continue
+        except OccurrenceDeleted:
+            out.error(*DELETED)
             continue
         except ItemNotFound:
             out.error(*NOT_FOUND)

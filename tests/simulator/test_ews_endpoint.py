@@ -17,7 +17,11 @@ from exchangelib import (
     FailFast,
     Version,
 )
-from exchangelib.errors import ErrorIrresolvableConflict
+from exchangelib.errors import (
+    ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+    ErrorCalendarOccurrenceIsDeletedFromRecurrence,
+    ErrorIrresolvableConflict,
+)
 from exchangelib.properties import EWS_ID, HEX_ENTRY_ID, AlternateId
 
 from exchange_simulator.seed import load_seed
@@ -222,3 +226,25 @@ def test_seed_round_trip_keeps_the_series(tmp_path, demo):
         assert len(series) == 1
         assert len(series[0].modified_occurrences) == 1
         assert len(series[0].deleted_occurrences) == 1
+
+
+def test_occurrence_and_recurring_master_ids(demo):
+    acc = account(demo)
+    master = next(i for i in acc.calendar.all() if i.type == "RecurringMaster")
+    assert [o.original_start.isoformat() for o in master.modified_occurrences] == [
+        "2026-11-30T08:00:00+00:00"
+    ]
+    assert [d.start.isoformat() for d in master.deleted_occurrences] == [
+        "2026-12-28T08:00:00+00:00"
+    ]
+    fifth = master.occurrence(5)  # OccurrenceItemId: the moved one (30 Nov)
+    fifth.refresh()
+    assert fifth.type == "Exception" and fifth.subject.endswith("(afternoon)")
+    again = fifth.recurring_master()  # RecurringMasterItemId from an occurrence id
+    again.refresh()
+    assert again.id == master.id and again.type == "RecurringMaster"
+    with pytest.raises(ErrorCalendarOccurrenceIsDeletedFromRecurrence):
+        master.occurrence(9).refresh()  # 28 Dec was deleted
+    with pytest.raises(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
+        bounded = next(i for i in account(demo, "marc.demo@contoso.com").calendar.all())
+        bounded.occurrence(2).refresh()  # not a series at all
