@@ -7,6 +7,7 @@ Children are emitted in schema order, so the answers validate against types.xsd.
 
 from datetime import timezone
 
+from ..store import Attendee
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
 
@@ -208,8 +209,7 @@ class ItemWriter:
         if w("calendar:Organizer"):
             organizer = item.organizer
             if organizer is None:
-                from ..store import Attendee
-
+                # Exchange makes the mailbox owner organize what is created in the mailbox.
                 organizer = Attendee(self.mailbox, self.store.display_name(self.mailbox))
             write_mailbox(add("Organizer"), organizer)
         for uri, name in (

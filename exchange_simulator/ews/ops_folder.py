@@ -18,7 +18,7 @@ FOLDER_CLASS = {"calendar": "IPF.Appointment"}
 DISPLAY = {"calendar": "Calendar", "root": "Top of Information Store", "msgfolderroot": "Root"}
 
 
-def _folder_ids(ctx, name):
+def _folder_ids(ctx):
     """(folder name, folder id) for the mailbox's distinguished and known folders."""
     store, box = ctx.store, ctx.mailbox
     cal = store.folder_id(box, "calendar")
@@ -31,7 +31,7 @@ def _folder_ids(ctx, name):
 
 def resolve_folder(ctx, elem):
     """Folder name for a FolderId / DistinguishedFolderId element (ErrorFolderNotFound else)."""
-    known = _folder_ids(ctx, None)
+    known = _folder_ids(ctx)
     if elem.tag == t("DistinguishedFolderId"):
         name = elem.get("Id")
         mailbox = elem.find(t("Mailbox"))
@@ -49,7 +49,7 @@ def resolve_folder(ctx, elem):
 
 
 def _write_folder(parent, ctx, name):
-    ids = _folder_ids(ctx, None)
+    ids = _folder_ids(ctx)
     elem = sub(parent, t("CalendarFolder" if name == "calendar" else "Folder"))
     sub(elem, t("FolderId"), Id=ids[name], ChangeKey="AgAAAA==")
     if name != "root":

@@ -52,7 +52,9 @@ def test_each_failure_in_one_sentence_without_the_password():
             "choose Exchange 2013.",
         )
         assert result["impersonation"][0] is False and CAROL in result["impersonation"][1]
-        assert result["clock"][0] is False and "10 min" in result["clock"][1]
+        # The Date header has whole seconds: the measure is right to about a second.
+        assert result["clock"][0] is False
+        assert "10 min" in result["clock"][1] or "9 min 59 s" in result["clock"][1]
         assert "ahead" in result["clock"][1]
         skew = [
             c
