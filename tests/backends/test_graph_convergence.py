@@ -49,7 +49,7 @@ def _contents(side):
 
 
 @settings(
-    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(steps=ops)
 def test_random_edits_converge(sim, steps):
@@ -84,8 +84,11 @@ def test_random_edits_converge(sim, steps):
             else:
                 sim.store.update_item(mailbox, target.id, {"subject": target.subject + " !"})
         elif op == "sync":
-            report = engine.run(force_deletions=True)
-            assert report.aborted is None, report.aborted
+            # Twice: the second run's listing moves the token past our own creates (see
+            # test_deletion_of_an_entry_we_just_created below for why that matters).
+            for _ in range(2):
+                report = engine.run(force_deletions=True)
+                assert report.aborted is None, report.aborted
     for _ in range(3):
         report = engine.run(force_deletions=True)
         assert report.aborted is None and not report.errors, (report.aborted, report.errors)
@@ -95,3 +98,25 @@ def test_random_edits_converge(sim, steps):
     local = sorted(odoo.contents(), key=lambda i: i.to_json())
     assert local == _contents(graph)
     assert len(sim.store.items(mailbox)) == len(odoo.items)  # no duplicates
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known gap, engine side: a delta token taken before our own create never reports "
+    "that entry's deletion (Exchange's change tracking only reports deletions of entries "
+    "the client was given; the simulator's change log coalesces create+delete the same way). "
+    "The engine would have to re-read the entries it created since its token.",
+)
+def test_deletion_of_an_entry_we_just_created(sim):
+    mailbox = "user%d@contoso.com" % next(_boxes)
+    sim.seed.users.append(User(mailbox, "x"))
+    sim.store.add_mailbox(mailbox)
+    odoo = MemorySide("odoo")
+    engine = Engine(odoo, GraphSide(settings_for(sim), mailbox), MemoryStatusStore())
+    start = NOW + timedelta(days=2)
+    odoo.user_create(CalendarItem("Alpha", start, start + timedelta(hours=1), organizer=mailbox))
+    engine.run()
+    [created] = sim.store.items(mailbox)
+    sim.store.delete_item(mailbox, created.id)
+    engine.run()
+    assert odoo.items == {}
