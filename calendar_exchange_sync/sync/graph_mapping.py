@@ -234,7 +234,7 @@ def occurrence_body(item, activity):
         "categories": categories,
         "attendees": [
             {
-                "emailAddress": {"address": a.email, "name": a.name or a.email},
+                "emailAddress": {"address": a.email, "name": a.name},
                 "type": "optional" if a.optional else "required",
             }
             for a in item.attendees
