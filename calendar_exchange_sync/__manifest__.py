@@ -23,6 +23,11 @@
         "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "calendar_exchange_sync/static/tests/tours/*.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }

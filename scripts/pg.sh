@@ -48,8 +48,8 @@ start() {
         PORT=$(cat "$DATA/port" 2>/dev/null || echo "$PORT")
     else
         # Another checkout's cluster may hold the port: take the next free one.
-        # pg_isready exits 2 when nothing answers on the port.
-        while "$bin/pg_isready" -q -h 127.0.0.1 -p "$PORT"; [ $? -ne 2 ]; do
+        # Take the first port nothing listens on.
+        while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do
             PORT=$((PORT + 1))
         done
         as_owner "$bin/pg_ctl" -D "$DATA" -w -l "$DATA/server.log" \

@@ -15,7 +15,7 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     exchange_sync_enabled = fields.Boolean(
-        string="Synchronise my calendar with Exchange", copy=False
+        string="Sync with Exchange", copy=False
     )
     exchange_mailbox = fields.Char(
         string="Exchange Mailbox",

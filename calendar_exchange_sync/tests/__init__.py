@@ -7,3 +7,4 @@ from . import test_sync_series
 from . import test_sync_graph
 from . import test_consent
 from . import test_sync_behaviour
+from . import test_tours
