@@ -9,12 +9,14 @@ One ``Engine.run()``:
 3. reads (``fetch``) what changed, judges each known pair unchanged / changed / gone against the
    agreed content hash and decides with the table in ``decisions``;
 4. handles new entries: when a listing is complete, pairs them by subject, start, end and
-   recurrence (initial matching) instead of duplicating; leaves alone entries that ended before
-   the window (except series still recurring); sends local entries out only when ``may_export``
-   allows it; gives entries new from Exchange an activity type with ``classify`` (an Exchange
-   entry without a type later keeps the type Odoo has: Exchange simply does not know it);
-5. checks the deletion guard, then applies the plans in batches (``apply.Applier``), saving the
-   status after each batch, and stores the new tokens only when the run was not interrupted.
+   recurrence (initial matching, see ``matching``) instead of duplicating; leaves alone entries
+   that ended before the window (except series still recurring); sends local entries out only
+   when ``may_export`` allows it; gives entries new from Exchange an activity type with
+   ``classify`` (an Exchange entry without a type later keeps the agreed type: Exchange only
+   knows types Odoo wrote);
+5. checks the deletion guard (see ``guard``), then applies the plans in batches
+   (``apply.Applier``), saving the status after each batch, and stores the new tokens only when
+   the run was not interrupted.
 
 Crash safety comes from the order of writes: a status row is saved *before* the create it
 announces, a row is only marked agreed after every write for it succeeded (otherwise it is
@@ -29,8 +31,10 @@ from datetime import datetime, timedelta
 from . import span
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
-from .errors import DeletionGuardTripped, SyncError, SyncStateInvalid
+from .errors import SyncError, SyncStateInvalid
+from .guard import check_deletions
 from .items import agreed_activity_type
+from .matching import pair_new, typed
 from .normalize import UTC
 from .report import SyncReport
 from .sides import StatusRow, Window
@@ -62,19 +66,6 @@ class SyncOptions:
             raise ValueError("policy must be 'newest', 'odoo' or 'exchange', not %r" % self.policy)
         if not 0 <= self.deletion_limit <= 1:
             raise ValueError("deletion_limit is a share between 0 and 1")
-
-
-def _typed(fetched, activity_type):
-    """``fetched`` with its item's activity type set (no copy when it already is)."""
-    if fetched.item.activity_type == activity_type or activity_type is None:
-        return fetched
-    return dataclasses.replace(fetched, item=fetched.item.replace(activity_type=activity_type))
-
-
-def match_key(item):
-    """What initial matching compares: subject, start, end, all-day and the recurrence rule."""
-    rule = item.recurrence.rrule if item.recurrence else None
-    return (item.subject.casefold(), item.start, item.end, item.all_day, rule)
 
 
 class Engine:
@@ -124,7 +115,7 @@ class _Run:
         plans = self._plan_known(seen)
         complete = changes["local"].complete or changes["remote"].complete
         plans += self._plan_new(seen, complete)
-        self._guard(plans, changes)
+        check_deletions(self, plans, changes)
         Applier(self, plans).apply()
         for role in ("local", "remote"):
             self.e.status.set_token(role, changes[role].token)
@@ -245,7 +236,7 @@ class _Run:
             if got.item.activity_type is None and row is not None:
                 known, kind = agreed_activity_type(row.field_hashes)
                 if known:
-                    remote_fetched[remote_id] = _typed(got, kind)
+                    remote_fetched[remote_id] = typed(got, kind)
 
     def _seen(self, role, row, seen):
         fetched, gone = seen[role]
@@ -309,38 +300,57 @@ class _Run:
         for role in ("local", "remote"):
             candidates += ["%s:%s" % (self.sides[role].name, i) for i in new[role]]
         self._more_rows(identities=candidates + list(new["local"]))
-        plans = self._match(new) if complete else []
+        plans = pair_new(self, new) if complete else []
         for id_ in sorted(new["local"]):
             got = new["local"][id_]
             if self.opt.may_export and not self.opt.may_export(got.item):
                 self.report.skipped_filtered += 1
                 continue
-            row = StatusRow(self._identity(got.identity or id_, "local", id_), local_id=id_)
+            row = StatusRow(self.identity_for(got.identity or id_, "local", id_), local_id=id_)
             plans.append((row, Plan(remote_op="create", item=got.item), Seen(CHANGED, got), None))
         for id_ in sorted(new["remote"]):
             got = new["remote"][id_]
             if got.item.activity_type is None and self.opt.classify:
-                got = _typed(got, self.opt.classify(got.item))
-            row = StatusRow(self._identity(None, "remote", id_), remote_id=id_)
+                got = typed(got, self.opt.classify(got.item))
+            row = StatusRow(self.identity_for(None, "remote", id_), remote_id=id_)
             plans.append((row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got)))
         return plans
 
     def _adopt(self, seen):
-        """A listed item carrying the identity of a pending row is that row's missing half
-        (``find_by_identity`` normally finds it first; this also covers a lagging index)."""
+        """A listed item carrying the identity of a known row is that row's item when the row
+        is missing it: a pending create whose answer was lost (``find_by_identity`` normally
+        finds it first), or an item that came back under a new id while its old id vanished
+        (EWS gives an item a new ItemId when it is moved between folders). Re-pointing the row
+        keeps the Odoo event instead of deleting and re-creating it."""
+        unknown = [
+            got.identity
+            for role in ("local", "remote")
+            for id_, got in seen[role][0].items()
+            if got.identity and id_ not in self.index[role]
+        ]
+        self._more_rows(identities=unknown)
         for role in ("local", "remote"):
             id_attr = role + "_id"
-            for id_, got in seen[role][0].items():
+            fetched, gone = seen[role]
+            for id_, got in fetched.items():
                 row = self.rows.get(got.identity) if got.identity else None
-                if id_ in self.index[role] or row is None or getattr(row, id_attr) is not None:
+                if id_ in self.index[role] or row is None:
                     continue
+                old_id = getattr(row, id_attr)
+                if old_id is not None and old_id not in gone:
+                    continue  # the original still exists: this is a copy, a new entry
+                if old_id is not None:
+                    gone.discard(old_id)
+                    self.index[role].pop(old_id, None)
                 setattr(row, id_attr, id_)
                 setattr(row, role + "_version", got.version)
                 row.recheck = True
                 self._index(row)
+                if row not in self.unsettled:
+                    self.unsettled.append(row)
                 self.e.status.save([row])
 
-    def _identity(self, preferred, role, id_):
+    def identity_for(self, preferred, role, id_):
         for candidate in (preferred, "%s:%s" % (self.sides[role].name, id_)):
             if candidate and candidate not in self.rows:
                 return candidate
@@ -348,54 +358,3 @@ class _Run:
         while "%s:%s:%d" % (self.sides[role].name, id_, n) in self.rows:
             n += 1
         return "%s:%s:%d" % (self.sides[role].name, id_, n)
-
-    def _match(self, new):
-        """Initial matching: pair new local and remote entries that look the same."""
-        by_key = {}
-        for id_ in sorted(new["remote"]):
-            by_key.setdefault(match_key(new["remote"][id_].item), []).append(id_)
-        plans = []
-        for id_ in sorted(new["local"]):
-            got = new["local"][id_]
-            candidates = by_key.get(match_key(got.item))
-            if not candidates:
-                continue
-            remote_id = candidates.pop(0)
-            remote_got = new["remote"].pop(remote_id)
-            del new["local"][id_]
-            if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
-                remote_got = _typed(remote_got, got.item.activity_type)
-            row = StatusRow(
-                self._identity(got.identity or id_, "local", id_),
-                local_id=id_,
-                remote_id=remote_id,
-                local_version=got.version,
-                remote_version=remote_got.version,
-            )
-            self.rows[row.identity] = row  # reserve the identity
-            local, remote = Seen(CHANGED, got), Seen(CHANGED, remote_got)
-            plan = decide({}, local, remote, self.opt.policy, self.opt.clock_skew)
-            plans.append((row, plan, local, remote))
-            self.report.matched += 1
-        return plans
-
-    # -- 5. the deletion guard ----------------------------------------------------------
-
-    def _guard(self, plans, changes):
-        """Stop before deleting more than ``deletion_limit`` of a side (when that is at least
-        ``deletion_min`` entries), and before emptying a side because the other one read
-        empty in a complete listing: a server answering "nothing" must never wipe a calendar.
-        Explicit deletions listed incrementally are trusted below ``deletion_min``."""
-        if self.force:
-            return
-        for role, other in (("local", "remote"), ("remote", "local")):
-            deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, role + "_op") == "delete")
-            if not deleting:
-                continue
-            total = self.total(role)
-            emptied = changes[other].complete and deleting >= total
-            too_many = deleting > self.opt.deletion_limit * total
-            if emptied or (too_many and deleting >= self.opt.deletion_min):
-                raise DeletionGuardTripped(
-                    self.sides[role].name, deleting, total, self.opt.deletion_limit
-                )

@@ -113,6 +113,14 @@ class MemorySide:
     def user_delete(self, id_):
         self._drop(id_)
 
+    def user_move(self, id_):
+        """The item gets a new id, keeping everything else (EWS: moved between folders)."""
+        stored = self.items[id_]
+        self._drop(id_)
+        new_id = "%s%d" % (self.prefix, next(self._ids))
+        self._store(new_id, stored.item, stored.identity, stored.uid)
+        return new_id
+
     def invalidate_tokens(self):
         self.epoch += 1
 

@@ -403,3 +403,30 @@ def test_both_kinds_of_status_store_give_the_same_result(indexed):
     expected = ["E1 moved", "E2 renamed", "E3", "E4", "E5", "R"]
     assert world.subjects() == (expected, expected)
     assert world.sync().writes == 0
+
+
+def test_item_moved_to_a_new_id_keeps_its_pair(world):
+    lid = world.local.user_create(make_item("Born in Odoo"))
+    world.local.user_create(make_item("other", day=12))
+    world.sync()
+    rid = world.pair_of(lid)
+    new_rid = world.remote.user_move(rid)
+    world.remote.user_update(new_rid, make_item("Born in Odoo", location="Moved folder"))
+    report = world.sync()
+    assert report.ok and report.get("local", "delete") == 0 and report.get("local", "create") == 0
+    assert report.get("local", "update") == 1
+    assert world.pair_of(lid) == new_rid and world.local.items[lid].item.location == "Moved folder"
+    assert world.sync().writes == 0
+
+
+def test_a_copy_carrying_the_identity_is_a_new_entry(world):
+    lid = world.local.user_create(make_item("Original"))
+    world.sync()
+    rid = world.pair_of(lid)
+    stored = world.remote.items[rid]
+    # Outlook copies extended properties along with the item.
+    copy_id = world.remote.user_create(stored.item.replace(subject="Copy"))
+    world.remote.items[copy_id].identity = stored.identity
+    report = world.sync()
+    assert report.get("local", "create") == 1
+    assert world.pair_of(lid) == rid and len(world.local.items) == 2
