@@ -84,8 +84,24 @@ class GraphSide:
         wanted_end = (window.end or self.now()) + timedelta(days=self.settings.min_ahead_days)
         return start <= window.start and end >= wanted_end
 
+    def _state(self, token):
+        """The round a token stands for; SyncStateInvalid for one that is not ours (an EWS
+        state after the company moved to Office 365, or a damaged value)."""
+        try:
+            state = json.loads(token)
+            datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
+            if not str(state["link"]).startswith(self.client.base):
+                raise ValueError("another server's link")
+        except (ValueError, TypeError, KeyError):
+            raise errors.SyncStateInvalid(
+                "The stored sync state of mailbox %s is not a Microsoft Graph one; the "
+                "calendar is read again in full." % self.mailbox,
+                mailbox=self.mailbox,
+            ) from None
+        return state
+
     def list_changes(self, token, window):
-        state = json.loads(token) if token else None
+        state = self._state(token) if token else None
         if state is not None and not self._still_valid(state, window):
             state = None  # the window moved past what this round covers: start a new one
         if state is None:

@@ -292,3 +292,11 @@ def test_the_round_is_renewed_before_its_horizon_runs_out():
         assert not side.list_changes(token, Window(clock[0] - timedelta(days=30))).complete
         clock[0] += timedelta(days=150)  # 400-day horizon minus 250 days < 180 days ahead
         assert side.list_changes(token, Window(clock[0] - timedelta(days=30))).complete
+
+
+@pytest.mark.parametrize("token", ["not json", '{"SyncState": "H4sIA"}', '{"start": 1}'])
+def test_a_token_that_is_not_ours_asks_for_a_full_listing(token):
+    with running() as sim:
+        with pytest.raises(errors.SyncStateInvalid, match="read again in full"):
+            side_for(sim).list_changes(token, window())
+        assert sim.journal.count(protocol="graph") == 0
