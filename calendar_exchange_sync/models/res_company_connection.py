@@ -24,6 +24,38 @@ class ResCompany(models.Model):
 
     exchange_consent_nonce = fields.Char(copy=False, groups="base.group_system")
 
+    def write(self, vals):
+        newly_enabled = (
+            self.filtered(lambda c: not c.exchange_enabled) if vals.get("exchange_enabled") else []
+        )
+        result = super().write(vals)
+        for company in newly_enabled:
+            company._exchange_tell_users()
+        return result
+
+    def _exchange_tell_users(self):
+        """Tell the company's users, in their Odoo inbox, that they can switch sync on."""
+        users = self.env["res.users"].search(
+            [
+                ("company_id", "=", self.id),
+                ("share", "=", False),
+                ("exchange_sync_enabled", "=", False),
+            ]
+        )
+        partners = users.partner_id
+        if not partners:
+            return
+        body = _(
+            "Your calendar can now be synchronised with Microsoft Exchange. Switch it on for "
+            "yourself in your Preferences, on the Calendar tab: check that the mailbox shown is "
+            "your Exchange address."
+        )
+        self.env["mail.thread"].sudo().message_notify(
+            partner_ids=partners.ids,
+            subject=_("Calendar synchronisation with Exchange"),
+            body=body,
+        )
+
     # -- Test connection ----------------------------------------------------------------
 
     def _exchange_test_connection(self):

@@ -66,3 +66,26 @@ class TestUserSwitch(ExchangeSyncCase):
         form.exchange_sync_enabled = True
         form.save()
         self.assertTrue(self.alice.exchange_sync_enabled)
+
+    def test_users_are_told_when_the_integration_is_enabled(self):
+        self.company.exchange_enabled = False
+        Message = self.env["mail.message"]
+        before = Message.search_count([("partner_ids", "in", self.bob.partner_id.ids)])
+        self.enable_on_premises()
+        told = Message.search([("partner_ids", "in", self.bob.partner_id.ids)])
+        self.assertEqual(len(told) - before, 1)
+        self.assertIn("Preferences", str(told[0].body))
+        # Saving the settings again does not repeat it.
+        self.enable_on_premises()
+        self.assertEqual(
+            Message.search_count([("partner_ids", "in", self.bob.partner_id.ids)]), before + 1
+        )
+
+    def test_login_starts_the_users_sync(self):
+        cron = self.env.ref("calendar_exchange_sync.ir_cron_exchange_sync")
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]).unlink()
+        self.alice.with_user(self.alice)._update_last_login()
+        mailbox = self.env["calendar.exchange.mailbox"].search([("user_id", "=", self.alice.id)])
+        self.assertTrue(mailbox.needs_sync)
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
