@@ -39,6 +39,7 @@ class _Job:
     left: int = 0  # writes still to hear from
     failed: bool = False
     results: dict = dataclasses.field(default_factory=dict)  # role -> Remote
+    subject: str = ""  # for the log, when the plan carries no item (deletes)
 
     def seen(self, role):
         return self.local if role == "local" else self.remote
@@ -69,6 +70,8 @@ class Applier:
         for role, action in _ORDER:
             jobs = [j for j in self.jobs if getattr(j.plan, role + "_op") == action]
             for batch in self.run.batches(role, jobs):
+                if action == "delete":
+                    self._name_deleted(role, batch)
                 self._execute(role, action, batch)
 
     # -- bookkeeping --------------------------------------------------------------------
@@ -148,9 +151,11 @@ class Applier:
         for job, result in zip(jobs, results, strict=True):
             already_gone = action == "delete" and isinstance(result.error, ItemNotFound)
             if result.ok or already_gone:
-                self.report.count(role, action)
                 if result.remote is not None and action != "delete":
                     job.results[role] = result.remote
+                item_id = result.remote.id if result.remote else self._id(job, role)
+                subject = self._subject(job, role)
+                self.report.record(role, action, item_id, job.row.identity, subject)
             else:
                 job.failed = True
                 self.report.errors.append(self._error(job, role, action, result.error))
@@ -181,16 +186,39 @@ class Applier:
                 raise SyncError("The %s side did not say which item it wrote." % side.name)
         return results
 
-    def _error(self, job, role, action, error):
+    def _name_deleted(self, role, jobs):
+        """Read what is about to be deleted, only to name it in the log. The delete itself
+        still names the agreed version, so an edit made meanwhile makes it fail (and the next
+        run brings the entry back): the fresh read never licenses deleting newer content."""
+        unread = [j for j in jobs if j.seen(role) is None or j.seen(role).fetched is None]
+        if not unread:
+            return
+        try:
+            found = self.run.sides[role].fetch([self._id(j, role) for j in unread])
+        except SyncError as error:
+            if error.mailbox_wide:
+                raise
+            return  # only the log's wording is at stake
+        for job in unread:
+            got = found.get(self._id(job, role))
+            job.subject = got.item.subject if got is not None else ""
+
+    @staticmethod
+    def _subject(job, role):
+        if job.subject:
+            return job.subject
         item = job.plan.item
         if item is None:
             seen = job.seen(role)
             item = seen.fetched.item if seen is not None and seen.fetched else None
+        return item.subject if item is not None else ""
+
+    def _error(self, job, role, action, error):
         return ItemError(
             side=role,
             action=action,
             error=error or SyncError("The operation failed without saying why."),
             item_id=self._id(job, role),
             identity=job.row.identity,
-            subject=item.subject if item is not None else "",
+            subject=self._subject(job, role),
         )

@@ -8,6 +8,9 @@ import dataclasses
 from collections import Counter
 
 ACTIONS = ("create", "update", "delete")
+# The log lists at most this many individual actions per run (an initial import of a large
+# mailbox would otherwise carry thousands); the counts stay exact.
+MAX_DETAILS = 500
 
 
 @dataclasses.dataclass
@@ -45,10 +48,25 @@ class SyncReport:
     skipped_old: int = 0  # new entries left alone because they ended before the window
     skipped_filtered: int = 0  # local entries whose activity type does not go to Exchange
     rebaselined: list = dataclasses.field(default_factory=list)  # sides whose token was reset
+    details: list = dataclasses.field(default_factory=list)  # the first MAX_DETAILS actions
 
     def count(self, side, action, n=1):
         if n:
             self.counts[(side, action)] += n
+
+    def record(self, side, action, item_id=None, identity=None, subject=""):
+        """Count one successful action and remember which entry it concerned."""
+        self.count(side, action)
+        if len(self.details) < MAX_DETAILS:
+            self.details.append(
+                {
+                    "side": side,
+                    "action": action,
+                    "item_id": item_id,
+                    "identity": identity,
+                    "subject": subject,
+                }
+            )
 
     def get(self, side, action):
         return self.counts.get((side, action), 0)
@@ -79,4 +97,5 @@ class SyncReport:
             "skipped_old": self.skipped_old,
             "skipped_filtered": self.skipped_filtered,
             "rebaselined": list(self.rebaselined),
+            "details": list(self.details),
         }

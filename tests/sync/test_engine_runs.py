@@ -339,10 +339,23 @@ def test_crash_anywhere_converges_without_duplicates(target, op, mode, after):
 
 
 def test_report_is_plain_data(world):
-    world.local.user_create(make_item("E"))
+    lid = world.local.user_create(make_item("E"))
     data = world.sync().to_dict()
     assert data["counts"]["remote"]["create"] == 1 and data["aborted"] is None
     assert set(data) >= {"counts", "errors", "conflicts", "matched", "skipped_old"}
+    (detail,) = data["details"]
+    assert detail == {
+        "side": "remote",
+        "action": "create",
+        "item_id": world.pair_of(lid),
+        "identity": lid,
+        "subject": "E",
+    }
+    world.local.user_delete(lid)
+    world.local.user_create(make_item("other"))
+    data = world.sync(deletion_min=5).to_dict()
+    actions = sorted((d["action"], d["subject"]) for d in data["details"])
+    assert actions == [("create", "other"), ("delete", "E")]
 
 
 def test_stale_version_during_update_is_rechecked(world):
