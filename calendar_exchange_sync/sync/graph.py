@@ -264,7 +264,7 @@ class GraphSide:
             results[index] = self._result(status, body)
             item = batch[index][1]
             if results[index].ok and item.recurrence is not None:
-                writer.add(index, results[index].remote.id, item, None)
+                writer.add(index, results[index].remote.id, item, None, created=True)
         for index, result in writer.run().items():
             results[index] = result
         return results

@@ -22,9 +22,17 @@ class SeriesWriter:
         self.side = side
         self.jobs = []  # (result index, master id, wanted item, current item or None)
 
-    def add(self, index, master_id, item, current):
-        wanted, known = item.recurrence, current.recurrence if current else None
-        if wanted.exceptions or wanted.deleted or (known and (known.exceptions or known.deleted)):
+    def add(self, index, master_id, item, current, created=False):
+        """Queue a series; ``current`` is its content as last read (None: not read)."""
+        wanted = item.recurrence
+        known = current.recurrence if current is not None else None
+        # Without a fresh read of an existing series we cannot know which exceptions Exchange
+        # holds, so the instances are listed to set each one right.
+        unknown = current is None and not created
+        special = (
+            wanted.exceptions or wanted.deleted or (known and (known.exceptions or known.deleted))
+        )
+        if unknown or special:
             self.jobs.append((index, master_id, item, current))
 
     def run(self):

@@ -300,3 +300,25 @@ def test_a_token_that_is_not_ours_asks_for_a_full_listing(token):
         with pytest.raises(errors.SyncStateInvalid, match="read again in full"):
             side_for(sim).list_changes(token, window())
         assert sim.journal.count(protocol="graph") == 0
+
+
+def test_series_update_without_a_fresh_read_still_sets_every_occurrence_right():
+    start = when(2, 9)
+    series = CalendarItem(
+        "Standup", start, start + timedelta(minutes=15), timezone="Europe/Berlin",
+        organizer=ALICE,
+        recurrence=Recurrence(
+            "FREQ=DAILY;COUNT=5",
+            exceptions=(Occurrence(when(3, 9), CalendarItem(
+                "Late", when(3, 11), when(3, 11, 15), timezone="Europe/Berlin",
+                organizer=ALICE)),),
+        ),
+    )  # fmt: skip
+    with running() as sim:
+        [created] = side_for(sim).create([("s", series)])
+        plain = series.replace(subject="Daily", recurrence=Recurrence("FREQ=DAILY;COUNT=5"))
+        # A new side has read nothing: the engine may update from the version alone.
+        [updated] = side_for(sim).update([(created.remote.id, created.remote.version, plain)])
+        assert updated.ok, updated.error
+        again = side_for(sim).fetch([created.remote.id])[created.remote.id]
+        assert again.item == plain and again.version == updated.remote.version
