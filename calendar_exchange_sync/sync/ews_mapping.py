@@ -80,8 +80,39 @@ def _fix_meeting_time_zone():
     field.to_xml, field.from_xml, field._odoo_fixed = to_xml, from_xml, True
 
 
+def _fix_all_day_reading():
+    """Make exchangelib turn all-day bounds into dates without losing a day at DST changes.
+
+    exchangelib 5.6 subtracts 24 hours from the exclusive end *before* converting it to the
+    item's zone: an all-day entry ending on the night clocks go forward (New York, 8 March)
+    reads back one day short. Here the zone conversion comes first, then the calendar day is
+    taken off. Same result everywhere else; confined to CalendarItem, applied once.
+    """
+    if getattr(EwsItem, "_odoo_all_day_fixed", False):
+        return
+
+    def from_xml(cls, elem, account):
+        item = super(EwsItem, cls).from_xml(elem=elem, account=account)
+        if not item.is_all_day:
+            return item
+        for name in ("start", "end"):
+            value = getattr(item, name)
+            if not isinstance(value, datetime):
+                continue
+            zone = getattr(item, "_%s_timezone" % name, None) or item._meeting_timezone
+            day = value.astimezone(zone or EWSTimeZone("UTC")).date()
+            if name == "end":
+                day -= timedelta(days=1)  # exchangelib's all-day end dates are inclusive
+            setattr(item, name, EWSDate(day.year, day.month, day.day))
+        return item
+
+    EwsItem.from_xml = classmethod(from_xml)
+    EwsItem._odoo_all_day_fixed = True
+
+
 register_properties()
 _fix_meeting_time_zone()
+_fix_all_day_reading()
 
 SENSITIVITY_IN = {
     "Normal": "public",

@@ -173,3 +173,15 @@ def test_exchange_2007_uses_meeting_time_zone():
         assert_schema_clean(sim)
     finally:
         sim.stop()
+
+
+def test_all_day_across_a_dst_change_keeps_its_last_day(ews_sim, side):
+    # Clocks go forward in New York on 8 March 2026: exchangelib alone reads this one day short.
+    item = CalendarItem(
+        "Trip", date(2026, 3, 6), date(2026, 3, 9), all_day=True,
+        timezone="America/New_York", organizer=ALICE,
+    )  # fmt: skip
+    remote = create_one(side, item)
+    stored = ews_sim.store.get_item(ALICE, remote.id)
+    assert stored.start == utc(2026, 3, 6, 5) and stored.end == utc(2026, 3, 9, 4)
+    assert side.fetch([remote.id])[remote.id].item == item
