@@ -7,7 +7,8 @@ Workloads (one Exchange Online mailbox, Odoo played by the in-memory side):
 1. initial import: the mailbox holds ``items`` single entries and ``series`` weekly series,
    Odoo is empty; everything comes into Odoo;
 2. a run with no change anywhere;
-3. ``exports`` new Odoo entries go to Exchange.
+3. ``exports`` new Odoo entries go to Exchange;
+4. 100 edits and 100 deletions in Odoo, then 100 edits in Outlook, then a quiet run.
 
 Printed per workload: HTTP requests to Graph (and to the login server), seconds, and what the
 engine did. Targets from the issue: a no-change run costs one request per mailbox; 1,000
@@ -135,6 +136,17 @@ def main(argv=None):
                              timezone="Europe/Berlin", location="Desk %d" % n)
             )  # fmt: skip
         measure("%d exports" % args.exports, sim, engine, side)
+        measure("no change", sim, engine, side)
+        exported = sorted(k for k, v in odoo.items.items() if v.item.subject.startswith("Export"))
+        for key in exported[:100]:
+            odoo.user_update(key, odoo.items[key].item.replace(location="Moved"))
+        measure("100 Odoo edits", sim, engine, side)
+        for key in exported[100:200]:
+            odoo.user_delete(key)
+        measure("100 Odoo deletes", sim, engine, side)
+        for item in sim.store.items(MAILBOX)[:100]:
+            sim.store.update_item(MAILBOX, item.id, {"subject": item.subject + " (edited)"})
+        measure("100 Outlook edits", sim, engine, side)
         measure("no change", sim, engine, side)
         print("  Exchange now holds %d entries" % sim.store.count(MAILBOX))
 
