@@ -101,7 +101,7 @@ def test_random_edits_converge(sim, steps):
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # turns into XPASS once the engine closes the gap
     reason="Known gap, engine side: a delta token taken before our own create never reports "
     "that entry's deletion. Real Graph does the same (microsoftgraph/microsoft-graph-docs "
     "issue 5301: create through the API, delete in Outlook, the next delta says nothing); "
