@@ -85,3 +85,10 @@ class TestActivityTypes(ExchangeSyncCase):
             lunch.with_user(self.alice).write({"sync_to_exchange": False})
         lunch.with_user(self.admin).write({"sync_to_exchange": False})
         self.assertFalse(lunch.sync_to_exchange)
+
+    def test_swedish_translations_load(self):
+        self.env["res.lang"]._activate_lang("sv_SE")
+        self.env["ir.module.module"]._load_module_terms(["calendar_exchange_sync"], ["sv_SE"])
+        dnd = self.env.ref("calendar_exchange_sync.activity_type_do_not_disturb")
+        self.assertEqual(dnd.with_context(lang="sv_SE").name, "Stör ej")
+        self.assertEqual(dnd.with_context(lang="en_US").name, "Do not disturb")
