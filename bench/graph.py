@@ -107,6 +107,7 @@ def main(argv=None):
     parser.add_argument("--items", type=int, default=5000)
     parser.add_argument("--series", type=int, default=50)
     parser.add_argument("--exports", type=int, default=1000)
+    parser.add_argument("--mailboxes", type=int, default=10, help="for the per-mailbox run")
     args = parser.parse_args(argv)
     now = datetime.now(UTC)
     with Simulator(SEED, https=True).start() as sim:
@@ -149,6 +150,34 @@ def main(argv=None):
         measure("100 Outlook edits", sim, engine, side)
         measure("no change", sim, engine, side)
         print("  Exchange now holds %d entries" % sim.store.count(MAILBOX))
+        several_mailboxes(sim, settings, args.mailboxes)
+
+
+def several_mailboxes(sim, settings, count):
+    """A quiet run over ``count`` more mailboxes: the cost per mailbox of a cron tick."""
+    from exchange_simulator.seed import User
+
+    engines = []
+    for n in range(count):
+        smtp = "user%d@contoso.com" % n
+        sim.seed.users.append(User(smtp, "x"))
+        sim.store.add_mailbox(smtp)
+        for k in range(50):
+            start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            start += timedelta(days=1 + k % 30, hours=k % 6)
+            sim.store.create_item(smtp, {"subject": "Box %d entry %d" % (n, k), "start": start,
+                                         "end": start + timedelta(minutes=45)})  # fmt: skip
+        engines.append(Engine(MemorySide("odoo"), GraphSide(settings, smtp), MemoryStatusStore()))
+    for engine in engines:
+        engine.run()
+        engine.run()  # settle: the engine may re-read what it just created
+    sim.journal.clear()
+    began = time.monotonic()
+    writes = sum(engine.run().writes for engine in engines)
+    print(
+        "no change x %d mailboxes: %d Graph requests, %d writes, %.2f s"
+        % (count, sim.journal.count(protocol="graph"), writes, time.monotonic() - began)
+    )
 
 
 if __name__ == "__main__":
