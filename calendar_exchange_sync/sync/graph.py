@@ -162,7 +162,8 @@ class GraphSide:
         answers = self.client.batch([self._get_member(i) for i in ids], mailbox=self.mailbox)
         events = {}
         for event_id, (status, _headers, body) in zip(ids, answers, strict=True):
-            if status == 404:
+            code = ((body or {}).get("error") or {}).get("code")
+            if status == 404 and code in ("ErrorItemNotFound", "ResourceNotFound"):
                 continue  # gone: absent from the answer, as the interface says
             # Anything else that failed must not look like a deletion: stop the run.
             self._check(status, body, event_id)

@@ -322,3 +322,12 @@ def test_series_update_without_a_fresh_read_still_sets_every_occurrence_right():
         assert updated.ok, updated.error
         again = side_for(sim).fetch([created.remote.id])[created.remote.id]
         assert again.item == plain and again.version == updated.remote.version
+
+
+def test_a_vanished_mailbox_is_not_read_as_deleted_entries():
+    with running() as sim:
+        side = side_for(sim)
+        [created] = side.create([("v", _single("V", 7))])
+        sim.seed.users[:] = [u for u in sim.seed.users if u.smtp != ALICE]
+        with pytest.raises(errors.MailboxNotFound):
+            side.fetch([created.remote.id])
