@@ -225,3 +225,10 @@ def test_delta_rounds_removed_and_410(api, sim):
     sim.store.expire_change_log(ALICE)
     gone = api.get(after["@odata.deltaLink"])
     assert gone.status_code == 410 and gone.json()["error"]["code"] == "SyncStateNotFound"
+
+
+def test_users_by_object_id_or_upn(api):
+    user = api.get(_url(api, "/users/%s" % ALICE)).json()
+    assert user["mail"] == ALICE and user["userPrincipalName"] == ALICE
+    by_id = api.get(_url(api, "/users/%s/calendar" % user["id"]))
+    assert by_id.status_code == 200 and by_id.json()["owner"]["address"] == ALICE
