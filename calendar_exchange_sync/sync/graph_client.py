@@ -34,7 +34,8 @@ _APPS = {}
 _APPS_LOCK = threading.Lock()
 
 # Graph error codes -> (error class, sentence). %s is the mailbox.
-_ITEM_GONE = {"ErrorItemNotFound", "ResourceNotFound", "ErrorInvalidIdMalformed"}
+# A malformed id (an EWS id after moving to Office 365) is not proof that an entry is gone.
+_ITEM_GONE = {"ErrorItemNotFound", "ResourceNotFound"}
 _MAILBOX_MISSING = {"ErrorInvalidUser", "MailboxNotEnabledForRESTAPI", "MailboxNotFound"}
 
 
