@@ -23,6 +23,9 @@ API (everything returns deep copies, so callers never hold store-internal object
     Applies a dict of attribute changes. When ``change_key`` is given and stale, raises
     :class:`ChangeKeyMismatch` (EWS ErrorIrresolvableConflict / Graph 412). For an
     occurrence id, the changes become (or extend) a modified occurrence of the master.
+    A changed ``recurrence`` drops the modified and deleted occurrences, as on Exchange;
+    ``reset_series=True`` drops them whenever ``recurrence`` is written at all (what EWS
+    does when a client sets the Recurrence property, even to the same pattern).
 ``store.delete_item(smtp, item_id)``
     Deletes a single or a whole series; for an occurrence id, records a deleted occurrence.
 ``store.items(smtp, folder="calendar") -> list[Item]``
@@ -191,7 +194,7 @@ class Store(SeriesMixin):
             box = self._mailbox(smtp)
             return [copy.deepcopy(i) for i in box.items.values() if i.uid == uid]
 
-    def update_item(self, smtp, item_id, changes, change_key=None):
+    def update_item(self, smtp, item_id, changes, change_key=None, reset_series=False):
         unknown = set(changes) - FIELD_NAMES
         if unknown:
             raise ValueError("unknown item fields: %s" % ", ".join(sorted(unknown)))
@@ -205,7 +208,9 @@ class Store(SeriesMixin):
                 raise ItemNotFound(item_id)
             if change_key is not None and change_key != item.change_key:
                 raise ChangeKeyMismatch(item_id)
-            rule_changed = "recurrence" in changes and changes["recurrence"] != item.recurrence
+            rule_changed = "recurrence" in changes and (
+                reset_series or changes["recurrence"] != item.recurrence
+            )
             for name, value in changes.items():
                 if name not in _ASSIGNED:
                     setattr(item, name, copy.deepcopy(value))

@@ -16,12 +16,13 @@ connection" checks in :mod:`.ews_check`.
 """
 
 from exchangelib import CalendarItem as EwsItem
-from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
+from exchangelib.items import SEND_TO_NONE
 
 from . import errors
 from .ews_account import (  # noqa: F401 - the backend's public names live here too
     VERSIONS,
     EwsSettings,
+    bulk_delete,
     bulk_update,
     calendar_folder,
     make_account,
@@ -60,6 +61,9 @@ class EwsSide(SeriesWriter):
 
     def _bulk_update(self, items, conflict_resolution):
         return bulk_update(self.account, items, conflict_resolution)
+
+    def _bulk_delete(self, ids):
+        return bulk_delete(self.account, ids)
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -243,12 +247,7 @@ class EwsSide(SeriesWriter):
                 doomed.append((index, item_id, now.changekey))
         if doomed:
             try:
-                answers = self.account.bulk_delete(
-                    ids=[(item_id, key) for _, item_id, key in doomed],
-                    delete_type=MOVE_TO_DELETED_ITEMS,
-                    send_meeting_cancellations=SEND_TO_NONE,
-                    affected_task_occurrences=ALL_OCCURRENCES,
-                )
+                answers = self._bulk_delete([(item_id, key) for _, item_id, key in doomed])
             except Exception as exc:
                 self._fail(exc)
             for (index, item_id, _), answer in zip(doomed, answers, strict=True):

@@ -31,7 +31,7 @@ from exchangelib.folders import Calendar, Root
 from exchangelib.items import SEND_TO_NONE
 from exchangelib.properties import DistinguishedFolderId, Mailbox
 from exchangelib.protocol import BaseProtocol
-from exchangelib.services import UpdateItem
+from exchangelib.services import DeleteItem, UpdateItem
 
 from . import errors
 
@@ -146,6 +146,30 @@ def bulk_update(account, items, conflict_resolution):
             suppress_read_receipts=True,
         )
     )
+
+
+class _DeleteItem(DeleteItem):
+    """DeleteItem answering "already deleted" occurrences per item (exchangelib raises)."""
+
+    ERRORS_TO_CATCH_IN_RESPONSE = (
+        *DeleteItem.ERRORS_TO_CATCH_IN_RESPONSE,
+        ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange,
+        ErrorCalendarOccurrenceIsDeletedFromRecurrence,
+    )
+
+
+def bulk_delete(account, ids):
+    """[True or exception] for items or (id, changekey) pairs; deleted items go to the bin."""
+    return [
+        True if answer is True else answer
+        for answer in _DeleteItem(account=account).call(
+            items=ids,
+            delete_type="MoveToDeletedItems",
+            send_meeting_cancellations=SEND_TO_NONE,
+            affected_task_occurrences="AllOccurrences",
+            suppress_read_receipts=True,
+        )
+    ]
 
 
 def calendar_folder(account):

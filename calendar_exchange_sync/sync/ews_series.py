@@ -7,7 +7,6 @@ deletions are written again; otherwise only the differences are.
 """
 
 from exchangelib import CalendarItem as EwsItem
-from exchangelib.items import ALL_OCCURRENCES, MOVE_TO_DELETED_ITEMS, SEND_TO_NONE
 from exchangelib.properties import OccurrenceItemId
 
 from . import errors
@@ -86,17 +85,10 @@ class SeriesWriter:
             return
         ids = [self._occurrence(remote, item, start) for start in originals]
         try:
-            answers = self.account.bulk_delete(
-                ids=ids,
-                delete_type=MOVE_TO_DELETED_ITEMS,
-                send_meeting_cancellations=SEND_TO_NONE,
-                affected_task_occurrences=ALL_OCCURRENCES,
-            )
+            answers = self._bulk_delete(ids)
         except Exception as exc:
             self._fail(exc)
         for answer in answers:
-            if answer is not True and not isinstance(answer, Exception):
-                continue
             if isinstance(answer, Exception):
                 error = item_error(answer, remote.id, self.mailbox)
                 if not isinstance(error, errors.ItemNotFound):  # already gone is fine
@@ -114,9 +106,14 @@ def series_instance(item, original_start):
 
 
 def rule_changed(old, new):
-    """True when the series' rule or its first occurrence differ (Exchange then resets)."""
+    """True when the series must be written anew (which on Exchange drops its exceptions).
+
+    That is when the rule or the first occurrence differ, and also when an occurrence deleted
+    on Exchange must come back: EWS cannot undelete one, only regenerate the series.
+    """
     return (
         old.recurrence is None
+        or bool(old.recurrence.deleted - new.recurrence.deleted)
         or old.recurrence.rrule != new.recurrence.rrule
         or old.start != new.start
         or old.end != new.end

@@ -169,7 +169,11 @@ def update_item(ctx, op):
                 change_key = change_key if change_key != current.change_key else None
             values = _changes(ctx, change.find(t("Updates")), current)
             check_key = None if policy == "AlwaysOverwrite" else change_key
-            item = ctx.store.update_item(ctx.mailbox, item_id, values, change_key=check_key)
+            # Setting Recurrence regenerates the series on Exchange, even with the same pattern.
+            item = ctx.store.update_item(
+                ctx.mailbox, item_id, values, change_key=check_key,
+                reset_series="recurrence" in values,
+            )  # fmt: skip
         except ItemError as exc:
             out.error(exc.code, exc.text)
             continue

@@ -61,13 +61,17 @@ def entries(draw):
     zone = draw(st.sampled_from(ZONES))
     values = draw(fields(zone))
     if draw(st.booleans()):
-        first = date(2026, 3, 1) + timedelta(days=draw(st.integers(0, 200)))
-        return CalendarItem(
-            start=first, end=first + timedelta(days=draw(st.integers(1, 3))), all_day=True, **values
+        begin = date(2026, 3, 1) + timedelta(days=draw(st.integers(0, 200)))
+        end = begin + timedelta(days=draw(st.integers(1, 3)))
+        item = CalendarItem(start=begin, end=end, all_day=True, **values)
+        unit = timedelta(days=1)
+    else:
+        begin = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(
+            minutes=15 * draw(st.integers(0, 20000))
         )
-    begin = datetime(2026, 3, 1, tzinfo=UTC) + timedelta(minutes=15 * draw(st.integers(0, 20000)))
-    end = begin + timedelta(minutes=15 * draw(st.integers(0, 40)))
-    item = CalendarItem(start=begin, end=end, **values)
+        end = begin + timedelta(minutes=15 * draw(st.integers(0, 40)))
+        item = CalendarItem(start=begin, end=end, **values)
+        unit = timedelta(minutes=30)
     if not draw(st.booleans()):
         return item
     rule = rrules.canonical_rrule(draw(st.sampled_from(RULES)), begin, zone)
@@ -76,7 +80,7 @@ def entries(draw):
     exceptions, deleted = [], set()
     for original, flag in zip(starts, flags, strict=True):
         if flag == "x":
-            shift = timedelta(minutes=30 * draw(st.integers(-4, 4)))
+            shift = unit * draw(st.integers(-1, 1) if item.all_day else st.integers(-4, 4))
             plain = item.replace(start=original, end=original + (end - begin))
             special = plain.replace(
                 subject=draw(TEXT),
