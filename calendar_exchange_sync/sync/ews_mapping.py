@@ -347,7 +347,9 @@ def fill(ews_item, item, activity_type=None):
     """Set every written field of ``ews_item`` from our ``item`` (no recurrence)."""
     start, end, zone = _ews_times(item)
     ews_item.start, ews_item.end = start, end
-    ews_item._start_timezone = ews_item._end_timezone = zone
+    # exchangelib keeps what applies to the server version (MeetingTimeZone before 2010):
+    # set all three, or an all-day entry on Exchange 2007 would be placed in UTC.
+    ews_item._start_timezone = ews_item._end_timezone = ews_item._meeting_timezone = zone
     ews_item.is_all_day = item.all_day
     ews_item.subject = item.subject
     ews_item.body = HTMLBody(item.body) if item.body else None

@@ -8,7 +8,7 @@ expands series with its own code, so a mapping mistake on either side shows up h
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from ews_support import ALICE, BOB, assert_schema_clean, settings, start
+from ews_support import ALICE, BOB, SEED, assert_schema_clean, settings, start
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -124,3 +124,23 @@ def test_random_entries_round_trip_and_overwrite(sim, first, second):
     assert again.version == updated.remote.version
     [deleted] = side.delete([(created.remote.id, updated.remote.version)])
     assert deleted.ok
+
+
+@pytest.fixture(scope="module", name="sim2007")
+def sim2007_fixture():
+    sim = start(dict(SEED, server={"version": "Exchange2007_SP1", "domain": "CONTOSO"}))
+    yield sim
+    assert_schema_clean(sim)
+    sim.stop()
+
+
+@hsettings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(item=entries())
+def test_random_entries_on_exchange_2007(sim2007, item):
+    # Exchange 2007 has one MeetingTimeZone instead of StartTimeZone/EndTimeZone.
+    side = EwsSide(settings(sim2007, version="Exchange2007_SP1"), ALICE)
+    [created] = side.create([("calendar.event,r", item)])
+    assert created.ok, created.error
+    assert side.fetch([created.remote.id])[created.remote.id].item == item
