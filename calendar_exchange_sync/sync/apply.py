@@ -107,7 +107,10 @@ class Applier:
             if plan.item is not None:
                 row.item_hash = plan.item.content_hash()
                 row.field_hashes = plan.item.field_hashes()
-            row.recheck = False
+            # A pair created now is read again next run: the token this run stored was taken
+            # before the create, and a delta from it may never report the entry's deletion
+            # (created and deleted since the token: Graph and EWS both stay silent).
+            row.recheck = "create" in (plan.local_op, plan.remote_op)
             self.run.rows[row.identity] = row
             save.append(row)
         if save:

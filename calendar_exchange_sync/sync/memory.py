@@ -92,7 +92,8 @@ class MemorySide:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.items = {}  # id -> Stored
         self.by_identity = {}  # identity -> id
-        self.log = []  # ids in change order; a token is an index into it
+        # (id, existed before this change) in change order; a token is an index into it
+        self.log = []
         self.epoch = 0  # bumped to invalidate every token handed out
         self.faults = Faults()
         self.calls = {}  # op -> number of calls (tests assert on traffic)
@@ -129,17 +130,17 @@ class MemorySide:
 
     def _store(self, id_, item, identity, uid):
         version = "%sv%d" % (self.prefix, next(self._versions))
+        self.log.append((id_, id_ in self.items))
         self.items[id_] = Stored(version, item, identity, uid, self.clock())
         if identity:
             self.by_identity.setdefault(identity, id_)
-        self.log.append(id_)
         return Remote(id_, version)
 
     def _drop(self, id_):
         stored = self.items.pop(id_)
         if stored.identity and self.by_identity.get(stored.identity) == id_:
             del self.by_identity[stored.identity]
-        self.log.append(id_)
+        self.log.append((id_, True))
 
     def _count(self, op):
         self.calls[op] = self.calls.get(op, 0) + 1
@@ -164,9 +165,13 @@ class MemorySide:
             epoch, _, position = token.partition(":")
             if int(epoch) != self.epoch:
                 raise SyncStateInvalid("The simulated sync state expired.")
-            touched = set(self.log[int(position) :])
-            changed = {i: self.items[i].version for i in touched if i in self.items}
-            result = ChangeSet(changed, touched - changed.keys(), current, False)
+            existed = {}  # id -> did it exist when the token was handed out?
+            for id_, before in self.log[int(position) :]:
+                existed.setdefault(id_, before)
+            changed = {i: self.items[i].version for i in existed if i in self.items}
+            # Like EWS and Graph, an item created and deleted since the token is not reported.
+            removed = {i for i, before in existed.items() if before and i not in self.items}
+            result = ChangeSet(changed, removed, current, False)
         _after(mode, "list_changes")
         return result
 

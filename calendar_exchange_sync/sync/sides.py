@@ -147,7 +147,9 @@ class StatusRow:
     local_modified: datetime | None = None  # last-modified on each side when last agreed (UTC)
     remote_modified: datetime | None = None
     uid: str | None = None  # iCalendar UID, when known
-    recheck: bool = False  # an operation on this pair failed: read both sides again next run
+    # Read both sides again next run: an operation on this pair failed, or the pair was just
+    # created (a delta token taken before a create may never report the entry's deletion).
+    recheck: bool = False
 
     @property
     def pending(self):

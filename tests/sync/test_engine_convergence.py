@@ -23,7 +23,7 @@ from calendar_exchange_sync.sync.items import CalendarItem, Occurrence, Recurren
 from calendar_exchange_sync.sync.memory import SimulatedCrash
 
 UTC = timezone.utc
-EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "1000"))
 SIDES = st.sampled_from(["local", "remote"])
 WORDS = st.sampled_from(["Lunch", "Review", "Standup", "Call"])
 RULES = {
