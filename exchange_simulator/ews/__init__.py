@@ -1,1 +1,13 @@
-"""The simulator's EWS front end: SOAP 1.1 at ``/EWS/Exchange.asmx``, one file per concern."""
+"""The simulator's EWS front end: SOAP 1.1 at ``/EWS/Exchange.asmx``, one file per concern.
+
+- ``app``: the WSGI entry and request pipeline (auth, parsing, schema, version,
+  impersonation, faults, journal);
+- ``auth``: Basic and connection-based NTLM (pyspnego acceptor);
+- ``soap``: namespaces, envelopes, response messages, SOAP faults, ServerVersionInfo;
+- ``operations``: the operation table; ``ops_folder`` (GetFolder, SyncFolderItems,
+  FindItem), ``ops_items`` (GetItem, CreateItem, UpdateItem, DeleteItem), ``ops_misc``
+  (ConvertId, ResolveNames);
+- ``item_xml`` / ``item_parse``: store items to and from ``<t:CalendarItem>``, shapes, ids;
+- ``recurrence_xml``: ``<t:Recurrence>`` to and from the store's Graph-shaped dict;
+- ``restriction``: FindItem restrictions.
+"""
