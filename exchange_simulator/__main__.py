@@ -46,10 +46,11 @@ def main(argv=None):
         https=args.https_port is not None,
         https_port=args.https_port or 0,
     )
+    # Start first: the front ends register their own fault kinds when they are mounted.
+    sim.start()
     for text in args.fault:
         kind, selectors, params = parse_fault(text)
         sim.faults.add(kind, **selectors, **params)
-    sim.start()
     print("EWS:   %s" % sim.ews_url, flush=True)
     if sim.https_url:
         print("HTTPS: %s  (CA: %s)" % (sim.https_url, sim.ca_file), flush=True)
