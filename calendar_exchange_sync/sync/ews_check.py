@@ -123,7 +123,7 @@ def test_connection(settings, mailbox):
             "server accepts connections from Odoo." % settings.endpoint,
         )
         return skip("tls", *later, why="the server could not be reached.")
-    if answer.status_code not in (200, 401, 405, 500):
+    if answer.status_code not in (200, 401, 500):
         add(
             "reachability",
             False,

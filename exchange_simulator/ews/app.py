@@ -56,7 +56,9 @@ class EwsApp:
         path = environ.get("PATH_INFO", "")
         if method == "GET":
             return self._static(path, start_response)
-        if method != "POST" or path.lower() != "/ews/exchange.asmx":
+        if path.lower() != "/ews/exchange.asmx":
+            return _plain(start_response, "404 Not Found", b"")
+        if method != "POST":
             return _plain(start_response, "405 Method Not Allowed", b"")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""

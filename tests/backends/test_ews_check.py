@@ -82,6 +82,8 @@ def test_unreachable_and_untrusted_certificate():
         )
         assert result["reachability"][0] is False
         assert result["authentication"][1].startswith("Not checked")
+        wrong = check_connection(settings(sim, endpoint=sim.http_url + "/EWS/Exchange.aspx"), ALICE)
+        assert wrong[0][1] is False and "does not look like an EWS endpoint" in wrong[0][2]
         url = sim.https_url.replace("127.0.0.1", "localhost") + "/EWS/Exchange.asmx"
         result = as_dict(check_connection(settings(sim, endpoint=url), ALICE))
         assert result["reachability"][0] is True
