@@ -1,9 +1,10 @@
 """Item-level EWS operations: GetItem, CreateItem, UpdateItem, DeleteItem.
 
 Each item of a batch gets its own response message; one bad item never fails the others.
-UpdateItem checks the ChangeKey: a stale one fails with ErrorIrresolvableConflict unless the
-client asked ConflictResolution="AlwaysOverwrite" (the simulator treats AutoResolve like
-NeverOverwrite: it does not track per-property history to merge with).
+UpdateItem checks the ChangeKey: with ConflictResolution="NeverOverwrite" a stale one fails
+with ErrorIrresolvableConflict; AlwaysOverwrite and AutoResolve write anyway ([MS-OXWSCORE]:
+AutoResolve "will in most cases overwrite the existing value"; the rare cases where Exchange
+keeps the other writer's value, such as a raised Sensitivity, are not simulated).
 """
 
 from ..recurrence import InvalidRecurrence, validate
@@ -168,7 +169,7 @@ def update_item(ctx, op):
             if current.item_type in ("Occurrence", "Exception") and change[0].tag == t("ItemId"):
                 change_key = change_key if change_key != current.change_key else None
             values = _changes(ctx, change.find(t("Updates")), current)
-            check_key = None if policy == "AlwaysOverwrite" else change_key
+            check_key = change_key if policy == "NeverOverwrite" else None
             # Setting Recurrence regenerates the series on Exchange, even with the same pattern.
             item = ctx.store.update_item(
                 ctx.mailbox, item_id, values, change_key=check_key,

@@ -163,6 +163,10 @@ def test_change_key_conflict_and_always_overwrite(demo):
         stale.save(update_fields=["subject"], conflict_resolution="NeverOverwrite")
     stale.save(update_fields=["subject"], conflict_resolution="AlwaysOverwrite")
     assert acc.calendar.get(id=item.id).subject == "second"
+    # AutoResolve (exchangelib's default) overwrites too, as [MS-OXWSCORE] describes.
+    stale.changekey, stale.subject = old_key, "third"
+    stale.save(update_fields=["subject"], conflict_resolution="AutoResolve")
+    assert acc.calendar.get(id=item.id).subject == "third"
 
 
 def test_convert_id_round_trip(demo):
