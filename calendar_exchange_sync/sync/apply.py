@@ -62,6 +62,7 @@ class Applier:
         self.jobs = [
             _Job(row, plan, local, remote, plan.writes) for row, plan, local, remote in plans
         ]
+        self.settled = []  # rows read again this run, to unflag once the tokens are stored
 
     def apply(self):
         quiet = [job for job in self.jobs if not job.left]
@@ -107,16 +108,29 @@ class Applier:
             if plan.item is not None:
                 row.item_hash = plan.item.content_hash()
                 row.field_hashes = plan.item.field_hashes()
-            # A pair created now is read again next run: the token this run stored was taken
+            # A pair created now is read again next run: the token this run stores was taken
             # before the create, and a delta from it may never report the entry's deletion
-            # (created and deleted since the token: Graph and EWS both stay silent).
-            row.recheck = "create" in (plan.local_op, plan.remote_op)
+            # (created and deleted since the token: Graph and EWS both stay silent). For the
+            # same reason a flag set earlier is only cleared once this run's tokens are stored
+            # (``release``): until a token newer than the create is kept, keep reading.
+            if "create" in (plan.local_op, plan.remote_op):
+                row.recheck = True
+            elif row.recheck:
+                self.settled.append(row)
             self.run.rows[row.identity] = row
             save.append(row)
         if save:
             self.status.save(save)
         if forget:
             self.status.remove(forget)
+
+    def release(self):
+        """Clear ``recheck`` on the rows this run read again and settled; called after the
+        run's tokens are stored (a crash before leaves them flagged: read once more)."""
+        for row in self.settled:
+            row.recheck = False
+        if self.settled:
+            self.status.save(self.settled)
 
     def _announce(self, jobs):
         """Save the rows of upcoming creates as pending, before any create is sent."""

@@ -116,9 +116,11 @@ class _Run:
         complete = changes["local"].complete or changes["remote"].complete
         plans += self._plan_new(seen, complete)
         check_deletions(self, plans, changes)
-        Applier(self, plans).apply()
+        applier = Applier(self, plans)
+        applier.apply()
         for role in ("local", "remote"):
             self.e.status.set_token(role, changes[role].token)
+        applier.release()
 
     def _load(self, changes):
         """Read the status rows this run needs: all of them, or (when the store can look rows
