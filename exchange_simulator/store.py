@@ -18,8 +18,9 @@ API (everything returns deep copies, so callers never hold store-internal object
     ``fields`` is a dict of :class:`Item` attribute names. ``id``, ``change_key``,
     ``created`` and ``last_modified`` are assigned; ``uid`` is generated when absent.
 ``store.get_item(smtp, item_id) -> Item``
-    Accepts master/single ids and occurrence ids (see below); raises :class:`ItemNotFound`.
-``store.update_item(smtp, item_id, changes, change_key=None) -> Item``
+    Accepts master/single ids and occurrence ids (see below); raises :class:`ItemNotFound`
+    (:class:`OccurrenceDeleted`, a subclass, for an occurrence deleted from its series).
+``store.update_item(smtp, item_id, changes, change_key=None, reset_series=False) -> Item``
     Applies a dict of attribute changes. When ``change_key`` is given and stale, raises
     :class:`ChangeKeyMismatch` (EWS ErrorIrresolvableConflict / Graph 412). For an
     occurrence id, the changes become (or extend) a modified occurrence of the master.
@@ -57,6 +58,9 @@ report them. ``recurrence`` is a dict shaped exactly like Graph's ``patternedRec
 (see :mod:`exchange_simulator.recurrence`). Modified occurrences are keyed by their original
 start (UTC datetime) and hold only the overridden fields; deleted occurrences are a set of
 original starts.
+
+The data classes live in :mod:`.store_model` and the series methods in :mod:`.store_series`
+(a mixin); every public name is importable from here.
 """
 
 from __future__ import annotations
