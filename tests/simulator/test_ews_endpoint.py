@@ -252,3 +252,25 @@ def test_occurrence_and_recurring_master_ids(demo):
     with pytest.raises(ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange):
         bounded = next(i for i in account(demo, "marc.demo@contoso.com").calendar.all())
         bounded.occurrence(2).refresh()  # not a series at all
+
+
+def test_an_invalid_answer_is_caught(monkeypatch):
+    from exchange_simulator.ews import operations
+    from exchange_simulator.ews.soap import ResponseBuilder, m, sub
+
+    def broken(ctx, op):
+        out = ResponseBuilder("ResolveNames")
+        sub(out.success(), m("NotAnElement"), "x")  # what a buggy simulator might write
+        return out
+
+    monkeypatch.setitem(operations.HANDLERS, "ResolveNames", broken)
+    with Simulator(DEMO).start() as sim:
+        answer = post(
+            sim,
+            '<m:ResolveNames ReturnFullContactData="false">'
+            "<m:UnresolvedEntry>x</m:UnresolvedEntry></m:ResolveNames>",
+        )
+        assert answer.status_code == 200
+        [(operation, problems)] = sim.mounted("ews").invalid_answers
+        assert operation == "ResolveNames" and "NotAnElement" in problems[0]
+        assert sim.journal.errors("ews") == [("ResolveNames", "SimulatorInvalidAnswer")]
