@@ -70,6 +70,13 @@ class Applier:
         self._announce([j for j in self.jobs if "create" in (j.plan.local_op, j.plan.remote_op)])
         for role, action in _ORDER:
             jobs = [j for j in self.jobs if getattr(j.plan, role + "_op") == action]
+            # A merge whose first write failed does not write the other side: the next run
+            # decides again from both sides anyway.
+            skipped = [j for j in jobs if j.failed]
+            for job in skipped:
+                job.left -= 1
+            self._settle([j for j in skipped if not j.left])
+            jobs = [j for j in jobs if not j.failed]
             for batch in self.run.batches(role, jobs):
                 if action == "delete":
                     self._name_deleted(role, batch)

@@ -443,3 +443,20 @@ def test_a_copy_carrying_the_identity_is_a_new_entry(world):
     report = world.sync()
     assert report.get("local", "create") == 1
     assert world.pair_of(lid) == rid and len(world.local.items) == 2
+
+
+def test_merge_with_a_failed_first_write_leaves_the_other_side_alone(world):
+    lid = world.local.user_create(make_item("E"))
+    world.sync()
+    rid = world.pair_of(lid)
+    world.local.user_update(lid, make_item("Odoo title"))
+    world.remote.user_update(rid, make_item("E", location="Outlook room"))
+    local_version = world.local.items[lid].version
+    world.remote.faults.add("update", "fail")
+    report = world.sync()
+    assert report.get("local", "update") == 0 and len(report.errors) == 1
+    assert world.local.items[lid].version == local_version  # not written
+    report = world.sync()
+    merged = make_item("Odoo title", location="Outlook room")
+    assert world.local.items[lid].item == merged == world.remote.items[rid].item
+    assert world.sync().writes == 0
