@@ -5,7 +5,8 @@ elements one to one). This module is the simulator's own reading of that shape, 
 dateutil.rrule; it shares nothing with the addon's conversions on purpose.
 
 Occurrences keep the wall-clock time of the series start in the recurrence time zone, so a
-weekly 09:00 meeting stays at 09:00 local across a daylight saving change.
+weekly 09:00 meeting stays at 09:00 local across a daylight saving change. "Day 31 of the
+month" falls on the last day of shorter months, as on Exchange.
 """
 
 from datetime import date, datetime, time, timedelta, timezone
@@ -42,6 +43,19 @@ class InvalidRecurrence(ValueError):
     pass
 
 
+def _month_day(pattern):
+    """dateutil arguments for "day N of the month" as Exchange means it.
+
+    Exchange puts day 29-31 on the last day of a shorter month (day 31 of April is 30 April,
+    29 February is 28 February in common years); RFC 5545's BYMONTHDAY=31 would skip those
+    months. The last of the days 28..N that exist in the month is exactly Exchange's day.
+    """
+    day = int(pattern["dayOfMonth"])
+    if day <= 28:
+        return {"bymonthday": day}
+    return {"bymonthday": list(range(28, day + 1)), "bysetpos": -1}
+
+
 def _rule(pattern, dtstart, count, until):
     kind = pattern.get("type")
     interval = int(pattern.get("interval") or 1)
@@ -55,13 +69,10 @@ def _rule(pattern, dtstart, count, until):
             raise InvalidRecurrence("a weekly pattern needs daysOfWeek")
         return rrule.rrule(rrule.WEEKLY, byweekday=days, wkst=wkst, **common)
     if kind == "absoluteMonthly":
-        return rrule.rrule(rrule.MONTHLY, bymonthday=int(pattern["dayOfMonth"]), **common)
+        return rrule.rrule(rrule.MONTHLY, **_month_day(pattern), **common)
     if kind == "absoluteYearly":
         return rrule.rrule(
-            rrule.YEARLY,
-            bymonth=int(pattern["month"]),
-            bymonthday=int(pattern["dayOfMonth"]),
-            **common,
+            rrule.YEARLY, bymonth=int(pattern["month"]), **_month_day(pattern), **common
         )
     if kind in ("relativeMonthly", "relativeYearly"):
         if not days:

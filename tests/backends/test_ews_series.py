@@ -167,3 +167,31 @@ def test_rule_exchange_cannot_hold_fails_that_item_only(side):
     results = side.create([("a", ok), ("b", bad)])
     assert results[0].ok and not results[1].ok
     assert "HOURLY" in str(results[1].error) or "Exchange" in str(results[1].error)
+
+
+def test_day_31_series_with_an_exception_on_the_short_month(ews_sim, side):
+    rule = "FREQ=MONTHLY;BYMONTHDAY=28,29,30,31;BYSETPOS=-1;COUNT=4"
+    feb = utc(2026, 2, 28, 8)
+    item = series(
+        rule,
+        start=utc(2026, 1, 31, 8),
+        end=utc(2026, 1, 31, 9),
+        exceptions=[moved(feb, utc(2026, 2, 27, 8), utc(2026, 2, 27, 9))],
+    )
+    remote = create(side, item)
+    stored = ews_sim.store.get_item(ALICE, remote.id)
+    assert stored.recurrence["pattern"] == {
+        "type": "absoluteMonthly",
+        "interval": 1,
+        "dayOfMonth": 31,
+        "firstDayOfWeek": "sunday",
+    }
+    assert set(stored.modified_occurrences) == {feb}
+    view = ews_sim.store.expand(ALICE, utc(2026, 1, 1), utc(2026, 6, 1))
+    assert [o.original_start.date().isoformat() for o in view if o.master_id == remote.id] == [
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+    ]
+    assert side.fetch([remote.id])[remote.id].item == item

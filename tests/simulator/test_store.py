@@ -178,3 +178,30 @@ def test_seed_item_json_round_trip(store):
     copy.add_mailbox("x@y.z")
     again = copy.create_item("x@y.z", item_from_json(raw))
     assert item_to_json(again) == raw
+
+
+def test_day_31_falls_on_the_last_day_of_short_months(store):
+    item = store.create_item("bob@contoso.com", {
+        "subject": "Month end", "start": dt("2026-01-31T09:00"), "end": dt("2026-01-31T10:00"),
+        "recurrence": {"pattern": {"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 31},
+                       "range": {"type": "numbered", "startDate": "2026-01-31",
+                                 "numberOfOccurrences": 4}},
+    })  # fmt: skip
+    starts = store.occurrence_starts("bob@contoso.com", item.id)
+    assert [s.date().isoformat() for s in starts] == [
+        "2026-01-31",
+        "2026-02-28",
+        "2026-03-31",
+        "2026-04-30",
+    ]
+    leap = store.create_item("bob@contoso.com", {
+        "subject": "Leap", "start": dt("2028-02-29T09:00"), "end": dt("2028-02-29T10:00"),
+        "recurrence": {"pattern": {"type": "absoluteYearly", "interval": 1, "dayOfMonth": 29,
+                                   "month": 2},
+                       "range": {"type": "numbered", "startDate": "2028-02-29",
+                                 "numberOfOccurrences": 2}},
+    })  # fmt: skip
+    assert [s.date().isoformat() for s in store.occurrence_starts("bob@contoso.com", leap.id)] == [
+        "2028-02-29",
+        "2029-02-28",
+    ]
