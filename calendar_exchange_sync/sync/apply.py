@@ -78,6 +78,9 @@ class Applier:
             self._settle([j for j in skipped if not j.left])
             jobs = [j for j in jobs if not j.failed]
             for batch in self.run.batches(role, jobs):
+                if self.run.out_of_time():
+                    self.report.unfinished = True
+                    return
                 if action == "delete":
                     self._name_deleted(role, batch)
                 self._execute(role, action, batch)

@@ -25,6 +25,7 @@ what was already applied shows up with the agreed content and is a no-op.
 """
 
 import dataclasses
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -59,6 +60,10 @@ class SyncOptions:
     may_export: Callable | None = None  # item -> bool: may this local entry go to Exchange?
     classify: Callable | None = None  # item -> activity type for incoming untyped entries
     now: Callable = _now  # the local clock (tests freeze it)
+    # Seconds a run may spend writing before it stops between two batches (None: no limit).
+    # A stopped run stores no token, so the next run carries on where this one stopped.
+    time_budget: float | None = None
+    monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
 
     def __post_init__(self):
         self.policy = _POLICY_ALIASES.get(self.policy, self.policy)
@@ -96,6 +101,7 @@ class _Run:
     """The state of one run (kept out of ``Engine`` so an engine can be reused)."""
 
     def __init__(self, engine, report, force_deletions):
+        self.started = engine.options.monotonic()
         self.e = engine
         self.opt = engine.options
         self.report = report
@@ -118,6 +124,8 @@ class _Run:
         check_deletions(self, plans, changes)
         applier = Applier(self, plans)
         applier.apply()
+        if self.report.unfinished:
+            return  # out of time: keep the old tokens, the next run continues
         for role in ("local", "remote"):
             self.e.status.set_token(role, changes[role].token)
         applier.release()
@@ -150,6 +158,10 @@ class _Run:
         """With targeted loading, fetch rows the run discovers it needs after all."""
         if self.targeted and (local_ids or remote_ids or identities):
             self._add_rows(self.e.status.lookup(local_ids, remote_ids, identities))
+
+    def out_of_time(self):
+        budget = self.opt.time_budget
+        return budget is not None and self.opt.monotonic() - self.started > budget
 
     def total(self, role):
         """How many entries of that side are paired (the deletion guard's denominator)."""

@@ -48,6 +48,7 @@ class SyncReport:
     skipped_old: int = 0  # new entries left alone because they ended before the window
     skipped_filtered: int = 0  # local entries whose activity type does not go to Exchange
     rebaselined: list = dataclasses.field(default_factory=list)  # sides whose token was reset
+    unfinished: bool = False  # the time budget ran out; the next run carries on
     details: list = dataclasses.field(default_factory=list)  # the first MAX_DETAILS actions
 
     def count(self, side, action, n=1):
@@ -97,5 +98,6 @@ class SyncReport:
             "skipped_old": self.skipped_old,
             "skipped_filtered": self.skipped_filtered,
             "rebaselined": list(self.rebaselined),
+            "unfinished": self.unfinished,
             "details": list(self.details),
         }

@@ -47,7 +47,9 @@ ONE_FAULT = st.one_of(
         st.integers(0, 4),
     ),
 )
-FAULTS = st.lists(ONE_FAULT, max_size=2)
+# A tight time budget (the run stops between batches) counts as a fault too.
+BUDGET = st.tuples(st.just("budget"), st.just(""), st.just(""), st.integers(0, 3))
+FAULTS = st.lists(ONE_FAULT | BUDGET, max_size=2)
 
 
 def tag_of(item):
@@ -93,10 +95,15 @@ class Convergence(RuleBasedStateMachine):
 
     def sync(self, faults=(), force=False):
         self.world.clock.advance(minutes=1)
+        settings = dict(self.settings)
         for target, op, mode, after in faults:
-            getattr(self.world, target).faults.add(op, mode, after=after)
+            if target == "budget":  # every look at the clock takes one second
+                ticks = iter(range(10**6))
+                settings.update(time_budget=after, monotonic=lambda t=ticks: next(t))
+            else:
+                getattr(self.world, target).faults.add(op, mode, after=after)
         try:
-            report = self.world.sync(force_deletions=force, **self.settings)
+            report = self.world.sync(force_deletions=force, **settings)
         except SimulatedCrash:
             report = None
         for target in ("local", "remote", "status"):

@@ -460,3 +460,19 @@ def test_merge_with_a_failed_first_write_leaves_the_other_side_alone(world):
     merged = make_item("Odoo title", location="Outlook room")
     assert world.local.items[lid].item == merged == world.remote.items[rid].item
     assert world.sync().writes == 0
+
+
+def test_time_budget_stops_between_batches_and_the_next_run_carries_on(world):
+    for n in range(10):
+        world.local.user_create(make_item("E%d" % n, day=1 + n))
+    ticks = iter(range(1000))
+    settings = {"batch_size": 2, "time_budget": 2.5, "monotonic": lambda: next(ticks)}
+    report = world.sync(**settings)
+    assert report.unfinished and 0 < report.get("remote", "create") < 10
+    assert world.status.tokens == {}  # nothing is taken as done
+    for _ in range(10):
+        report = world.sync(**dict(settings, monotonic=lambda: 0))
+        if not report.unfinished:
+            break
+    assert not report.unfinished and len(world.remote.items) == 10
+    assert world.sync().writes == 0
