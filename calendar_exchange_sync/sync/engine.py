@@ -233,7 +233,8 @@ class _Run:
                 wanted.add(id_)
         fetched = {}
         for batch in self.batches(role, sorted(wanted)):
-            fetched.update(self.sides[role].fetch(batch))
+            answer = self.sides[role].fetch(batch)
+            fetched.update((i, answer[i]) for i in batch if i in answer)  # only what was asked
         gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
         gone -= fetched.keys()
         return fetched, gone
