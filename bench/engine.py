@@ -1,6 +1,6 @@
 """Benchmark of the reconciliation engine alone, on two in-memory sides (no network, no Odoo).
 
-    python bench/engine.py [--sizes 10000 100000] [--changed 0.01] [--no-memory]
+    python bench/engine.py [--sizes 10000 100000] [--changed 0.01] [--no-memory] [--full-load]
 
 For each size N (entries per side):
 
@@ -27,7 +27,11 @@ sys.path.insert(0, str(ROOT))
 import conftest  # noqa: E402,F401  (registers the addon folder as a bare package)
 from calendar_exchange_sync.sync.engine import Engine  # noqa: E402
 from calendar_exchange_sync.sync.items import Attendee, CalendarItem, Recurrence  # noqa: E402
-from calendar_exchange_sync.sync.memory import IndexedMemoryStatusStore, MemorySide  # noqa: E402
+from calendar_exchange_sync.sync.memory import (  # noqa: E402
+    IndexedMemoryStatusStore,
+    MemorySide,
+    MemoryStatusStore,
+)
 
 UTC = timezone.utc
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -50,6 +54,9 @@ def entry(n):
     )
 
 
+STORE = IndexedMemoryStatusStore  # --full-load: a store that can only load every row
+
+
 def world(size):
     clock = lambda: NOW  # noqa: E731
     local = MemorySide("odoo", "L", clock, batch_size=100)
@@ -58,7 +65,7 @@ def world(size):
         item = entry(n)
         local.user_create(item)
         remote.user_create(item)
-    return local, remote, IndexedMemoryStatusStore()
+    return local, remote, STORE()
 
 
 def edit(local, remote, size, share):
@@ -141,7 +148,11 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 100000])
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--full-load", action="store_true", help="status store without look-ups")
     args = parser.parse_args()
+    global STORE
+    if args.full_load:
+        STORE = MemoryStatusStore
     for size in args.sizes:
         print("%d entries per side" % size)
         run(size, args.changed)
