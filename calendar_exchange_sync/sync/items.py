@@ -170,6 +170,10 @@ class Occurrence:
             raise TypeError("an occurrence holds a CalendarItem, not %r" % (self.item,))
         if self.item.recurrence is not None:
             raise ValueError("a modified occurrence cannot itself recur")
+        if self.item.activity_type is not None:
+            # An occurrence is of its series' type: neither Odoo nor Exchange types one
+            # occurrence on its own, so the field is no part of an exception's content.
+            _set(self, "item", self.item.replace(activity_type=None))
 
     def to_dict(self):
         return {"original_start": _json_value(self.original_start), "item": self.item.to_dict()}
