@@ -35,7 +35,7 @@ from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
 from .errors import SyncError, SyncStateInvalid
 from .guard import check_deletions
 from .items import agreed_activity_type
-from .matching import pair_new, typed
+from .matching import match_key, pair_new, typed
 from .normalize import UTC
 from .report import SyncReport
 from .sides import StatusRow, Window
@@ -64,6 +64,9 @@ class SyncOptions:
     # A stopped run stores no token, so the next run carries on where this one stopped.
     time_budget: float | None = None
     monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
+    # What depends on the item kind (calendar entries today; contacts are a later stage):
+    match_key: Callable = match_key  # item -> key that initial matching pairs on
+    ended_before: Callable = span.ended_before  # (item, moment) -> left out by the window?
 
     def __post_init__(self):
         self.policy = _POLICY_ALIASES.get(self.policy, self.policy)
@@ -305,7 +308,7 @@ class _Run:
             for id_, got in fetched.items():
                 if id_ in known:
                     continue
-                if span.ended_before(got.item, self.window.start):
+                if self.opt.ended_before(got.item, self.window.start):
                     self.report.skipped_old += 1
                     continue
                 fresh[id_] = got

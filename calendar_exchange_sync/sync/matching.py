@@ -31,13 +31,14 @@ def pair_new(run, new):
     ``new`` maps "local"/"remote" to ``{id: Fetched}``; paired entries are removed from it.
     Returns the plans of the pairs, as ``(row, plan, local_seen, remote_seen)``.
     """
+    key = run.opt.match_key
     by_key = {}
     for id_ in sorted(new["remote"]):
-        by_key.setdefault(match_key(new["remote"][id_].item), []).append(id_)
+        by_key.setdefault(key(new["remote"][id_].item), []).append(id_)
     plans = []
     for id_ in sorted(new["local"]):
         got = new["local"][id_]
-        candidates = by_key.get(match_key(got.item))
+        candidates = by_key.get(key(got.item))
         if not candidates:
             continue
         remote_id = candidates.pop(0)

@@ -476,3 +476,15 @@ def test_time_budget_stops_between_batches_and_the_next_run_carries_on(world):
             break
     assert not report.unfinished and len(world.remote.items) == 10
     assert world.sync().writes == 0
+
+
+def test_item_kind_hooks_replace_matching_and_window(world):
+    world.local.filter_window = world.remote.filter_window = False
+    world.local.user_create(make_item("Same subject", day=1))
+    world.remote.user_create(make_item("same subject", day=5))  # other date
+    world.local.user_create(old_item("Old", days_ago=400))
+    report = world.sync(
+        match_key=lambda item: item.subject.casefold(), ended_before=lambda item, moment: False
+    )
+    assert report.matched == 1 and report.skipped_old == 0
+    assert len(world.remote.items) == 2
