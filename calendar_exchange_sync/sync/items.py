@@ -21,10 +21,13 @@ import dataclasses
 import hashlib
 import json
 from datetime import date, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import normalize
+from .normalize import canonical_json as _canonical_json
+from .normalize import check_zone as _check_zone
+from .normalize import field_text as _field_text
+from .normalize import parse_when as _parse_when
+from .normalize import when_text as _json_value
 
 RESPONSES = ("none", "accepted", "declined", "tentative", "organizer")
 PRIVACIES = ("public", "private", "confidential")
@@ -77,48 +80,9 @@ def inclusive_stop(end):
     return end - timedelta(days=1)
 
 
-@lru_cache(maxsize=512)
-def _check_zone(name):
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("%r is not an IANA time zone name" % name) from None
-    return name
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 def occurrence_key(original_start):
     """The text key of an occurrence in ``field_hashes()`` (a UTC date-time or a date)."""
     return _json_value(original_start)
-
-
-def _parse_when(text):
-    """Inverse of ``_json_value`` for dates and UTC datetimes."""
-    if "T" in text:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=normalize.UTC)
-    return date.fromisoformat(text)
-
-
-def _canonical_json(value):
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def _field_text(value):
-    """A stable text for one field's canonical value (cheap for the common scalar cases)."""
-    if isinstance(value, str):
-        return "s" + value
-    if value is None or isinstance(value, bool):
-        return {None: "n", True: "t", False: "f"}[value]
-    if isinstance(value, int):
-        return "i%d" % value
-    return "j" + _canonical_json(value)
 
 
 def _set(obj, name, value):

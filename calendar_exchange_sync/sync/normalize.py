@@ -7,8 +7,11 @@ Every side writes these values its own way (Exchange wraps bodies in ``<html><bo
 that two items compare equal exactly when they look the same to the user.
 """
 
+import json
 import re
 from datetime import date, datetime, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 UTC = timezone.utc
 
@@ -167,3 +170,46 @@ def rrule(value):
         return (_RRULE_ORDER.index(name), "") if name in _RRULE_ORDER else (99, name)
 
     return ";".join("%s=%s" % (n, parts[n]) for n in sorted(parts, key=order))
+
+
+# -- canonical text for hashes and storage ------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def check_zone(name):
+    """``name`` when it is an IANA zone known here, else ValueError."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("%r is not an IANA time zone name" % name) from None
+    return name
+
+
+def when_text(value):
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def parse_when(text):
+    """Inverse of ``when_text`` for dates and UTC datetimes."""
+    if "T" in text:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return date.fromisoformat(text)
+
+
+def canonical_json(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def field_text(value):
+    """A stable text for one field's canonical value (cheap for the common scalar cases)."""
+    if isinstance(value, str):
+        return "s" + value
+    if value is None or isinstance(value, bool):
+        return {None: "n", True: "t", False: "f"}[value]
+    if isinstance(value, int):
+        return "i%d" % value
+    return "j" + canonical_json(value)
