@@ -2,8 +2,9 @@
 
 One ``Engine.run()``:
 
-1. loads the status rows (what both sides last agreed on) and lists the changes of each side
-   since its token (a full listing, ``complete``, when there is no token or it expired);
+1. lists the changes of each side since its token (a full listing, ``complete``, when there is
+   no token or it expired) and loads the status rows (what both sides last agreed on): all of
+   them, or only those the listings touch when the store can look rows up;
 2. finishes creates left pending by an earlier run: a row without the other side's id is looked
    up with ``find_by_identity``, so a create whose answer was lost is never repeated;
 3. reads (``fetch``) what changed, judges each known pair unchanged / changed / gone against the
@@ -55,10 +56,12 @@ class SyncOptions:
     clock_skew: timedelta = timedelta(0)  # remote clock minus local clock
     window_days: int = 30  # new entries that ended longer ago are left alone
     deletion_limit: float = 0.5  # stop when a run would delete more than this share of a side
-    deletion_min: int = 5  # ... and at least this many (see _guard for emptying a side)
+    deletion_min: int = 5  # ... and at least this many (see guard.py for emptying a side)
     batch_size: int | None = None  # None: each side's own batch_size
-    may_export: Callable | None = None  # item -> bool: may this local entry go to Exchange?
-    classify: Callable | None = None  # item -> activity type for incoming untyped entries
+    # item -> bool: may this new Odoo entry go to Exchange? (A pair, once formed, keeps
+    # syncing both ways: an Exchange entry typed as a non-exported type must still get edits.)
+    may_export: Callable | None = None
+    classify: Callable | None = None  # item -> activity type of an untyped entry new from Exchange
     now: Callable = _now  # the local clock (tests freeze it)
     # Seconds a run may spend writing before it stops between two batches (None: no limit).
     # A stopped run stores no token, so the next run carries on where this one stopped.
