@@ -62,9 +62,8 @@ def graph_settings(settings):
     )
 
 
-def make_backend(company, mailbox, **options):
-    """The ``Side`` for ``mailbox`` with this company's settings."""
-    settings = connection_settings(company)
+def make_backend(settings, mailbox, **options):
+    """The ``Side`` for ``mailbox`` with a company's ``connection_settings``."""
     if settings["version"] in ON_PREMISES_VERSIONS:
         from ..sync.ews import EwsSide
 

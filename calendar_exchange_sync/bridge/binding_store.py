@@ -20,23 +20,38 @@ def _utc(value):
     return as_utc(value) if value else None
 
 
+LOAD_QUERY = """
+    SELECT id, identity, %s, field_hashes, local_modified, remote_modified
+      FROM calendar_exchange_binding
+     WHERE mailbox_id = %%s
+""" % ", ".join(ROW_FIELDS)
+
+
 class BindingStore:
-    def __init__(self, mailbox):
+    """``state`` (a ``MailboxState``) holds the tokens as the run found them; the tokens the
+    engine sets are kept in ``token_changes`` for the runner's one write of the mailbox."""
+
+    def __init__(self, mailbox, state):
         self.mailbox = mailbox
+        self.state = state
+        self.token_changes = {}
         self.Binding = mailbox.env["calendar.exchange.binding"]
-        self._records = {}
+        self._ids = {}  # identity -> binding id
 
     def load(self):
-        records = self.Binding.search([("mailbox_id", "=", self.mailbox.id)])
-        self._records = {r.identity: r for r in records}
+        # One query: a run that finds nothing to do must stay cheap (the cron runs every
+        # few minutes for every mailbox).
+        self.Binding.flush_model()
+        self.mailbox.env.cr.execute(LOAD_QUERY, [self.mailbox.id])
         rows = []
-        for record in records:
-            row = StatusRow(identity=record.identity)
+        for values in self.mailbox.env.cr.dictfetchall():
+            row = StatusRow(identity=values["identity"])
             for name in ROW_FIELDS:
-                setattr(row, name, record[name] or (False if name == "recheck" else None))
-            row.field_hashes = dict(record.field_hashes or {})
-            row.local_modified = _utc(record.local_modified)
-            row.remote_modified = _utc(record.remote_modified)
+                setattr(row, name, values[name] or (False if name == "recheck" else None))
+            row.field_hashes = dict(values["field_hashes"] or {})
+            row.local_modified = _utc(values["local_modified"])
+            row.remote_modified = _utc(values["remote_modified"])
+            self._ids[row.identity] = values["id"]
             rows.append(row)
         return rows
 
@@ -52,23 +67,22 @@ class BindingStore:
         creates = []
         for row in rows:
             values = self._values(row)
-            record = self._records.get(row.identity)
-            if record:
-                record.write(values)
+            if row.identity in self._ids:
+                self.Binding.browse(self._ids[row.identity]).write(values)
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
         for record in self.Binding.create(creates):
-            self._records[record.identity] = record
+            self._ids[record.identity] = record.id
         self.Binding.flush_model()
 
     def remove(self, identities):
-        doomed = self.Binding
-        for identity in identities:
-            doomed |= self._records.pop(identity, self.Binding)
-        doomed.unlink()
+        ids = [self._ids.pop(identity) for identity in identities if identity in self._ids]
+        self.Binding.browse(ids).unlink()
 
     def get_token(self, side):
-        return self.mailbox[side + "_token"] or None
+        return getattr(self.state, side + "_token") or None
 
     def set_token(self, side, token):
-        self.mailbox[side + "_token"] = token or False
+        if token != self.get_token(side):
+            setattr(self.state, side + "_token", token)
+            self.token_changes[side + "_token"] = token or False

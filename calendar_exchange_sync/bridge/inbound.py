@@ -15,10 +15,8 @@ class InboundValues:
         self._partners = {}
         self._alarms = {}
         self._tags = {}
-        types = env["calendar.activity.type"].with_context(active_test=False).search([])
-        self._types = {t.name.casefold(): t for t in types if t.active}
-        company = user.company_id
-        self.default_type = company.exchange_default_activity_type_id
+        self._types = None  # read on first use: most runs import nothing
+        self.default_type = user.company_id.exchange_default_activity_type_id
 
     def partner(self, email, name=""):
         key = (email or "").strip().lower()
@@ -75,6 +73,9 @@ class InboundValues:
         return records
 
     def activity_type(self, name):
+        if self._types is None:
+            types = self.env["calendar.activity.type"].search([])
+            self._types = {t.name.casefold(): t for t in types}
         if name and name.casefold() in self._types:
             return self._types[name.casefold()]
         return self.default_type

@@ -6,6 +6,7 @@ through the ORM, whose Html fields sanitise what Exchange sent.
 
 from datetime import datetime, time, timezone
 
+from ..sync import tz
 from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
 
 UTC = timezone.utc
@@ -29,8 +30,20 @@ def naive_utc(value):
     return datetime.fromtimestamp(value.timestamp(), UTC).replace(tzinfo=None)
 
 
+def exchange_zone(zone):
+    """The IANA zone Exchange gives back for ``zone``.
+
+    Exchange keeps Windows zones, several IANA zones share one (Stockholm and Berlin are both
+    "W. Europe Standard Time"), and a series' zone is part of what both sides compare.
+    """
+    try:
+        return tz.to_iana(tz.iana_to_windows(zone))
+    except ValueError:
+        return zone
+
+
 def event_zone(event, user):
-    return event.event_tz or event.user_id.tz or user.tz or "UTC"
+    return exchange_zone(event.event_tz or event.user_id.tz or user.tz or "UTC")
 
 
 def event_times(event):
@@ -86,7 +99,8 @@ def event_to_item(event, user, *, with_attendees=True, recurrence=None, default_
         privacy=event.effective_privacy or "public",
         show_as=event.show_as or "busy",
         reminder_minutes=first_reminder(event),
-        organizer=(organizer_partner.email or None) if with_attendees else None,
+        # A participant's own copy is an entry of their mailbox: Exchange names them organizer.
+        organizer=(organizer_partner.email or None) if with_attendees else user.email,
         attendees=event_attendees(event, organizer_partner) if with_attendees else (),
         categories=tuple(event.categ_ids.mapped("name")),
         activity_type=activity_type.name if activity_type else None,

@@ -24,29 +24,40 @@ EVENT = "calendar.event"
 SERIES = "calendar.recurrence"
 TOKEN_MARGIN = timedelta(minutes=10)
 
-# One query lists the whole calendar of a user: ids, versions and end times.
+# One query lists the whole calendar of a user: single events, series (their events summed up)
+# and the database's clock, for the next token.
 LIST_QUERY = """
-    SELECT e.id, e.exchange_revision, e.write_date, e.stop, e.allday, e.stop_date
-      FROM calendar_event e
-     WHERE e.active
-       AND e.recurrence_id IS NULL
-       AND (e.user_id = %(user)s OR EXISTS (
-             SELECT 1 FROM calendar_event_res_partner_rel r
-              WHERE r.calendar_event_id = e.id AND r.res_partner_id = %(partner)s))
-"""
-SERIES_QUERY = """
-    SELECT e.recurrence_id, sum(e.exchange_revision), count(*), max(e.write_date),
-           max(coalesce(e.stop_date::timestamp, e.stop))
-      FROM calendar_event e
-     WHERE e.active
-       AND e.recurrence_id IS NOT NULL
-       AND e.recurrence_id IN (
-             SELECT ev.recurrence_id FROM calendar_event ev
-              WHERE ev.recurrence_id IS NOT NULL AND ev.active
-                AND (ev.user_id = %(user)s OR EXISTS (
-                     SELECT 1 FROM calendar_event_res_partner_rel r
-                      WHERE r.calendar_event_id = ev.id AND r.res_partner_id = %(partner)s)))
-     GROUP BY e.recurrence_id
+    WITH mine AS (
+        SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date,
+               CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
+          FROM calendar_event e
+         WHERE e.active
+           AND (e.user_id = %(user)s OR EXISTS (
+                 SELECT 1 FROM calendar_event_res_partner_rel r
+                  WHERE r.calendar_event_id = e.id AND r.res_partner_id = %(partner)s))
+    ), listed AS (
+        SELECT 'event' AS kind, id, exchange_revision AS revisions, 1 AS count, write_date,
+               last_end
+          FROM mine WHERE recurrence_id IS NULL
+        UNION ALL
+        SELECT 'series', e.recurrence_id, sum(e.exchange_revision), count(*), max(e.write_date),
+               max(CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END)
+          FROM calendar_event e
+         WHERE e.active
+           AND e.recurrence_id IN (SELECT recurrence_id FROM mine WHERE recurrence_id IS NOT NULL)
+         GROUP BY e.recurrence_id
+    )
+    SELECT kind, id, revisions, count, write_date, last_end, NULL FROM listed
+    UNION ALL
+    -- Bound in this mailbox, but no longer in the user's calendar: deleted (or left).
+    SELECT 'removed', b.id, 0, 0, NULL, NULL, b.local_id
+      FROM calendar_exchange_binding b
+     WHERE b.mailbox_id = %(mailbox)s AND b.local_id IS NOT NULL
+       AND b.local_id NOT IN (
+             SELECT CASE kind WHEN 'event' THEN 'calendar.event,' ELSE 'calendar.recurrence,'
+                    END || id FROM listed)
+    UNION ALL
+    SELECT 'now', 0, 0, 0, now() AT TIME ZONE 'UTC', NULL, NULL
 """
 
 
@@ -81,7 +92,15 @@ class OdooSide:
     name = "odoo"
     batch_size = 200
 
-    def __init__(self, env, user, *, organizer_syncs=None, uid_hints=None):
+    def __init__(
+        self,
+        env,
+        user,
+        *,
+        mailbox_id,
+        uid_hints=None,
+        partner_id=None,
+    ):
         self.env = env(
             context=dict(
                 env.context,
@@ -91,16 +110,27 @@ class OdooSide:
                 mail_create_nolog=True,
                 no_mail_to_attendees=True,
                 skip_attendee_notification=True,
+                # Odoo would add the organizer's contact card to an empty description: what
+                # Exchange sent must read back unchanged, or it would travel back as an edit.
+                skip_contact_description=True,
                 dont_notify=True,
             )
         )
         self.user = user.with_env(self.env)
-        self.inbound = InboundValues(self.env, self.user)
-        # user id -> True when that user syncs too (their mailbox holds their own meetings)
-        self.organizer_syncs = organizer_syncs or (lambda user: False)
+        # Known ids spare the listing a read of the user (a quiet run stays a few queries).
+        self.user_id = user.id
+        self.partner_id = partner_id or user.partner_id.id
+        self._inbound = None
         # remote iCalendar UIDs by identity of the item being created (filled by the runner)
         self.uid_hints = uid_hints if uid_hints is not None else {}
         self.series = SeriesMapper(self)
+        self.mailbox_id = mailbox_id  # its bindings tell deletions from never-synced entries
+
+    @property
+    def inbound(self):
+        if self._inbound is None:
+            self._inbound = InboundValues(self.env, self.user)
+        return self._inbound
 
     @property
     def Event(self):
@@ -109,29 +139,38 @@ class OdooSide:
     # -- listing ------------------------------------------------------------------------
 
     def list_changes(self, token, window):
-        self.env[EVENT].flush_model()
-        self.env.cr.execute(LIST_QUERY, {"user": self.user.id, "partner": self.user.partner_id.id})
-        listed = [
-            (
-                "%s,%d" % (EVENT, event_id),
-                str(revision),
-                write_date,
-                stop_date if allday else stop.date(),
-            )
-            for event_id, revision, write_date, stop, allday, stop_date in self.env.cr.fetchall()
-        ]
+        self.env.flush_all()
         self.env.cr.execute(
-            SERIES_QUERY, {"user": self.user.id, "partner": self.user.partner_id.id}
+            LIST_QUERY,
+            {"user": self.user_id, "partner": self.partner_id, "mailbox": self.mailbox_id},
         )
-        for series_id, revisions, count, write_date, last_stop in self.env.cr.fetchall():
-            listed.append(
-                (
-                    "%s,%d" % (SERIES, series_id),
-                    "%d|%d" % (revisions, count),
-                    write_date,
-                    last_stop.date(),
+        listed, removed, now = [], set(), None
+        for (
+            kind,
+            record_id,
+            revisions,
+            count,
+            write_date,
+            last_end,
+            bound,
+        ) in self.env.cr.fetchall():
+            if kind == "now":
+                now = write_date
+            elif kind == "removed":
+                removed.add(bound)
+            elif kind == "event":
+                listed.append(
+                    ("%s,%d" % (EVENT, record_id), str(revisions), write_date, last_end.date())
                 )
-            )
+            else:
+                listed.append(
+                    (
+                        "%s,%d" % (SERIES, record_id),
+                        "%d|%d" % (revisions, count),
+                        write_date,
+                        last_end.date(),
+                    )
+                )
         cursor = token and token.replace("T", " ")
         changed = {}
         for id_, version, write_date, last_end in listed:
@@ -141,14 +180,9 @@ class OdooSide:
             elif version_of(write_date).replace("T", " ") < cursor:
                 continue
             changed[id_] = version
-        next_token = version_of(self.env.cr.now() - TOKEN_MARGIN)
+        next_token = version_of(now - TOKEN_MARGIN)
         if token is None:
             return ChangeSet(changed=changed, token=next_token, complete=True)
-        present = {row[0] for row in listed}
-        bound = self.env["calendar.exchange.binding"].search_read(
-            [("user_id", "=", self.user.id), ("local_id", "!=", False)], ["local_id"]
-        )
-        removed = {b["local_id"] for b in bound if b["local_id"] not in present}
         return ChangeSet(changed=changed, removed=removed, token=next_token)
 
     # -- reading ------------------------------------------------------------------------

@@ -11,12 +11,14 @@ import time
 from datetime import timedelta
 
 from odoo import fields
+from odoo.tools import SQL
 
 from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
 from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
 from .backends import make_backend
 from .binding_store import BindingStore
+from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import OdooSide
 from .uid_hints import UidRecordingSide
 
@@ -37,8 +39,21 @@ def merge_reports(first, second):
     return first
 
 
-def export_filter(company, default_type):
+def lazily(build):
+    """A callable built on first use: a run with nothing to decide reads no activity type."""
+    built = []
+
+    def call(item):
+        if not built:
+            built.append(build())
+        return built[0](item)
+
+    return call
+
+
+def export_filter(company):
     """``may_export``: only activity types flagged *sync to Exchange* leave Odoo."""
+    default_type = company.exchange_default_activity_type_id
     types = company.env["calendar.activity.type"].with_context(active_test=False).search([])
     flags = {t.name.casefold(): t.sync_to_exchange for t in types}
     default_flag = default_type.sync_to_exchange if default_type else True
@@ -63,22 +78,36 @@ def classifier(company):
 
 
 class MailboxRun:
-    def __init__(self, mailbox, *, backend=None, force_deletions=False):
+    """One run of one mailbox. ``state`` comes from the lock query (``MailboxState.lock``);
+    without it (tests, Sync now of a single mailbox) the mailbox is locked here."""
+
+    def __init__(self, mailbox, *, state=None, company=None, backend=None, force_deletions=False):
         self.mailbox = mailbox.sudo()
         self.env = self.mailbox.env
-        self.user = self.mailbox.user_id
-        self.company = self.user.company_id
+        self.state = state or MailboxState.lock(self.env, mailbox.id)
+        if self.state is None:
+            raise SyncError("Another worker is synchronising this mailbox right now.")
+        self.user = self.env["res.users"].browse(self.state.user_id)
+        self.company_id = self.state.company_id
+        self._company = company
         self.backend = backend
         self.force_deletions = force_deletions
 
+    @property
+    def company(self):
+        """The company's settings (read here unless the cron read them for all mailboxes)."""
+        if self._company is None:
+            self._company = CompanySettings.read(self.env["res.company"].browse(self.company_id))
+        return self._company
+
     def options(self):
-        company = self.company
+        company = self.env["res.company"].browse(self.company_id)
         return SyncOptions(
-            policy=company.exchange_conflict_policy or "newest",
-            clock_skew=timedelta(seconds=company.exchange_clock_skew or 0.0),
-            window_days=company.exchange_window_days,
-            may_export=export_filter(company, company.exchange_default_activity_type_id),
-            classify=classifier(company),
+            policy=self.company.policy,
+            clock_skew=timedelta(seconds=self.company.clock_skew),
+            window_days=self.company.window_days,
+            may_export=lazily(lambda: export_filter(company)),
+            classify=lazily(lambda: classifier(company)),
         )
 
     def execute(self):
@@ -87,16 +116,23 @@ class MailboxRun:
         clock = time.monotonic()
         uid_hints = {}
         report = None
+        store = BindingStore(self.mailbox, self.state)
         try:
-            backend = self.backend or make_backend(self.company, self.mailbox.email)
+            backend = self.backend or make_backend(self.company.connection, self.state.email)
             remote = UidRecordingSide(backend, uid_hints)
-            local = OdooSide(self.env, self.user, uid_hints=uid_hints)
-            engine = Engine(local, remote, BindingStore(self.mailbox), self.options())
+            local = OdooSide(
+                self.env,
+                self.user,
+                uid_hints=uid_hints,
+                mailbox_id=self.mailbox.id,
+                partner_id=self.state.partner_id,
+            )
+            engine = Engine(local, remote, store, self.options())
             report = self._run_until_settled(engine)
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
-        return self._record(started, time.monotonic() - clock, report, error)
+        return self._record(started, time.monotonic() - clock, report, error, store)
 
     def _run_until_settled(self, engine):
         """Run the engine, and once more after it created items in Exchange.
@@ -114,12 +150,18 @@ class MailboxRun:
                 break
         return total
 
-    def _record(self, started, duration, report, error):
+    def _record(self, started, duration, report, error, store):
+        """The log line of this run; none (an empty recordset) for a run that found nothing to
+        do: the cron passes every few minutes, and the mailbox's last success says so."""
+        quiet = report is not None and report.ok and not report.writes and not report.matched
+        if quiet and not error:
+            self._update_mailbox(report, error, store)
+            return self.env["calendar.exchange.log"]
         counts = report.to_dict()["counts"] if report else {}
         values = {
             "mailbox_id": self.mailbox.id,
             "user_id": self.user.id,
-            "company_id": self.company.id,
+            "company_id": self.company_id,
             "started": started,
             "duration": duration,
             "state": self._state(report, error),
@@ -137,7 +179,7 @@ class MailboxRun:
             values["conflicts"] = report.conflicts
             values["line_ids"] = [(0, 0, line) for line in self._error_lines(report)]
         log = self.env["calendar.exchange.log"].create(values)
-        self._update_mailbox(report, error)
+        self._update_mailbox(report, error, store)
         return log
 
     @staticmethod
@@ -172,20 +214,45 @@ class MailboxRun:
         ).sync_error = False
         return lines
 
-    def _update_mailbox(self, report, error):
+    def _update_mailbox(self, report, error, store):
+        """One write: the tokens the engine moved, and how the run went."""
+        state = self.state
         now = fields.Datetime.now()
-        values = {"last_run": now, "needs_sync": False}
+        values = dict(store.token_changes, last_run=now)
+        self._write_mailbox(values, report, error, state, now)
+
+    def _write_mailbox(self, values, report, error, state, now):
+        if state.needs_sync:
+            values["needs_sync"] = False
         if isinstance(error, ThrottledError):
-            self.mailbox._postpone(error.retry_after, str(error))
-            values.pop("needs_sync")
+            values.pop("needs_sync", None)
+            values["next_attempt"] = now + timedelta(seconds=max(error.retry_after or 0, 1))
+            values["last_error"] = str(error)
         elif error:
             values["last_error"] = str(error)
             _logger.info("Exchange sync of mailbox %s failed: %s", self.mailbox.id, error)
         else:
-            values.update(last_success=now, next_attempt=False)
-            values["last_error"] = (
-                False
-                if report.ok
-                else "\n".join("%s: %s" % (e.subject or e.identity, e.error) for e in report.errors)
+            values["last_success"] = now
+            if state.next_attempt:
+                values["next_attempt"] = False
+            last_error = "\n".join(
+                "%s: %s" % (e.subject or e.identity, e.error) for e in report.errors
             )
-        self.mailbox.write(values)
+            if last_error or state.last_error:
+                values["last_error"] = last_error or False
+        # Plain SQL: the ORM would first ask the database for its clock (write_date), one more
+        # query on the path every quiet run of every mailbox takes.
+        assignments = [
+            SQL("%s = %s", SQL.identifier(name), value if value is not False else None)
+            for name, value in values.items()
+        ]
+        self.env.cr.execute(
+            SQL(
+                "UPDATE calendar_exchange_mailbox SET %s, write_date = now() AT TIME ZONE 'UTC',"
+                " write_uid = %s WHERE id = %s",
+                SQL(", ").join(assignments),
+                self.env.uid,
+                self.mailbox.id,
+            )
+        )
+        self.mailbox.invalidate_recordset([*values, "write_date", "write_uid"])

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 
 from ..sync import recurrence as rec
 from ..sync.items import Occurrence, Recurrence
-from .mapper import as_utc, event_to_item, naive_utc, time_values
+from .mapper import as_utc, event_to_item, exchange_zone, naive_utc, time_values
 
 MAX_MATERIALISED = 720  # what Odoo materialises of an endless series (MAX_RECURRENT_EVENT)
 
@@ -30,7 +30,7 @@ def occurrence_key(event):
 
 def series_zone(recurrence, user):
     base = recurrence.base_event_id
-    return recurrence.event_tz or base.user_id.tz or user.tz or "UTC"
+    return exchange_zone(recurrence.event_tz or base.user_id.tz or user.tz or "UTC")
 
 
 def odoo_rrule(recurrence, start, zone):

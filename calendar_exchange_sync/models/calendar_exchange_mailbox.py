@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 
+from ..bridge.mailbox_state import CompanySettings, MailboxState
 from ..bridge.runner import MailboxRun
 
 _logger = logging.getLogger(__name__)
@@ -17,14 +18,6 @@ _logger = logging.getLogger(__name__)
 # A cron run stops taking new mailboxes after this many seconds and asks to be run again, so
 # that one worker is not held for long and other crons get their turn.
 TIME_BUDGET = 120
-
-# Mailboxes locked by another worker are skipped, not waited for.
-LOCK_QUERY = """
-    SELECT id FROM calendar_exchange_mailbox
-     WHERE id = %s AND active
-       FOR NO KEY UPDATE SKIP LOCKED
-"""
-
 
 class CalendarExchangeMailbox(models.Model):
     _name = "calendar.exchange.mailbox"
@@ -107,14 +100,19 @@ class CalendarExchangeMailbox(models.Model):
         )
         Cron._commit_progress(remaining=len(mailboxes))
         deadline = time.monotonic() + time_budget
+        companies = {}  # settings read once per pass, not once per mailbox
         for index, mailbox in enumerate(mailboxes):
             if time.monotonic() > deadline:
                 Cron._commit_progress(remaining=len(mailboxes) - index)
                 return
-            if not mailbox._try_lock():
+            state = MailboxState.lock(self.env, mailbox.id)
+            if state is None:
                 continue  # another worker has it
+            if state.company_id not in companies:
+                company = self.env["res.company"].browse(state.company_id)
+                companies[state.company_id] = CompanySettings.read(company)
             try:
-                MailboxRun(mailbox).execute()
+                MailboxRun(mailbox, state=state, company=companies[state.company_id]).execute()
             except Exception as error:  # one mailbox's bug must not stop the others
                 self.env.cr.rollback()
                 _logger.exception("Exchange sync of mailbox %s crashed", mailbox.id)
@@ -149,19 +147,6 @@ class CalendarExchangeMailbox(models.Model):
             ]
         )
 
-    def _try_lock(self):
-        self.env.cr.execute(LOCK_QUERY, [self.id])
-        return bool(self.env.cr.fetchone())
-
-    def _postpone(self, seconds, message):
-        self.write(
-            {
-                "next_attempt": fields.Datetime.now() + timedelta(seconds=max(seconds, 1)),
-                "last_error": message,
-            }
-        )
-
-    @api.model
     def _request_sync_for_events(self, events):
         """Events changed in Odoo: their synced users' mailboxes need a run, soon."""
         # sudo: the user who edits an event may not see its attendees' sync state.

@@ -14,9 +14,7 @@ STATUS_FIELDS = ["exchange_last_sync", "exchange_last_error"]
 class ResUsers(models.Model):
     _inherit = "res.users"
 
-    exchange_sync_enabled = fields.Boolean(
-        string="Sync with Exchange", copy=False
-    )
+    exchange_sync_enabled = fields.Boolean(string="Sync with Exchange", copy=False)
     exchange_mailbox = fields.Char(
         string="Exchange Mailbox",
         compute="_compute_exchange_mailbox",

@@ -1,0 +1,224 @@
+"""Benchmark: the Odoo sync cron against the simulated Exchange, many mailboxes at once.
+
+    python3 bench/odoo_sync.py                        # 200 mailboxes x 500 entries (minutes)
+    python3 bench/odoo_sync.py --mailboxes 10 --entries 50
+
+Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of scripts/pg.sh.
+It creates a throwaway database with the addon, seeds the simulator with the mailboxes (half of
+each mailbox's entries already in Exchange, half created in Odoo), and times two cron runs:
+the initial one (everything travels) and a no-change one. Printed per run: seconds, SQL queries
+and HTTP requests per mailbox, entries stored per second. Targets (issue 6): a no-change run
+costs at most 5 SQL queries and 1 request per mailbox; the initial import stores at least 300
+entries a second. Numbers, not pass/fail.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+UTC = timezone.utc
+DELEGATE, PASSWORD = "svc-sync", "S3rvice!"
+
+
+def run(cmd, **kwargs):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kwargs).stdout
+
+
+def odoo_setup():
+    """(addons path, PostgreSQL port) from the project's own scripts."""
+    env = dict(os.environ, PY=sys.executable)
+    probe = run(
+        [
+            "bash",
+            "-c",
+            "source scripts/odoo_env.sh; echo $ODOO_FOUND; echo $ODOO_ADDONS_PATH;"
+            " echo $ODOO_MISSING",
+        ],
+        cwd=ROOT,
+        env=env,
+    ).splitlines()
+    if probe[0] != "1":
+        sys.exit("no Odoo 19: %s" % probe[2])
+    port = run(["scripts/pg.sh", "start"], cwd=ROOT).strip()
+    return probe[1], port
+
+
+def seed(mailboxes):
+    users = [
+        {
+            "smtp": "svc-sync@contoso.com",
+            "username": DELEGATE,
+            "password": PASSWORD,
+            "mailbox": False,
+        }
+    ]
+    users += [{"smtp": box, "password": "pw"} for box in mailboxes]
+    return {
+        "server": {"version": "Exchange2016", "domain": "CONTOSO"},
+        "users": users,
+        "impersonation": {"svc-sync@contoso.com": ["*"]},
+    }
+
+
+def fill(store, mailbox, count, now):
+    for n in range(count):
+        start = now + timedelta(days=1 + n // 8, hours=n % 8)
+        store.create_item(
+            mailbox,
+            {
+                "subject": "Outlook entry %d" % n,
+                "start": start,
+                "end": start + timedelta(minutes=45),
+                "start_tz": "W. Europe Standard Time",
+                "end_tz": "W. Europe Standard Time",
+                "location": "Room %d" % (n % 12),
+                "body": "<p>Notes %d</p>" % n,
+            },
+        )
+
+
+def show_sql(cr):
+    """Print every query of this cursor (to see where a no-change run spends them)."""
+    execute = cr.execute
+
+    def traced(query, params=None, log_exceptions=True):
+        print("   SQL", " ".join(str(query).split())[:160])
+        return execute(query, params, log_exceptions)
+
+    cr.execute = traced
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mailboxes", type=int, default=200)
+    parser.add_argument("--entries", type=int, default=500, help="entries per mailbox")
+    parser.add_argument("--show-sql", action="store_true", help="print the no-change run's SQL")
+    args = parser.parse_args(argv)
+
+    addons_path, pg_port = odoo_setup()
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import config
+
+    from exchange_simulator.simulator import Simulator
+
+    db = "cesync_bench_%d" % os.getpid()
+    base = [
+        "--db_host=127.0.0.1",
+        "--db_port=%s" % pg_port,
+        "--db_user=odoo",
+        "--db_password=odoo",
+        "--addons-path=%s" % addons_path,
+        "--data-dir=%s" % (ROOT / ".run" / "odoo-data"),
+    ]
+    print("creating database %s with the addon ..." % db, flush=True)
+    run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            *base,
+            "-d",
+            db,
+            "-i",
+            "calendar_exchange_sync",
+            "--stop-after-init",
+            "--no-http",
+            "--log-level=warn",
+        ],
+        cwd="/",
+    )
+    config.parse_config([*base, "-d", db, "--log-level=warn"])
+    boxes = ["user%03d@contoso.com" % n for n in range(args.mailboxes)]
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    sim = Simulator(seed(boxes)).start()
+    half = args.entries // 2
+    try:
+        for box in boxes:
+            fill(sim.store, box, half, now)
+        registry = Registry(db)
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            env.ref("base.main_company").write(
+                {
+                    "exchange_enabled": True,
+                    "exchange_version": "exchange2016",
+                    "exchange_ews_url": sim.ews_url,
+                    "exchange_domain": "CONTOSO",
+                    "exchange_username": DELEGATE,
+                    "exchange_password": PASSWORD,
+                }
+            )
+            Event = env["calendar.event"].with_context(
+                no_mail_to_attendees=True, mail_create_nolog=True, tracking_disable=True
+            )
+            for n, box in enumerate(boxes):
+                user = env["res.users"].create(
+                    {
+                        "name": "User %d" % n,
+                        "login": box,
+                        "email": box,
+                        "exchange_sync_enabled": True,
+                    }
+                )
+                values = []
+                for k in range(args.entries - half):
+                    start = now + timedelta(days=2 + k // 8, hours=k % 8, minutes=15)
+                    values.append(
+                        {
+                            "name": "Odoo entry %d" % k,
+                            "user_id": user.id,
+                            "start": start.replace(tzinfo=None),
+                            "stop": (start + timedelta(minutes=30)).replace(tzinfo=None),
+                            "partner_ids": [(6, 0, user.partner_id.ids)],
+                        }
+                    )
+                Event.create(values)
+            cr.commit()
+        total = args.mailboxes * args.entries
+        print(
+            "%d mailboxes x %d entries (%d in Exchange, %d in Odoo each)"
+            % (args.mailboxes, args.entries, half, args.entries - half)
+        )
+        for label in ("initial", "no change"):
+            sim.journal.clear()
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                queries = cr.sql_log_count
+                if args.show_sql and label == "no change":
+                    show_sql(cr)
+                started = time.perf_counter()
+                env["calendar.exchange.mailbox"]._cron_sync(time_budget=10**6)
+                seconds = time.perf_counter() - started
+                queries = cr.sql_log_count - queries
+                mailboxes = env["calendar.exchange.mailbox"].search([])
+                states = sorted({"error" if m.last_error else "ok" for m in mailboxes})
+            requests = len([e for e in sim.journal.entries("ews") if e.status != 401])
+            print(
+                "%-9s %8.1f s  %7.1f SQL queries/mailbox  %6.1f requests/mailbox  "
+                "%7.0f entries/s  states %s"
+                % (
+                    label,
+                    seconds,
+                    queries / args.mailboxes,
+                    requests / args.mailboxes,
+                    total / seconds if label == "initial" else 0,
+                    states,
+                ),
+                flush=True,
+            )
+    finally:
+        sim.stop()
+        odoo.sql_db.close_db(db)
+        run(["dropdb", "-h", "127.0.0.1", "-p", pg_port, "-U", "odoo", "--if-exists", db])
+
+
+if __name__ == "__main__":
+    main()
