@@ -25,20 +25,6 @@ from .uid_hints import UidRecordingSide
 _logger = logging.getLogger(__name__)
 
 SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
-MAX_PASSES = 3
-
-
-def merge_reports(first, second):
-    """One report for two passes of the same run."""
-    first.counts.update(second.counts)
-    first.errors.extend(second.errors)
-    first.aborted = second.aborted
-    for name in ("conflicts", "matched", "skipped_old", "skipped_filtered"):
-        setattr(first, name, getattr(first, name) + getattr(second, name))
-    first.rebaselined.extend(second.rebaselined)
-    return first
-
-
 def lazily(build):
     """A callable built on first use: a run with nothing to decide reads no activity type."""
     built = []
@@ -128,27 +114,11 @@ class MailboxRun:
                 partner_id=self.state.partner_id,
             )
             engine = Engine(local, remote, store, self.options())
-            report = self._run_until_settled(engine)
+            report = engine.run(force_deletions=self.force_deletions)
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
         return self._record(started, time.monotonic() - clock, report, error, store)
-
-    def _run_until_settled(self, engine):
-        """Run the engine, and once more after it created items in Exchange.
-
-        Exchange's change log only answers from the state taken before our own creates: an
-        item we created and the user deleted before the next run would never be reported
-        (created-then-deleted is nothing). A second pass moves the state past our writes; it
-        costs one listing request and finds our own items unchanged.
-        """
-        total = None
-        for _attempt in range(MAX_PASSES):
-            report = engine.run(force_deletions=self.force_deletions)
-            total = report if total is None else merge_reports(total, report)
-            if report.aborted or not report.get("remote", "create"):
-                break
-        return total
 
     def _record(self, started, duration, report, error, store):
         """The log line of this run; none (an empty recordset) for a run that found nothing to
