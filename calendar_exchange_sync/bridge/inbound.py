@@ -109,7 +109,9 @@ class InboundValues:
 
     def set_responses(self, event, item):
         """Copy the attendees' answers (and optional flags) onto the event's attendees."""
-        by_email = {a.email: a for a in item.attendees}
+        by_email = {a.email: a for a in item.attendees if a.response != "none" or a.optional}
+        if not by_email:
+            return  # every answer is "none" and nobody optional: Odoo's defaults already
         for attendee in event.attendee_ids:
             remote = by_email.get((attendee.partner_id.email or "").lower())
             if remote is None:

@@ -25,6 +25,8 @@ from .uid_hints import UidRecordingSide
 _logger = logging.getLogger(__name__)
 
 SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
+
+
 def lazily(build):
     """A callable built on first use: a run with nothing to decide reads no activity type."""
     built = []
