@@ -155,3 +155,47 @@ class TestSyncBehaviour(SimulatorCase):
         self.assertNotIn(self.alice, Mailbox._due(fields.Datetime.now()).user_id)
         self.assertEqual(len(self.remote_items(ALICE)), 2)
         self.assertEqual(len(self.events("Stays") | self.events("Stays too")), 2)
+
+    def test_one_refused_entry_does_not_stop_the_others(self):
+        from odoo.exceptions import UserError
+
+        from ..bridge.inbound import InboundValues
+
+        values = InboundValues.values
+
+        def refusing(inbound, item, **kwargs):
+            if item.subject.startswith("Broken"):
+                raise UserError("Odoo refuses this one")
+            return values(inbound, item, **kwargs)
+
+        for subject in ("Fine 1", "Broken", "Fine 2"):
+            self.outlook_create(ALICE, subject=subject)
+        with patch.object(InboundValues, "values", refusing):
+            log = self.sync(self.alice)
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.odoo_created, 2)
+        self.assertEqual(log.line_ids.mapped("subject"), ["Broken"])
+        self.assertIn("refuses", log.line_ids.message)
+        self.assertTrue(self.events("Fine 1") and self.events("Fine 2"))
+        self.assertIn("refuses", self.alice.exchange_last_error)
+        # Once Odoo accepts it, the next run brings it in.
+        log = self.sync(self.alice)
+        self.assertEqual(log.odoo_created, 1)
+        self.assertTrue(self.events("Broken"))
+        self.assertFalse(self.alice.exchange_last_error)
+
+    def test_an_event_whose_sync_failed_says_so(self):
+        from ..bridge.odoo_side import OdooSide
+
+        event = self.meeting(self.alice, "Fragile")
+        self.assertSynced(self.sync(self.alice), exchange_created=1)
+        remote = self.remote_by_subject(ALICE, "Fragile")
+        self.sim.store.update_item(ALICE, remote.id, {"location": "Moved in Outlook"})
+        with patch.object(OdooSide, "_update", side_effect=ValueError("locked by a rule")):
+            log = self.sync(self.alice)
+        self.assertEqual(log.state, "partial")
+        self.assertEqual(log.line_ids.event_id, event)
+        self.assertIn("locked by a rule", event.exchange_sync_error)
+        self.assertSynced(self.sync(self.alice), odoo_updated=1)
+        self.assertFalse(event.exchange_sync_error)
+        self.assertEqual(event.location, "Moved in Outlook")
