@@ -9,3 +9,4 @@ from . import test_consent
 from . import test_sync_behaviour
 from . import test_tours
 from . import test_cron_workers
+from . import test_connection_check
