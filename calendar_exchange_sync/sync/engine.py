@@ -36,7 +36,7 @@ from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
 from .errors import SyncError, SyncStateInvalid
 from .guard import check_deletions
 from .items import agreed_activity_type
-from .matching import match_key, pair_new, typed
+from .matching import match_key, pair_by_identity, pair_new, typed
 from .normalize import UTC
 from .report import SyncReport
 from .sides import StatusRow, Window
@@ -67,6 +67,11 @@ class SyncOptions:
     # A stopped run stores no token, so the next run carries on where this one stopped.
     time_budget: float | None = None
     monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
+    # Look for a twin (by identity) before creating any new entry on the other side. Needed
+    # when the status store is not durable per save (``durable = False``: the Odoo store is
+    # one transaction per run, so a killed worker loses the rows of creates that happened).
+    # None: decided by the store's ``durable`` attribute.
+    verify_creates: bool | None = None
     # What depends on the item kind (calendar entries today; contacts are a later stage):
     match_key: Callable = match_key  # item -> key that initial matching pairs on
     ended_before: Callable = span.ended_before  # (item, moment) -> left out by the window?
@@ -108,6 +113,10 @@ class _Run:
 
     def __init__(self, engine, report, force_deletions):
         self.started = engine.options.monotonic()
+        verify = engine.options.verify_creates
+        self.verify_creates = (
+            not getattr(engine.status, "durable", True) if verify is None else verify
+        )
         self.e = engine
         self.opt = engine.options
         self.report = report
@@ -322,19 +331,31 @@ class _Run:
             candidates += ["%s:%s" % (self.sides[role].name, i) for i in new[role]]
         self._more_rows(identities=candidates + list(new["local"]))
         plans = pair_new(self, new) if complete else []
+        outgoing = {}  # new local id -> the identity its create will carry
         for id_ in sorted(new["local"]):
             got = new["local"][id_]
             if self.opt.may_export and not self.opt.may_export(got.item):
                 self.report.skipped_filtered += 1
                 continue
-            row = StatusRow(self.identity_for(got.identity or id_, "local", id_), local_id=id_)
-            plans.append((row, Plan(remote_op="create", item=got.item), Seen(CHANGED, got), None))
-        for id_ in sorted(new["remote"]):
-            got = new["remote"][id_]
-            if got.item.activity_type is None and self.opt.classify:
-                got = typed(got, self.opt.classify(got.item))
-            row = StatusRow(self.identity_for(None, "remote", id_), remote_id=id_)
-            plans.append((row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got)))
+            outgoing[id_] = self.identity_for(got.identity or id_, "local", id_)
+        incoming = {id_: self.identity_for(None, "remote", id_) for id_ in sorted(new["remote"])}
+        if self.verify_creates:
+            plans += pair_by_identity(self, new, outgoing, incoming)
+        for id_, identity in outgoing.items():
+            if id_ in new["local"]:
+                got = new["local"][id_]
+                row = StatusRow(identity, local_id=id_)
+                plan = Plan(remote_op="create", item=got.item)
+                plans.append((row, plan, Seen(CHANGED, got), None))
+        for id_, identity in incoming.items():
+            if id_ in new["remote"]:
+                got = new["remote"][id_]
+                if got.item.activity_type is None and self.opt.classify:
+                    got = typed(got, self.opt.classify(got.item))
+                row = StatusRow(identity, remote_id=id_)
+                plans.append(
+                    (row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got))
+                )
         return plans
 
     def _adopt(self, seen):

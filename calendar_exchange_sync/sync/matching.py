@@ -1,9 +1,15 @@
-"""Initial matching: pairing entries that already exist on both sides instead of copying them.
+"""Pairing entries that already exist on both sides instead of copying them.
 
-When a listing is complete (first sync of a mailbox, a lost status, an expired token), new
-entries of both sides are compared on subject (ignoring case), start, end, all-day and
-recurrence rule; equal keys pair one to one, in id order. A pair has no agreed content yet, so
-every field in which the two differ is settled by the conflict policy.
+Initial matching: when a listing is complete (first sync of a mailbox, a lost status, an
+expired token), new entries of both sides are compared on subject (ignoring case), start, end,
+all-day and recurrence rule; equal keys pair one to one, in id order.
+
+Pairing by identity: when the status store may have lost rows (a run killed before its
+transaction committed, while the creates it sent had happened), a new entry whose identity is
+already carried by an entry on the other side is that entry's twin, not something to create.
+
+A pair formed either way has no agreed content yet, so every field in which the two differ is
+settled by the conflict policy.
 """
 
 import dataclasses
@@ -59,3 +65,48 @@ def pair_new(run, new):
         plans.append((row, plan, local, remote))
         run.report.matched += 1
     return plans
+
+
+def _twins(run, new, planned, role, other):
+    """Plans pairing new ``role`` entries with ``other`` entries carrying their identity."""
+    by_identity = {identity: id_ for id_, identity in planned.items() if id_ in new[role]}
+    found = {}
+    for batch in run.batches(other, sorted(by_identity)):
+        found.update(run.sides[other].find_by_identity(batch))
+    twins = {i: r.id for i, r in found.items() if r.id not in run.index[other]}
+    unread = sorted(t for t in twins.values() if t not in new[other])
+    read = {}
+    for batch in run.batches(other, unread):
+        read.update(run.sides[other].fetch(batch))
+    plans = []
+    for identity, twin_id in sorted(twins.items()):
+        twin = new[other].pop(twin_id, None) or read.get(twin_id)
+        if twin is None:
+            continue  # gone meanwhile: create as planned
+        got = new[role].pop(by_identity[identity])
+        pair = {role: (by_identity[identity], got), other: (twin_id, twin)}
+        row = StatusRow(
+            identity,
+            local_id=pair["local"][0],
+            remote_id=pair["remote"][0],
+            local_version=pair["local"][1].version,
+            remote_version=pair["remote"][1].version,
+        )
+        run.rows[identity] = row
+        local, remote = Seen(CHANGED, pair["local"][1]), Seen(CHANGED, pair["remote"][1])
+        plans.append(
+            (row, decide({}, local, remote, run.opt.policy, run.opt.clock_skew), local, remote)
+        )
+        run.report.matched += 1
+    return plans
+
+
+def pair_by_identity(run, new, outgoing, incoming):
+    """Pair new entries with twins already carrying their identity on the other side.
+
+    ``outgoing`` / ``incoming`` map new local / remote ids to the identity their create would
+    carry; paired entries are removed from ``new``.
+    """
+    return _twins(run, new, outgoing, "local", "remote") + _twins(
+        run, new, incoming, "remote", "local"
+    )

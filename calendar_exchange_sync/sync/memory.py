@@ -125,6 +125,15 @@ class MemorySide:
     def invalidate_tokens(self):
         self.epoch += 1
 
+    def snapshot(self):
+        """The calendar's state, for ``restore`` (tests: a rolled-back Odoo transaction)."""
+        return (dict(self.items), dict(self.by_identity), list(self.log))
+
+    def restore(self, state):
+        """Back to a ``snapshot`` (ids and versions handed out stay used, like sequences)."""
+        items, by_identity, log = state
+        self.items, self.by_identity, self.log = dict(items), dict(by_identity), list(log)
+
     def contents(self):
         return [stored.item for stored in self.items.values()]
 
@@ -255,7 +264,13 @@ def _copy(row):
 
 
 class MemoryStatusStore:
-    """Status rows and tokens in dicts; rows are copied in and out like a database would."""
+    """Status rows and tokens in dicts; rows are copied in and out like a database would.
+
+    ``durable`` False plays a store whose writes only last if the whole run ends well (the
+    Odoo store: one transaction per run); tests then ``restore`` a ``snapshot`` after a crash.
+    """
+
+    durable = True
 
     def __init__(self):
         self.rows = {}
@@ -298,6 +313,14 @@ class MemoryStatusStore:
         """As if the status table were lost (a reinstall): the next run matches from scratch."""
         self.rows.clear()
         self.tokens.clear()
+
+    def snapshot(self):
+        return ({i: _copy(r) for i, r in self.rows.items()}, dict(self.tokens))
+
+    def restore(self, state):
+        rows, tokens = state
+        self.rows = {i: _copy(r) for i, r in rows.items()}
+        self.tokens = dict(tokens)
 
 
 class IndexedMemoryStatusStore(MemoryStatusStore):
@@ -348,6 +371,15 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
     def forget_everything(self):
         super().forget_everything()
         self.by_id = {"local": {}, "remote": {}}
+
+    def restore(self, state):
+        super().restore(state)
+        self.by_id = {"local": {}, "remote": {}}
+        for identity, row in self.rows.items():
+            for role in ("local", "remote"):
+                id_ = getattr(row, role + "_id")
+                if id_ is not None:
+                    self.by_id[role][id_] = identity
 
     def lookup(self, local_ids, remote_ids, identities):
         wanted = set(identities)

@@ -8,6 +8,7 @@ from calendar_exchange_sync.sync.memory import (
     IndexedMemoryStatusStore,
     MemorySide,
     MemoryStatusStore,
+    SimulatedCrash,
 )
 
 UTC = timezone.utc
@@ -40,13 +41,17 @@ def make_item(subject="Meeting", day=10, hour=10, hours=1, **fields):
 class World:
     """Odoo ("local"), one mailbox ("remote"), a status store and an engine factory."""
 
-    def __init__(self, remote_skew=timedelta(0), indexed=True):
+    def __init__(self, remote_skew=timedelta(0), indexed=True, transactional=False):
         self.clock = Clock()
         self.remote_clock = Clock(offset=remote_skew, base=self.clock)
         self.local = MemorySide("odoo", "L", self.clock, batch_size=3)
         self.remote = MemorySide("exchange", "R", self.remote_clock, batch_size=3)
         # indexed: the store offers targeted look-ups (quiet runs load only what they touch)
         self.status = IndexedMemoryStatusStore() if indexed else MemoryStatusStore()
+        # transactional: like Odoo, a run's status and Odoo-side writes are one transaction
+        # that a crash rolls back (Exchange-side writes stay: they happened on the server)
+        self.transactional = transactional
+        self.status.durable = not transactional
 
     def engine(self, **settings):
         settings.setdefault("now", self.clock)
@@ -54,7 +59,14 @@ class World:
 
     def sync(self, **settings):
         force = settings.pop("force_deletions", False)
-        return self.engine(**settings).run(force_deletions=force)
+        before = (self.local.snapshot(), self.status.snapshot())
+        try:
+            return self.engine(**settings).run(force_deletions=force)
+        except SimulatedCrash:
+            if self.transactional:
+                self.local.restore(before[0])
+                self.status.restore(before[1])
+            raise
 
     def pair_of(self, local_id):
         """The remote id paired with a local id, from the status."""

@@ -65,15 +65,19 @@ class Convergence(RuleBasedStateMachine):
         batch=st.integers(1, 4),
         strict=st.booleans(),
         indexed=st.booleans(),
+        transactional=st.booleans(),
     )
-    def setup(self, policy, skew, batch, strict, indexed):
+    def setup(self, policy, skew, batch, strict, indexed, transactional):
         # strict: users act only between epochs (faulty syncs run to quiet), and each epoch's
         # outcome is checked against engine_model. Otherwise edits and faulty syncs interleave
         # freely and the checks are convergence, no duplicate and nothing lost.
         self.strict = strict
         self.agreed = {}  # strict mode: tag -> item both sides held at the end of the last epoch
         # indexed: a status store with targeted look-ups, else one that only loads everything
-        self.world = World(remote_skew=timedelta(minutes=skew), indexed=indexed)
+        # transactional: a crash rolls back the run's status and Odoo-side writes (Odoo)
+        self.world = World(
+            remote_skew=timedelta(minutes=skew), indexed=indexed, transactional=transactional
+        )
         self.settings = {
             "policy": policy,
             "clock_skew": timedelta(minutes=skew),
