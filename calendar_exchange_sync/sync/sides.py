@@ -157,7 +157,15 @@ class StatusRow:
 
 
 class StatusStore(Protocol):
-    """Durable memory of one mailbox's synchronisation (the Odoo layer: binding records)."""
+    """Durable memory of one mailbox's synchronisation (the Odoo layer: binding records).
+
+    A store whose saves only last if the whole run commits (one database transaction per run)
+    says so with a class attribute ``durable = False``: the engine then looks up the identity
+    of every new entry on the other side before creating it, so the creates of a run whose
+    transaction was rolled back (a killed worker) are found again, not repeated.
+    """
+
+    durable: bool  # optional; True when missing
 
     def load(self) -> Iterable[StatusRow]:
         """Every row of this mailbox."""
