@@ -84,3 +84,48 @@ class TestSyncSeries(SimulatorCase):
         self.assertEqual(events[1].start, naive(first + timedelta(days=1, hours=3)))
         # What Odoo made of it reads back as the same series: nothing travels back.
         self.assertSynced(self.sync(self.alice))
+
+    def test_window_keeps_old_series_that_still_recur(self):
+        old = in_days(-60, 9).replace(second=0)
+        # UTC keeps the weeks exact: no daylight-saving change moves an occurrence.
+        weekly = "FREQ=WEEKLY;COUNT=20"  # 60 days ago, ends about 80 days from now
+        recurring = CalendarItem(
+            subject="Old but ongoing",
+            start=old,
+            end=old + timedelta(hours=1),
+            timezone="UTC",
+            recurrence=Recurrence(
+                weekly,
+                exceptions=(
+                    Occurrence(
+                        old + timedelta(weeks=10),
+                        CalendarItem(
+                            subject="Ongoing (moved)",
+                            start=old + timedelta(weeks=10, hours=2),
+                            end=old + timedelta(weeks=10, hours=3),
+                            timezone="UTC",
+                        ),
+                    ),
+                ),
+            ),
+        )
+        finished = CalendarItem(
+            subject="Old and over",
+            start=old,
+            end=old + timedelta(hours=1),
+            timezone="UTC",
+            recurrence=Recurrence("FREQ=WEEKLY;COUNT=3"),
+        )
+        outlook = self.outlook(ALICE)
+        for item in (recurring, finished):
+            [result] = outlook.create([(None, item)])
+            self.assertTrue(result.ok, result.error)
+        self.outlook_create(ALICE, subject="Old single", start=old, end=old + timedelta(hours=1))
+        self.assertSynced(self.sync(self.alice), odoo_created=1)
+        self.assertFalse(self.events("Old and over"))
+        self.assertFalse(self.events("Old single"))
+        ongoing = self.Event.search([("name", "in", ("Old but ongoing", "Ongoing (moved)"))])
+        self.assertEqual(len(ongoing.recurrence_id), 1)
+        moved = ongoing.filtered(lambda e: e.name == "Ongoing (moved)")
+        self.assertEqual(moved.start, naive(old + timedelta(weeks=10, hours=2)))
+        self.assertSynced(self.sync(self.alice))
