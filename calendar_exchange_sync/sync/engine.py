@@ -169,7 +169,7 @@ class _Run:
                 self.rows[row.identity] = row
                 self._index(row)
 
-    def _more_rows(self, local_ids=(), remote_ids=(), identities=()):
+    def more_rows(self, local_ids=(), remote_ids=(), identities=()):
         """With targeted loading, fetch rows the run discovers it needs after all."""
         if self.targeted and (local_ids or remote_ids or identities):
             self._add_rows(self.e.status.lookup(local_ids, remote_ids, identities))
@@ -214,7 +214,7 @@ class _Run:
             for batch in self.batches(role, waiting):
                 found = self.sides[role].find_by_identity([r.identity for r in batch])
                 ids = [remote.id for remote in found.values()]
-                self._more_rows(**{id_attr + "s": ids})
+                self.more_rows(**{id_attr + "s": ids})
                 settled = []
                 for row in batch:
                     remote = found.get(row.identity)
@@ -329,7 +329,7 @@ class _Run:
         candidates = [got.identity for got in new["local"].values() if got.identity]
         for role in ("local", "remote"):
             candidates += ["%s:%s" % (self.sides[role].name, i) for i in new[role]]
-        self._more_rows(identities=candidates + list(new["local"]))
+        self.more_rows(identities=candidates + list(new["local"]))
         plans = pair_new(self, new) if complete else []
         outgoing = {}  # new local id -> the identity its create will carry
         for id_ in sorted(new["local"]):
@@ -370,7 +370,7 @@ class _Run:
             for id_, got in seen[role][0].items()
             if got.identity and id_ not in self.index[role]
         ]
-        self._more_rows(identities=unknown)
+        self.more_rows(identities=unknown)
         for role in ("local", "remote"):
             id_attr = role + "_id"
             fetched, gone = seen[role]

@@ -73,7 +73,7 @@ def _twins(run, new, planned, role, other):
     found = {}
     for batch in run.batches(other, sorted(by_identity)):
         found.update(run.sides[other].find_by_identity(batch))
-    run._more_rows(**{other + "_ids": [r.id for r in found.values()]})  # paired already?
+    run.more_rows(**{other + "_ids": [r.id for r in found.values()]})  # paired already?
     twins = {i: r.id for i, r in found.items() if r.id not in run.index[other]}
     unread = sorted(t for t in twins.values() if t not in new[other])
     read = {}
