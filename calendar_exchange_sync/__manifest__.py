@@ -24,6 +24,9 @@
         "views/res_users_views.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "calendar_exchange_sync/static/src/views/*",
+        ],
         "web.assets_tests": [
             "calendar_exchange_sync/static/tests/tours/*.js",
         ],

@@ -11,7 +11,7 @@ from datetime import datetime
 
 LOCK_QUERY = """
     SELECT m.id, m.email, m.local_token, m.remote_token, m.needs_sync, m.next_attempt,
-           m.last_error, u.id, u.partner_id, u.company_id
+           m.last_error, m.notify_user, u.id, u.partner_id, u.company_id
       FROM calendar_exchange_mailbox m
       JOIN res_users u ON u.id = m.user_id
      WHERE m.id = %s AND m.active
@@ -28,6 +28,7 @@ class MailboxState:
     needs_sync: bool
     next_attempt: datetime | None
     last_error: str | None
+    notify_user: bool
     user_id: int
     partner_id: int
     company_id: int

@@ -10,7 +10,7 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import fields
+from odoo import _, fields
 from odoo.tools import SQL
 
 from ..sync.classify import Classifier
@@ -193,9 +193,31 @@ class MailboxRun:
         values = dict(store.token_changes, last_run=now)
         self._write_mailbox(values, report, error, state, now)
 
+    def _tell_user(self, report, error):
+        """The user pressed Sync now: say, in their browser, how it went."""
+        if error:
+            message, kind = _("Calendar synchronisation failed: %s", error), "danger"
+        elif report.errors:
+            message = _("Calendar synchronised, but %s entries could not be:", len(report.errors))
+            message += "\n" + "\n".join("%s: %s" % (e.subject, e.error) for e in report.errors[:5])
+            kind = "warning"
+        else:
+            message = _(
+                "Calendar synchronised: %(odoo)s changes from Exchange, %(exchange)s sent to it.",
+                odoo=sum(report.get("local", a) for a in ("create", "update", "delete")),
+                exchange=sum(report.get("remote", a) for a in ("create", "update", "delete")),
+            )
+            kind = "success"
+        self.user._bus_send(
+            "simple_notification", {"type": kind, "message": message, "sticky": kind != "success"}
+        )
+
     def _write_mailbox(self, values, report, error, state, now):
         if state.needs_sync:
             values["needs_sync"] = False
+        if state.notify_user and not isinstance(error, ThrottledError):
+            values["notify_user"] = False
+            self._tell_user(report, error)
         if isinstance(error, ThrottledError):
             values.pop("needs_sync", None)
             values["next_attempt"] = now + timedelta(seconds=max(error.retry_after or 0, 1))

@@ -19,6 +19,7 @@ _logger = logging.getLogger(__name__)
 # that one worker is not held for long and other crons get their turn.
 TIME_BUDGET = 120
 
+
 class CalendarExchangeMailbox(models.Model):
     _name = "calendar.exchange.mailbox"
     _description = "Exchange Mailbox Sync State"
@@ -39,6 +40,9 @@ class CalendarExchangeMailbox(models.Model):
     )
     needs_sync = fields.Boolean(
         readonly=True, copy=False, help="Something changed in Odoo since the last run."
+    )
+    notify_user = fields.Boolean(
+        readonly=True, copy=False, help="The user pressed Sync now: tell them when it is done."
     )
     binding_ids = fields.One2many("calendar.exchange.binding", "mailbox_id")
     log_ids = fields.One2many("calendar.exchange.log", "mailbox_id")
@@ -169,7 +173,7 @@ class CalendarExchangeMailbox(models.Model):
 
     def action_sync_now(self):
         """Run this mailbox's sync promptly in a cron worker (never in the user's request)."""
-        self.sudo().write({"needs_sync": True, "next_attempt": False})
+        self.sudo().write({"needs_sync": True, "next_attempt": False, "notify_user": True})
         self._trigger_cron()
         return {
             "type": "ir.actions.client",

@@ -76,6 +76,13 @@ class ResUsers(models.Model):
                 self.env["calendar.exchange.mailbox"]._for_user(user).action_sync_now()
         return result
 
+    def exchange_sync_state(self):
+        """What the calendar view needs to show its Sync now button."""
+        self.ensure_one()
+        if self.id != self.env.uid:
+            raise AccessError(_("You can only see your own synchronisation."))
+        return {"enabled": bool(self.exchange_sync_enabled and self.company_id.exchange_enabled)}
+
     def action_exchange_sync_now(self):
         """The Sync now button of Preferences."""
         self.ensure_one()

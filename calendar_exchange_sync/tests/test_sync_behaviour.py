@@ -70,6 +70,20 @@ class TestSyncBehaviour(SimulatorCase):
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)], limit=1))
         with self.assertRaises(AccessError):
             self.alice.with_user(self.bob).action_exchange_sync_now()
+        # When the run is done, the user who asked is told how it went.
+        self.meeting(self.alice, "Sent on request")
+        pending = self.env.cr.precommit.data.setdefault("bus.bus.values", [])
+        before = len(pending)
+        self.sync(self.alice)
+        # (bus messages are written when the transaction commits: read them before)
+        told = [
+            v
+            for v in self.env.cr.precommit.data["bus.bus.values"][before:]
+            if "Calendar synchronised" in str(v.get("message"))
+        ]
+        self.assertEqual(len(told), 1)
+        self.assertIn("1 sent to it", told[0]["message"])
+        self.assertFalse(self.mailbox(self.alice).notify_user)
 
     def test_crash_after_the_remote_create_leaves_no_duplicate(self):
         self.meeting(self.alice, "Exactly once")

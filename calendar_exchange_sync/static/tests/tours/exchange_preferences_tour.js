@@ -35,6 +35,15 @@ registry.category("web_tour.tours").add("calendar_exchange_sync_preferences", {
             expectUnloadPage: true,
         },
         {
+            content: "Back in the calendar, the Exchange button is there: press it",
+            trigger: "body:not(:has(.modal)) .o_exchange_sync_now",
+            run: "click",
+        },
+        {
+            content: "Odoo says the synchronisation started",
+            trigger: ".o_notification:contains('Synchronisation started')",
+        },
+        {
             content: "Open Preferences again",
             trigger: "body:not(:has(.modal)) .o_user_menu .dropdown-toggle",
             run: "click",
@@ -48,7 +57,7 @@ registry.category("web_tour.tours").add("calendar_exchange_sync_preferences", {
             run: "click",
         },
         {
-            content: "Sync now",
+            content: "Preferences have a Sync now button too",
             trigger: ".modal button[name='action_exchange_sync_now']",
             run: "click",
         },
