@@ -9,6 +9,17 @@ PY=${PY:-python3}
 source scripts/odoo_env.sh
 [ "$ODOO_FOUND" = 1 ] || { echo "no Odoo 19: $ODOO_MISSING" >&2; exit 1; }
 
+# The browser tours need Chromium (Debian's package); without it Odoo would skip them.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        echo "installing Debian's chromium for the browser tours" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >&2
+    else
+        echo "chromium is missing: the browser tours will fail (apt-get install chromium)" >&2
+    fi
+fi
+
 # The Odoo tests drive the Exchange simulator of this repository in-process.
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 PGPORT=$(scripts/pg.sh start) || exit 1
