@@ -127,7 +127,27 @@ class SeriesMapper:
             if not item.all_day and isinstance(until, datetime) and until.tzinfo:
                 values["until"] = rec.tzmod.to_local(until, item.timezone).date()
         values.setdefault("interval", 1)
+        self._check_same_dates(item, values)
         return values
+
+    def _check_same_dates(self, item, values, sample=24):
+        """Refuse a rule Odoo would read as another one (Odoo's yearly rules, for example,
+        know no "second Tuesday of March"): a series must not silently move."""
+        zone = item.timezone
+        local = (
+            datetime.combine(item.start, time())
+            if item.all_day
+            else rec.tzmod.to_local(item.start, zone).replace(tzinfo=None)
+        )
+        odoo_rule = self.side.env["calendar.recurrence"].new(values)._get_rrule(dtstart=local)
+        odoo_dates = [d.date() for d in odoo_rule[:sample]]
+        wanted = rec.occurrences(item.recurrence.rrule, item.start, zone, limit=sample)
+        wanted = [d if item.all_day else rec.tzmod.to_local(d, zone).date() for d in wanted]
+        if odoo_dates != wanted:
+            raise ValueError(
+                "Odoo cannot repeat a series as Exchange does (%s); it is left out of Odoo."
+                % item.recurrence.rrule
+            )
 
     def create(self, item, extra):
         side = self.side

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from dateutil.rrule import rrulestr
+
 from odoo.tests import tagged
 
 from ..sync.items import CalendarItem, Occurrence, Recurrence
@@ -129,3 +131,23 @@ class TestSyncSeries(SimulatorCase):
         moved = ongoing.filtered(lambda e: e.name == "Ongoing (moved)")
         self.assertEqual(moved.start, naive(old + timedelta(weeks=10, hours=2)))
         self.assertSynced(self.sync(self.alice))
+
+    def test_a_rule_odoo_cannot_hold_is_reported_not_approximated(self):
+        start = in_days(20, 9).replace(second=0)
+        odd = CalendarItem(
+            subject="Second Tuesday of March",
+            start=start,
+            end=start + timedelta(hours=1),
+            timezone="UTC",
+            recurrence=Recurrence("FREQ=YEARLY;BYMONTH=3;BYDAY=2TU;COUNT=3"),
+        )
+        # Exchange starts such a series on its first real occurrence.
+        first = rrulestr(odd.recurrence.rrule, dtstart=start.replace(tzinfo=None))[0]
+        first = first.replace(tzinfo=start.tzinfo)
+        odd = odd.replace(start=first, end=first + timedelta(hours=1))
+        [result] = self.outlook(ALICE).create([(None, odd)])
+        self.assertTrue(result.ok, result.error)
+        log = self.sync(self.alice)
+        self.assertEqual(log.state, "partial")
+        self.assertIn("Odoo cannot repeat", log.line_ids.message)
+        self.assertFalse(self.events("Second Tuesday of March"))
