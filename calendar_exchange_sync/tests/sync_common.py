@@ -188,6 +188,19 @@ GRAPH_SEED = {
 }
 
 
+def office365_settings(sim):
+    """Company values for Office 365 through the simulator's login and Graph (HTTPS)."""
+    return {
+        "exchange_version": "office365",
+        "exchange_tenant": "contoso.onmicrosoft.com",
+        "exchange_client_id": CLIENT_ID,
+        "exchange_client_secret": SECRET,
+        "exchange_login_url": sim.https_url,
+        "exchange_graph_url": sim.https_url,
+        "exchange_ca_file": sim.ca_file,
+    }
+
+
 @unittest.skipIf(Simulator is None, "exchange_simulator is not importable")
 class GraphSimulatorCase(SimulatorCase):
     """The same, with the company on Office 365 through Microsoft Graph (over HTTPS)."""
@@ -198,17 +211,7 @@ class GraphSimulatorCase(SimulatorCase):
         super(SimulatorCase, self).setUp()  # skip the EWS set-up, keep the users
         self.sim = Simulator(copy.deepcopy(self.seed), https=True).start()
         self.addCleanup(self.sim.stop)
-        self.company.write(
-            {
-                "exchange_version": "office365",
-                "exchange_tenant": "contoso.onmicrosoft.com",
-                "exchange_client_id": CLIENT_ID,
-                "exchange_client_secret": SECRET,
-                "exchange_login_url": self.sim.https_url,
-                "exchange_graph_url": self.sim.https_url,
-                "exchange_ca_file": self.sim.ca_file,
-            }
-        )
+        self.company.write(office365_settings(self.sim))
 
     def outlook(self, mailbox):
         from ..bridge.backends import connection_settings, graph_settings

@@ -8,7 +8,7 @@ import requests
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from .sync_common import CLIENT_ID, GRAPH_SEED, SECRET, Simulator
+from .sync_common import GRAPH_SEED, Simulator, office365_settings
 
 
 @unittest.skipIf(Simulator is None, "exchange_simulator is not importable")
@@ -20,17 +20,7 @@ class TestConsent(HttpCase):
         super().setUp()
         self.start_simulator(self.seed)
         self.company = self.env.company
-        self.company.write(
-            {
-                "exchange_version": "office365",
-                "exchange_tenant": "contoso.onmicrosoft.com",
-                "exchange_client_id": CLIENT_ID,
-                "exchange_client_secret": SECRET,
-                "exchange_login_url": self.sim.https_url,
-                "exchange_graph_url": self.sim.https_url,
-                "exchange_ca_file": self.sim.ca_file,
-            }
-        )
+        self.company.write(office365_settings(self.sim))
         self.admin = new_test_user(
             self.env, login="consent_admin", groups="base.group_user,base.group_system"
         )
@@ -79,13 +69,7 @@ class TestConsent(HttpCase):
         declining = copy.deepcopy(self.seed)
         declining["tenants"][0]["apps"][0]["admin_declines"] = True
         self.start_simulator(declining)
-        self.company.write(
-            {
-                "exchange_login_url": self.sim.https_url,
-                "exchange_graph_url": self.sim.https_url,
-                "exchange_ca_file": self.sim.ca_file,
-            }
-        )
+        self.company.write(office365_settings(self.sim))
         response = self.url_open(self.microsoft_answer())
         self.assertEqual(response.status_code, 200)
         self.assertIn("did not grant", response.text)
