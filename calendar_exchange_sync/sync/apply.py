@@ -63,6 +63,7 @@ class Applier:
             _Job(row, plan, local, remote, plan.writes) for row, plan, local, remote in plans
         ]
         self.settled = []  # rows read again this run, to unflag once the tokens are stored
+        self.created = []  # (row, side created on) of this run's creates
 
     def apply(self):
         quiet = [job for job in self.jobs if not job.left]
@@ -93,7 +94,7 @@ class Applier:
         for job in jobs:
             row, plan = job.row, job.plan
             if job.failed:
-                row.recheck = True
+                row.recheck, row.verify_side = True, None
                 save.append(row)
                 continue
             if plan.conflicts:
@@ -124,7 +125,10 @@ class Applier:
             # same reason a flag set earlier is only cleared once this run's tokens are stored
             # (``release``): until a token newer than the create is kept, keep reading.
             if "create" in (plan.local_op, plan.remote_op):
-                row.recheck = True
+                # Both sides are read again unless this run's tokens get stored (``release``):
+                # an older stored token may predate the source entry as well.
+                row.recheck, row.verify_side = True, None
+                self.created.append((row, "remote" if plan.remote_op == "create" else "local"))
             elif row.recheck:
                 self.settled.append(row)
             self.run.rows[row.identity] = row
@@ -135,12 +139,17 @@ class Applier:
             self.status.remove(forget)
 
     def release(self):
-        """Clear ``recheck`` on the rows this run read again and settled; called after the
-        run's tokens are stored (a crash before leaves them flagged: read once more)."""
+        """Called once the run's tokens are stored (a crash before leaves every flag set, so
+        both sides are read once more): clear ``recheck`` on the rows this run read again and
+        settled, and narrow the check of this run's creates to the side created on (the
+        stored token of the other side is newer than its entry)."""
         for row in self.settled:
-            row.recheck = False
-        if self.settled:
-            self.status.save(self.settled)
+            row.recheck, row.verify_side = False, None
+        for row, side in self.created:
+            row.verify_side = side
+        rows = self.settled + [row for row, _ in self.created]
+        if rows:
+            self.status.save(rows)
 
     def _announce(self, jobs):
         """Save the rows of upcoming creates as pending, before any create is sent."""

@@ -221,7 +221,7 @@ class _Run:
                     if remote is not None and remote.id not in self.index[role]:
                         setattr(row, id_attr, remote.id)
                         setattr(row, role + "_version", remote.version)
-                        row.recheck = True  # edited since? the hash comparison will tell
+                        row.recheck, row.verify_side = True, None  # edited since? hashes tell
                         self._index(row)
                         settled.append(row)
                 if settled:
@@ -244,7 +244,8 @@ class _Run:
             wanted |= known.keys() - changes.changed.keys() - gone
         for row in self.unsettled:
             id_ = getattr(row, role + "_id")
-            if id_ is not None:
+            verifying_other_side = row.verify_side not in (None, role) and not row.pending
+            if id_ is not None and not verifying_other_side:
                 wanted.add(id_)
         fetched = {}
         for batch in self.batches(role, sorted(wanted)):
@@ -386,7 +387,7 @@ class _Run:
                     self.index[role].pop(old_id, None)
                 setattr(row, id_attr, id_)
                 setattr(row, role + "_version", got.version)
-                row.recheck = True
+                row.recheck, row.verify_side = True, None
                 self._index(row)
                 if row not in self.unsettled:
                     self.unsettled.append(row)

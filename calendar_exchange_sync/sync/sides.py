@@ -150,6 +150,9 @@ class StatusRow:
     # Read both sides again next run: an operation on this pair failed, or the pair was just
     # created (a delta token taken before a create may never report the entry's deletion).
     recheck: bool = False
+    # When ``recheck`` only verifies a create, the side that was created ("local"/"remote"):
+    # the other side need not be read. Optional for stores: None means "read both".
+    verify_side: str | None = None
 
     @property
     def pending(self):

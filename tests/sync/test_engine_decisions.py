@@ -322,3 +322,13 @@ def test_moving_a_series_against_an_occurrence_edit_is_a_conflict():
     assert report.conflicts == 1
     expected = _with(series, exceptions=[_moved(series, 1, 4)])
     assert world.local.items[lid].item == expected == world.remote.items[rid].item
+
+
+def test_only_the_side_created_on_is_read_again(world):
+    world.remote.user_create(make_item("Imported"))
+    world.sync()
+    remote_reads = world.remote.calls.get("fetch", 0)
+    local_reads = world.local.calls.get("fetch", 0)
+    quiet(world)
+    assert world.remote.calls.get("fetch", 0) == remote_reads  # the Exchange entry was listed
+    assert world.local.calls.get("fetch") == local_reads + 1  # the Odoo copy is verified
