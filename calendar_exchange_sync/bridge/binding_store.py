@@ -1,5 +1,5 @@
 """The engine's ``StatusStore`` for one mailbox, kept in ``calendar.exchange.binding`` rows and
-the mailbox's two tokens. Durable means "in this transaction": the cron commits per mailbox."""
+the mailbox's two tokens. Saved means "in this transaction": the cron commits per mailbox."""
 
 from ..sync.sides import StatusRow
 from .mapper import as_utc, naive_utc
@@ -13,6 +13,7 @@ ROW_FIELDS = (
     "item_hash",
     "uid",
     "recheck",
+    "verify_side",
 )
 
 
@@ -30,6 +31,11 @@ LOAD_QUERY = """
 class BindingStore:
     """``state`` (a ``MailboxState``) holds the tokens as the run found them; the tokens the
     engine sets are kept in ``token_changes`` for the runner's one write of the mailbox."""
+
+    # Saves last only if the whole run commits (one transaction per mailbox): a worker killed
+    # after Exchange accepted creates loses their rows, so the engine must look those creates
+    # up by the identity each carries before creating anything again.
+    durable = False
 
     def __init__(self, mailbox, state):
         self.mailbox = mailbox

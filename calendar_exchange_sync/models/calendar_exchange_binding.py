@@ -27,6 +27,7 @@ class CalendarExchangeBinding(models.Model):
     remote_modified = fields.Datetime()
     uid = fields.Char(string="iCalendar UID", index="btree_not_null")
     recheck = fields.Boolean()
+    verify_side = fields.Char(help="After a create: the side to read again next run.")
     event_id = fields.Many2one("calendar.event", ondelete="set null", index="btree_not_null")
     recurrence_id = fields.Many2one(
         "calendar.recurrence", ondelete="set null", index="btree_not_null"
