@@ -13,6 +13,7 @@ entries a second. Numbers, not pass/fail.
 """
 
 import argparse
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -84,6 +85,28 @@ def fill(store, mailbox, count, now):
         )
 
 
+def simulator_process(conn, seed_data, boxes, half, now):
+    """The simulated Exchange in a process of its own, as a real server is: it would otherwise
+    share Odoo's interpreter lock and slow both down. Answers "count", "clear" and "stop"."""
+    from exchange_simulator.simulator import Simulator
+
+    sim = Simulator(seed_data).start()
+    for box in boxes:
+        fill(sim.store, box, half, now)
+    conn.send(sim.ews_url)
+    while True:
+        command = conn.recv()
+        if command == "count":
+            conn.send(len([e for e in sim.journal.entries("ews") if e.status != 401]))
+        elif command == "clear":
+            sim.journal.clear()
+            conn.send(True)
+        else:
+            sim.stop()
+            conn.send(True)
+            return
+
+
 def show_sql(cr):
     """Print every query of this cursor (to see where a no-change run spends them)."""
     execute = cr.execute
@@ -106,8 +129,6 @@ def main(argv=None):
     import odoo
     from odoo.modules.registry import Registry
     from odoo.tools import config
-
-    from exchange_simulator.simulator import Simulator
 
     db = "cesync_bench_%d" % os.getpid()
     base = [
@@ -138,11 +159,20 @@ def main(argv=None):
     config.parse_config([*base, "-d", db, "--log-level=warn"])
     boxes = ["user%03d@contoso.com" % n for n in range(args.mailboxes)]
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    sim = Simulator(seed(boxes)).start()
     half = args.entries // 2
+    context = multiprocessing.get_context("spawn")
+    conn, child_conn = context.Pipe()
+    server = context.Process(
+        target=simulator_process, args=(child_conn, seed(boxes), boxes, half, now), daemon=True
+    )
+    server.start()
+    ews_url = conn.recv()
+
+    def ask(command):
+        conn.send(command)
+        return conn.recv()
+
     try:
-        for box in boxes:
-            fill(sim.store, box, half, now)
         registry = Registry(db)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -150,7 +180,7 @@ def main(argv=None):
                 {
                     "exchange_enabled": True,
                     "exchange_version": "exchange2016",
-                    "exchange_ews_url": sim.ews_url,
+                    "exchange_ews_url": ews_url,
                     "exchange_domain": "CONTOSO",
                     "exchange_username": DELEGATE,
                     "exchange_password": PASSWORD,
@@ -190,7 +220,7 @@ def main(argv=None):
         # The run after an import reads the new pairs once more (a deletion right after a
         # create must not go unseen); the run after that is the quiet one.
         for label in ("initial", "re-read", "no change"):
-            sim.journal.clear()
+            ask("clear")
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 queries = cr.sql_log_count
@@ -202,7 +232,7 @@ def main(argv=None):
                 queries = cr.sql_log_count - queries
                 mailboxes = env["calendar.exchange.mailbox"].search([])
                 states = sorted({"error" if m.last_error else "ok" for m in mailboxes})
-            requests = len([e for e in sim.journal.entries("ews") if e.status != 401])
+            requests = ask("count")
             print(
                 "%-9s %8.1f s  %7.1f SQL queries/mailbox  %6.1f requests/mailbox  "
                 "%7.0f entries/s  states %s"
@@ -217,7 +247,8 @@ def main(argv=None):
                 flush=True,
             )
     finally:
-        sim.stop()
+        ask("stop")
+        server.join(10)
         odoo.sql_db.close_db(db)
         run(["dropdb", "-h", "127.0.0.1", "-p", pg_port, "-U", "odoo", "--if-exists", db])
 
