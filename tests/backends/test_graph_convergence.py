@@ -100,14 +100,6 @@ def test_random_edits_converge(sim, steps):
     assert len(sim.store.items(mailbox)) == len(odoo.items)  # no duplicates
 
 
-@pytest.mark.xfail(
-    strict=False,  # turns into XPASS once the engine closes the gap
-    reason="Known gap, engine side: a delta token taken before our own create never reports "
-    "that entry's deletion. Real Graph does the same (microsoftgraph/microsoft-graph-docs "
-    "issue 5301: create through the API, delete in Outlook, the next delta says nothing); "
-    "the simulator's change log coalesces create+delete alike. The engine would have to "
-    "re-read the entries it created since its token, or list once more after writing.",
-)
 def test_deletion_of_an_entry_we_just_created(sim):
     mailbox = "user%d@contoso.com" % next(_boxes)
     sim.seed.users.append(User(mailbox, "x"))

@@ -101,11 +101,6 @@ def test_random_series_round_trip_and_update(sim, first, second):
     assert again.version == updated.remote.version
 
 
-@pytest.mark.xfail(
-    reason="exchange_simulator/recurrence.py expands dayOfMonth 31 with RFC 5545 semantics "
-    "(skips short months); Exchange uses the last day of the month (EWS/Graph reference)",
-    strict=False,
-)
 def test_day_31_series_keeps_short_months(sim):
     start = datetime(2026, 1, 31, 9, tzinfo=UTC)
     rule = "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
