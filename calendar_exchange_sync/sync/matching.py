@@ -58,6 +58,7 @@ def pair_new(run, new):
             remote_id=remote_id,
             local_version=got.version,
             remote_version=remote_got.version,
+            recheck=True,  # new on both sides: see _twins
         )
         run.rows[row.identity] = row  # reserve the identity
         local, remote = Seen(CHANGED, got), Seen(CHANGED, remote_got)
@@ -92,6 +93,10 @@ def _twins(run, new, planned, role, other):
             remote_id=pair["remote"][0],
             local_version=pair["local"][1].version,
             remote_version=pair["remote"][1].version,
+            # Both entries are new since the stored tokens, like a create: read them again
+            # until a token newer than they are is kept (``Applier.release``), or a deletion
+            # of one of them before that would go unreported (created-then-deleted is silent).
+            recheck=True,
         )
         run.rows[identity] = row
         local, remote = Seen(CHANGED, pair["local"][1]), Seen(CHANGED, pair["remote"][1])
