@@ -136,31 +136,7 @@ RESPONSE_OUT = {
     "accepted": "Accept",
     "declined": "Decline",
 }
-# The fields the backend reads (exchangelib field names), and those it writes on update.
-READ_FIELDS = (
-    "subject",
-    "body",
-    "start",
-    "end",
-    "is_all_day",
-    "location",
-    "sensitivity",
-    "legacy_free_busy_status",
-    "reminder_is_set",
-    "reminder_minutes_before_start",
-    "organizer",
-    "required_attendees",
-    "optional_attendees",
-    "categories",
-    "type",
-    "uid",
-    "last_modified_time",
-    "recurrence",
-    "modified_occurrences",
-    "deleted_occurrences",
-    "odoo_identity",
-    "odoo_activity_type",
-)
+# The fields the backend writes on update (exchangelib field names).
 WRITE_FIELDS = (
     "subject",
     "body",
@@ -176,6 +152,17 @@ WRITE_FIELDS = (
     "optional_attendees",
     "categories",
     "odoo_activity_type",
+)
+# What the backend reads besides what it writes: Exchange's own fields and the series parts.
+READ_FIELDS = WRITE_FIELDS + (
+    "organizer",
+    "type",
+    "uid",
+    "last_modified_time",
+    "recurrence",
+    "modified_occurrences",
+    "deleted_occurrences",
+    "odoo_identity",
 )
 # What an exception (a modified occurrence) may change on its own.
 OCCURRENCE_WRITE_FIELDS = tuple(f for f in WRITE_FIELDS if f != "odoo_activity_type")
