@@ -25,7 +25,7 @@ app registrations the Graph/login front ends check (client id, secret, admin con
 
 ITEM is a store :class:`~exchange_simulator.store.Item` as JSON: the same attribute names,
 datetimes as ISO 8601 strings in UTC (``"2026-03-02T08:00:00Z"``), attendees as
-``{"email", "name", "response"}``, ``extended_properties`` as a list of
+``{"email", "name", "response", "response_time"}``, ``extended_properties`` as a list of
 ``{"set", "name", "type", "value"}``, ``modified_occurrences`` as a list of
 ``{"original_start", <overridden fields>}`` and ``deleted_occurrences`` as a list of datetimes.
 """
@@ -38,8 +38,8 @@ from pathlib import Path
 from .store import Attendee, Item, Store
 
 VERSIONS = ("Exchange2007_SP1", "Exchange2010_SP2", "Exchange2013", "Exchange2016")
-_DATETIMES = ("created", "last_modified", "start", "end", "original_start")
-_ATTENDEE_LISTS = ("required_attendees", "optional_attendees")
+_DATETIMES = ("created", "last_modified", "start", "end", "original_start", "response_time")
+_ATTENDEE_LISTS = ("required_attendees", "optional_attendees", "to_recipients", "cc_recipients")
 _SKIP = {"id", "change_key", "folder_id", "master_id", "instance_index", "original_start"}
 
 
@@ -166,9 +166,9 @@ def item_from_json(raw):
         if name in _DATETIMES:
             values[name] = _dt(value)
         elif name in _ATTENDEE_LISTS:
-            values[name] = [Attendee(**a) for a in value]
-        elif name == "organizer":
-            values[name] = Attendee(**value) if value else None
+            values[name] = [_attendee(a) for a in value]
+        elif name in ("organizer", "sender"):
+            values[name] = _attendee(value) if value else None
         elif name == "extended_properties":
             values[name] = {(p["set"], p["name"], p["type"]): p["value"] for p in value}
         elif name == "deleted_occurrences":
@@ -185,6 +185,16 @@ def item_from_json(raw):
     return values
 
 
+def _attendee(raw):
+    return Attendee(**dict(raw, response_time=_dt(raw.get("response_time"))))
+
+
+def _attendee_json(att):
+    out = dict(att.__dict__)
+    out["response_time"] = _iso(att.response_time) if att.response_time else None
+    return out
+
+
 def item_to_json(item):
     """The ITEM dict of a store item (inverse of :func:`item_from_json`)."""
     out = {}
@@ -199,9 +209,9 @@ def _value_to_json(name, value):
     if isinstance(value, datetime):
         return _iso(value)
     if isinstance(value, Attendee):
-        return dict(value.__dict__)
+        return _attendee_json(value)
     if name in _ATTENDEE_LISTS:
-        return [dict(a.__dict__) for a in value]
+        return [_attendee_json(a) for a in value]
     if name == "extended_properties":
         return [{"set": k[0], "name": k[1], "type": k[2], "value": v} for k, v in value.items()]
     if name == "deleted_occurrences":

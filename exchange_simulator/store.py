@@ -13,10 +13,13 @@ API (everything returns deep copies, so callers never hold store-internal object
 ``store.add_mailbox(smtp, display_name="")`` / ``store.has_mailbox(smtp)`` /
 ``store.mailboxes()``
     Mailboxes are keyed by SMTP address, case-insensitively. Each has a ``calendar`` folder
-    (``store.folder_id(smtp, "calendar")`` gives its opaque id).
+    (``store.folder_id(smtp, "calendar")`` gives its opaque id) and the mail folders
+    ``inbox``, ``sentitems``, ``deleteditems`` and ``drafts`` that meetings use (see
+    :mod:`.store_folders`: ``store.move_item(smtp, item_id, folder)``).
 ``store.create_item(smtp, fields, folder="calendar") -> Item``
     ``fields`` is a dict of :class:`Item` attribute names. ``id``, ``change_key``,
-    ``created`` and ``last_modified`` are assigned; ``uid`` is generated when absent.
+    ``created`` and ``last_modified`` are assigned; ``uid`` is generated when absent, as
+    Exchange generates it: the hex of a Global Object Id (see :mod:`.goid`).
 ``store.get_item(smtp, item_id) -> Item``
     Accepts master/single ids and occurrence ids (see below); raises :class:`ItemNotFound`
     (:class:`OccurrenceDeleted`, a subclass, for an occurrence deleted from its series).
@@ -59,8 +62,10 @@ report them. ``recurrence`` is a dict shaped exactly like Graph's ``patternedRec
 start (UTC datetime) and hold only the overridden fields; deleted occurrences are a set of
 original starts.
 
-The data classes live in :mod:`.store_model` and the series methods in :mod:`.store_series`
-(a mixin); every public name is importable from here.
+The data classes live in :mod:`.store_model`, the series methods in :mod:`.store_series` and
+the folder moves in :mod:`.store_folders` (mixins); every public name is importable from here.
+What Exchange's Calendar Attendant does with meetings across mailboxes lives above the store,
+in :mod:`exchange_simulator.meetings`.
 """
 
 from __future__ import annotations
@@ -68,9 +73,10 @@ from __future__ import annotations
 import copy
 import hashlib
 import threading
-import uuid
 from dataclasses import dataclass, field
 
+from .goid import new_uid
+from .store_folders import MAIL_FOLDERS, FoldersMixin
 from .store_model import (  # noqa: F401 - re-exported: the store's public names
     _ASSIGNED,
     FIELD_NAMES,
@@ -102,7 +108,7 @@ class _Mailbox:
     log_floor: int = 0
 
 
-class Store(SeriesMixin):
+class Store(SeriesMixin, FoldersMixin):
     """All mailboxes of one simulated server, guarded by one lock."""
 
     def __init__(self, clock=None):
@@ -118,6 +124,7 @@ class Store(SeriesMixin):
             if key not in self._mailboxes:
                 digest = hashlib.sha1(key.encode()).hexdigest()[:12]
                 folders = {"calendar": _new_id("F" + digest)}
+                folders.update({name: _new_id("F" + digest) for name in MAIL_FOLDERS})
                 self._mailboxes[key] = _Mailbox(smtp, display_name or smtp, folders)
             return self._mailboxes[key].smtp
 
@@ -163,7 +170,7 @@ class Store(SeriesMixin):
             item.change_key = _new_change_key()
             item.folder_id = box.folders[folder]
             item.created = item.last_modified = self.clock.now()
-            item.uid = item.uid or uuid.uuid4().hex.upper()
+            item.uid = item.uid or new_uid(item.created)
             if item.recurrence:
                 item.item_type = "RecurringMaster"
             elif item.item_type not in ("Single", "RecurringMaster"):
@@ -178,9 +185,11 @@ class Store(SeriesMixin):
             fid = box.folders[folder]
             return [copy.deepcopy(i) for i in box.items.values() if i.folder_id == fid]
 
-    def count(self, smtp):
+    def count(self, smtp, folder="calendar"):
         with self._lock:
-            return len(self._mailbox(smtp).items)
+            box = self._mailbox(smtp)
+            fid = box.folders[folder]
+            return sum(1 for i in box.items.values() if i.folder_id == fid)
 
     def get_item(self, smtp, item_id):
         with self._lock:

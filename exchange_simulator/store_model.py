@@ -27,6 +27,10 @@ OCCURRENCE_FIELDS = (
     "optional_attendees",
     "is_all_day",
     "extended_properties",
+    # An instance of a meeting can be cancelled, or answered, on its own.
+    "is_cancelled",
+    "my_response",
+    "response_time",
 )
 
 
@@ -73,6 +77,8 @@ class Attendee:
     email: str
     name: str = ""
     response: str = "Unknown"
+    # When the organizer's mailbox recorded this attendee's answer (EWS LastResponseTime).
+    response_time: datetime | None = None
 
 
 @dataclass
@@ -114,6 +120,26 @@ class Item:
     instance_index: int = 0
     # Free room for protocol-specific data a front end wants to keep (not interpreted here).
     extra: dict = field(default_factory=dict)
+    # -- meetings (see exchange_simulator.meetings) --
+    # IPM.Appointment for calendar items; IPM.Schedule.Meeting.Request / .Resp.Pos /
+    # .Resp.Tent / .Resp.Neg / .Canceled for the meeting messages of Inbox and Sent Items.
+    item_class: str = "IPM.Appointment"
+    is_cancelled: bool = False
+    # Organizer on the organizer's own item; an attendee's copy: NoResponseReceived, Accept,
+    # Tentative, Decline.
+    my_response: str = "Organizer"
+    response_time: datetime | None = None  # when this mailbox answered (AppointmentReplyTime)
+    sequence: int = 0  # AppointmentSequenceNumber, raised by significant changes sent
+    invited: list[str] = field(default_factory=list)  # addresses the organizer sent it to
+    intended_show_as: str = ""  # the organizer's show-as, which an accept puts on a copy
+    # Meeting messages only: who sent it, to whom, and the calendar item it concerns in the
+    # mailbox holding the message (EWS AssociatedCalendarItemId).
+    sender: Attendee | None = None
+    to_recipients: list[Attendee] = field(default_factory=list)
+    cc_recipients: list[Attendee] = field(default_factory=list)
+    associated_id: str = ""
+    request_type: str = ""  # NewMeetingRequest / FullUpdate / InformationalUpdate / Outdated
+    is_read: bool = False
 
 
 FIELD_NAMES = {f.name for f in fields(Item)}
