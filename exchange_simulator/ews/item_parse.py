@@ -49,10 +49,31 @@ READ_ONLY = {
     "calendar:LastOccurrence",
     "calendar:OriginalStart",
     "calendar:IsRecurring",
+    "calendar:IsMeeting",
+    "calendar:IsCancelled",
+    "calendar:MyResponseType",
+    "calendar:Organizer",
+    "calendar:IsOrganizer",
+    "calendar:AppointmentState",
+    "calendar:AppointmentReplyTime",
+    "calendar:AppointmentSequenceNumber",
+    "calendar:MeetingRequestWasSent",
 }
 TAG_TO_URI = {uri.split(":")[1]: uri for uri in SETTABLE}
 ALL_PROPERTIES = {("item:" if ORDER[n] < ORDER["UID"] else "calendar:") + n for n in ORDER}
 ALL_PROPERTIES -= {"item:ExtendedProperty"}
+# Meeting messages (message_xml) have their own URIs; a calendar item ignores them.
+MESSAGE_DEFAULT = {"message:From", "message:IsRead"}
+MESSAGE_URIS = {
+    "message:Sender", "message:ToRecipients", "message:CcRecipients", "message:From",
+    "message:IsRead", "message:IsResponseRequested", "meeting:AssociatedCalendarItemId",
+    "meeting:IsDelegated", "meeting:IsOutOfDate", "meeting:HasBeenProcessed",
+    "meeting:ResponseType", "meetingRequest:MeetingRequestType",
+    "meetingRequest:IntendedFreeBusyStatus", "item:ItemClass", "item:DateTimeSent",
+    "item:IsDraft", "item:IsFromMe", "item:IsSubmitted", "calendar:IsOrganizer",
+    "calendar:DateTimeStamp",
+}  # fmt: skip
+ALL_PROPERTIES |= MESSAGE_URIS
 
 
 def _text(elem):
@@ -197,7 +218,7 @@ def parse_shape(shape_elem):
     base = shape_elem.findtext(t("BaseShape")) or "Default"
     props = {"item:ItemId"}
     if base == "Default":
-        props |= DEFAULT_SHAPE
+        props |= DEFAULT_SHAPE | MESSAGE_DEFAULT
     elif base == "AllProperties":
         props |= ALL_PROPERTIES
     ext_keys = []

@@ -7,6 +7,7 @@ Children are emitted in schema order, so the answers validate against types.xsd.
 
 from datetime import timezone
 
+from ..meetings import APPOINTMENT, computed_property
 from ..store import Attendee
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
@@ -29,7 +30,9 @@ _CALENDAR_ORDER = (
     "AdjacentMeetings Duration TimeZone AppointmentReplyTime AppointmentSequenceNumber "
     "AppointmentState Recurrence FirstOccurrence LastOccurrence ModifiedOccurrences "
     "DeletedOccurrences MeetingTimeZone StartTimeZone EndTimeZone ConferenceType "
-    "AllowNewTimeProposal IsOnlineMeeting MeetingWorkspaceUrl NetShowUrl"
+    "AllowNewTimeProposal IsOnlineMeeting MeetingWorkspaceUrl NetShowUrl EnhancedLocation "
+    "StartWallClock EndWallClock StartTimeZoneId EndTimeZoneId IntendedFreeBusyStatus "
+    "JoinOnlineMeetingUrl OnlineMeetingSettings IsOrganizer"
 ).split()
 ORDER = {name: i for i, name in enumerate(_ITEM_ORDER + _CALENDAR_ORDER)}
 
@@ -117,7 +120,19 @@ class ItemWriter:
     def wants(self, uri):
         return uri in self.props
 
+    def ext_value(self, item, key):
+        """An extended property's value: stored, or Exchange's own (the Global Object Ids)."""
+        computed = computed_property(item, key)
+        return computed if computed is not None else item.extended_properties.get(key)
+
+    def ext_element(self, parent, key, value):
+        return write_ext_value(parent, key, value)
+
     def write(self, parent, item):
+        if item.item_class != APPOINTMENT:
+            from .message_xml import write_message
+
+            return write_message(self, parent, item)
         elem = sub(parent, t("CalendarItem"))
         children = []
 
@@ -159,8 +174,9 @@ class ItemWriter:
         if w("item:HasAttachments"):
             add("HasAttachments", "false")
         for key in self.ext_keys:
-            if key in item.extended_properties:
-                add(write_ext_value(elem, key, item.extended_properties[key]))
+            value = self.ext_value(item, key)
+            if value is not None:
+                add(write_ext_value(elem, key, value))
         if w("item:LastModifiedTime"):
             add("LastModifiedTime", iso(item.last_modified))
         if w("item:IsAssociated"):
@@ -191,26 +207,27 @@ class ItemWriter:
             add("LegacyFreeBusyStatus", item.show_as)
         if w("calendar:Location") and item.location:
             add("Location", item.location)
-        is_meeting = bool(item.required_attendees or item.optional_attendees)
+        organizer = item.organizer
+        if organizer is None:
+            # Exchange makes the mailbox owner organize what is created in the mailbox.
+            organizer = Attendee(self.mailbox, self.store.display_name(self.mailbox))
+        received = organizer.email.lower() != self.mailbox.lower()
+        is_meeting = received or bool(item.required_attendees or item.optional_attendees)
         if w("calendar:IsMeeting"):
             add("IsMeeting", _bool(is_meeting))
         if w("calendar:IsCancelled"):
-            add("IsCancelled", "false")
+            add("IsCancelled", _bool(item.is_cancelled))
         if w("calendar:IsRecurring"):
             add("IsRecurring", _bool(item.item_type != "Single"))
         if w("calendar:MeetingRequestWasSent"):
-            add("MeetingRequestWasSent", _bool(item.extra.get("invitations_sent", False)))
+            add("MeetingRequestWasSent", _bool(bool(item.invited)))
         if w("calendar:IsResponseRequested"):
             add("IsResponseRequested", "true")
         if w("calendar:CalendarItemType"):
             add("CalendarItemType", item.item_type)
         if w("calendar:MyResponseType"):
-            add("MyResponseType", "Organizer")
+            add("MyResponseType", "Organizer" if not received else item.my_response)
         if w("calendar:Organizer"):
-            organizer = item.organizer
-            if organizer is None:
-                # Exchange makes the mailbox owner organize what is created in the mailbox.
-                organizer = Attendee(self.mailbox, self.store.display_name(self.mailbox))
             write_mailbox(add("Organizer"), organizer)
         for uri, name in (
             ("calendar:RequiredAttendees", "required_attendees"),
@@ -223,14 +240,20 @@ class ItemWriter:
                     att = sub(node, t("Attendee"))
                     write_mailbox(att, person)
                     sub(att, t("ResponseType"), person.response)
+                    if person.response_time is not None:
+                        sub(att, t("LastResponseTime"), iso(person.response_time))
         if w("calendar:Duration"):
             add("Duration", _duration(item.end - item.start))
         if w("calendar:TimeZone"):
             add("TimeZone", item.start_tz)
+        if w("calendar:AppointmentReplyTime") and item.response_time is not None:
+            add("AppointmentReplyTime", iso(item.response_time))
         if w("calendar:AppointmentSequenceNumber"):
-            add("AppointmentSequenceNumber", "0")
+            add("AppointmentSequenceNumber", str(item.sequence))
         if w("calendar:AppointmentState"):
-            add("AppointmentState", "1" if is_meeting else "0")
+            # Bits: meeting 1, received 2, cancelled 4 (EWS AppointmentState).
+            state = (1 if is_meeting else 0) | (2 if received else 0)
+            add("AppointmentState", str(state | (4 if item.is_cancelled else 0)))
         if is_master:
             self._series(item, add)
         if self.version == "Exchange2007_SP1":
@@ -247,6 +270,12 @@ class ItemWriter:
             add("AllowNewTimeProposal", "true")
         if w("calendar:IsOnlineMeeting"):
             add("IsOnlineMeeting", "false")
+        if self.version not in ("Exchange2007_SP1", "Exchange2010_SP2"):
+            # Both appeared in Exchange 2013's schema.
+            if w("calendar:IntendedFreeBusyStatus") and received:
+                add("IntendedFreeBusyStatus", item.intended_show_as or "Busy")
+            if w("calendar:IsOrganizer"):
+                add("IsOrganizer", _bool(not received))
 
     def _series(self, item, add):
         w = self.wants

@@ -1,5 +1,9 @@
 """Folder-level EWS operations: GetFolder, SyncFolderItems, FindItem (CalendarView or paged).
 
+Folders: the calendar, the mail folders meetings use (inbox, sentitems, deleteditems, drafts:
+IPF.Note folders holding meeting messages and moved calendar items), and root/msgfolderroot.
+A CalendarView works on the calendar only (ErrorCalendarFolderIsInvalidForCalendarView).
+
 Sync states are opaque to clients (base64 with a checksum), tied to one mailbox and folder;
 a forged, foreign or expired one gets ErrorInvalidSyncStateData, as on Exchange.
 """
@@ -14,19 +18,23 @@ from .item_xml import writer_for
 from .restriction import matches
 from .soap import ItemError, ResponseBuilder, m, sub, t
 
-FOLDER_CLASS = {"calendar": "IPF.Appointment"}
+MAIL_FOLDERS = ("inbox", "sentitems", "deleteditems", "drafts")
+FOLDER_CLASS = {"calendar": "IPF.Appointment", **dict.fromkeys(MAIL_FOLDERS, "IPF.Note")}
 DISPLAY = {"calendar": "Calendar", "root": "Top of Information Store", "msgfolderroot": "Root"}
+DISPLAY |= {"inbox": "Inbox", "sentitems": "Sent Items", "deleteditems": "Deleted Items"}
+DISPLAY |= {"drafts": "Drafts"}
+STORED = ("calendar", *MAIL_FOLDERS)  # the folders that hold items
 
 
 def _folder_ids(ctx):
     """(folder name, folder id) for the mailbox's distinguished and known folders."""
     store, box = ctx.store, ctx.mailbox
-    cal = store.folder_id(box, "calendar")
+    real = {name: store.folder_id(box, name) for name in STORED}
     pseudo = {
         n: base64.b64encode(("F:%s:%s" % (n, box.lower())).encode()).decode()
         for n in ("root", "msgfolderroot")
     }
-    return {"calendar": cal, **pseudo}
+    return {**real, **pseudo}
 
 
 def resolve_folder(ctx, elem):
@@ -57,9 +65,12 @@ def _write_folder(parent, ctx, name):
     if name in FOLDER_CLASS:
         sub(elem, t("FolderClass"), FOLDER_CLASS[name])
     sub(elem, t("DisplayName"), DISPLAY[name])
-    count = len(ctx.store.items(ctx.mailbox)) if name == "calendar" else 0
+    count = len(ctx.store.items(ctx.mailbox, name)) if name in STORED else 0
     sub(elem, t("TotalCount"), str(count))
-    sub(elem, t("ChildFolderCount"), "0" if name == "calendar" else "1")
+    sub(elem, t("ChildFolderCount"), "0" if name in STORED else "1")
+    if name in MAIL_FOLDERS:
+        unread = [i for i in ctx.store.items(ctx.mailbox, name) if not i.is_read]
+        sub(elem, t("UnreadCount"), str(len(unread)))
     return elem
 
 
@@ -122,7 +133,7 @@ def sync_folder_items(ctx, op):
     shape = parse_shape(op.find(m("ItemShape")))
     try:
         name = resolve_folder(ctx, op.find(m("SyncFolderId"))[0])
-        if name != "calendar":
+        if name not in STORED:
             raise ItemError(
                 "ErrorInvalidOperation", "Only the calendar folder is synchronised here."
             )
@@ -136,7 +147,7 @@ def sync_folder_items(ctx, op):
             else set()
         )
         try:
-            batch = ctx.store.changes_since(ctx.mailbox, token, limit=limit)
+            batch = ctx.store.changes_since(ctx.mailbox, token, folder=name, limit=limit)
         except SyncStateExpired:
             raise ItemError(
                 "ErrorInvalidSyncStateData",
@@ -175,10 +186,10 @@ def find_item(ctx, op):
     for ref in op.find(m("ParentFolderIds")):
         try:
             name = resolve_folder(ctx, ref)
-            if name != "calendar":
+            if name not in STORED:
                 items = []
             else:
-                items = _find(ctx, op, restriction)
+                items = _find(ctx, op, restriction, name)
         except ItemError as exc:
             out.error(exc.code, exc.text)
             continue
@@ -195,9 +206,19 @@ def find_item(ctx, op):
     return out
 
 
-def _find(ctx, op, restriction):
+def _find(ctx, op, restriction, name="calendar"):
     view = op.find(m("CalendarView"))
-    if view is not None:
+    if view is not None and name != "calendar":
+        raise ItemError(
+            "ErrorCalendarFolderIsInvalidForCalendarView",
+            "A CalendarView needs a calendar folder.",
+        )
+    if name != "calendar":
+        # Mail folders list newest first, as Exchange sorts them by DateTimeReceived (the
+        # store keeps arrival order, which breaks ties within a second).
+        items = sorted(ctx.store.items(ctx.mailbox, name), key=lambda i: i.created)
+        items.reverse()
+    elif view is not None:
         start = parse_datetime(view.get("StartDate"), ctx.tz)
         end = parse_datetime(view.get("EndDate"), ctx.tz)
         if end < start:

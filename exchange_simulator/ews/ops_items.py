@@ -1,6 +1,11 @@
 """Item-level EWS operations: GetItem, CreateItem, UpdateItem, DeleteItem.
 
 Each item of a batch gets its own response message; one bad item never fails the others.
+Meetings (send modes, CreateItem of AcceptItem & co) are in :mod:`.ops_meeting`; CreateItem
+of any other item kind (Message, Task, Contact …) answers ErrorInvalidItemForOperationCreateItem:
+the simulator holds calendars and the meeting messages Exchange itself creates. DeleteType
+MoveToDeletedItems moves a single or a series to Deleted Items (new id); HardDelete and
+SoftDelete remove it.
 UpdateItem checks the ChangeKey: with ConflictResolution="NeverOverwrite" a stale one fails
 with ErrorIrresolvableConflict; AlwaysOverwrite and AutoResolve write anyway ([MS-OXWSCORE]:
 AutoResolve "will in most cases overwrite the existing value"; the rare cases where Exchange
@@ -9,6 +14,7 @@ keeps the other writer's value, such as a raised Sensitivity, are not simulated)
 
 from ..recurrence import InvalidRecurrence, validate
 from ..store import ChangeKeyMismatch, ItemNotFound, OccurrenceDeleted
+from . import ops_meeting
 from .item_parse import (
     READ_ONLY,
     SETTABLE,
@@ -29,6 +35,11 @@ DELETED = (
     "Occurrence with this index was previously deleted from the recurrence.",
 )
 SEND_INVITATIONS = {"SendToNone", "SendOnlyToAll", "SendToAllAndSaveCopy"}
+CONFLICT = (
+    "ErrorIrresolvableConflict",
+    "The send or update operation could not be performed because the change key passed in "
+    "the request does not match the current change key for the item.",
+)
 
 
 def _resolve(ctx, ref):
@@ -87,8 +98,14 @@ def create_item(ctx, op):
     invitations = op.get("SendMeetingInvitations")
     items = op.find(m("Items"))
     for elem in items:
+        if elem.tag.split("}")[1] in ops_meeting.HANDLED:
+            ops_meeting.response_object(ctx, op, elem, out)
+            continue
         if elem.tag != t("CalendarItem"):
-            out.error("ErrorInvalidItemForOperation", "Only calendar items can be created here.")
+            out.error(
+                "ErrorInvalidItemForOperationCreateItem",
+                "Only calendar items and meeting responses can be created here.",
+            )
             continue
         if invitations not in SEND_INVITATIONS:
             out.error(
@@ -103,6 +120,8 @@ def create_item(ctx, op):
             people = values.get("required_attendees") or values.get("optional_attendees")
             extra["invitations_sent"] = bool(people) and invitations != "SendToNone"
             item = ctx.store.create_item(ctx.mailbox, values)
+            if people:
+                item = ops_meeting.send(ctx, item, invitations)
         except ItemError as exc:
             out.error(exc.code, exc.text)
             continue
@@ -162,10 +181,16 @@ def _changes(ctx, updates, current):
 def update_item(ctx, op):
     out = ResponseBuilder("UpdateItem")
     policy = op.get("ConflictResolution", "AutoResolve")
+    sending = op.get("SendMeetingInvitationsOrCancellations")
     for change in op.find(m("ItemChanges")):
         try:
             item_id, change_key = _resolve(ctx, change[0])
             current = ctx.store.get_item(ctx.mailbox, item_id)
+            if sending is None and current.item_class == "IPM.Appointment":
+                raise ItemError(
+                    "ErrorSendMeetingInvitationsOrCancellationsRequired",
+                    "SendMeetingInvitationsOrCancellations is required for calendar items.",
+                )
             if current.item_type in ("Occurrence", "Exception") and change[0].tag == t("ItemId"):
                 change_key = change_key if change_key != current.change_key else None
             values = _changes(ctx, change.find(t("Updates")), current)
@@ -175,6 +200,8 @@ def update_item(ctx, op):
                 ctx.mailbox, item_id, values, change_key=check_key,
                 reset_series="recurrence" in values,
             )  # fmt: skip
+            if ops_meeting.people_of(item) or ops_meeting.people_of(current):
+                item = ops_meeting.send(ctx, item, sending, previous=current)
         except ItemError as exc:
             out.error(exc.code, exc.text)
             continue
@@ -182,11 +209,7 @@ def update_item(ctx, op):
             out.error(*NOT_FOUND)
             continue
         except ChangeKeyMismatch:
-            out.error(
-                "ErrorIrresolvableConflict",
-                "The send or update operation could not be performed because the change key "
-                "passed in the request does not match the current change key for the item.",
-            )
+            out.error(*CONFLICT)
             continue
         msg = out.success()
         node = sub(sub(msg, m("Items")), t("CalendarItem"))
@@ -197,17 +220,23 @@ def update_item(ctx, op):
 
 def delete_item(ctx, op):
     out = ResponseBuilder("DeleteItem")
-    if op.get("SendMeetingCancellations") is None:
-        for _ in op.find(m("ItemIds")):
-            out.error(
-                "ErrorSendMeetingCancellationsRequired",
-                "SendMeetingCancellations is required for calendar items.",
-            )
-        return out
+    cancellations = op.get("SendMeetingCancellations")
+    to_trash = op.get("DeleteType") == "MoveToDeletedItems"
     for ref in op.find(m("ItemIds")):
         try:
             item_id, _ = _resolve(ctx, ref)
-            ctx.store.delete_item(ctx.mailbox, item_id)
+            item = ctx.store.get_item(ctx.mailbox, item_id)
+            if cancellations is None and item.item_class == "IPM.Appointment":
+                raise ItemError(
+                    "ErrorSendMeetingCancellationsRequired",
+                    "SendMeetingCancellations is required for calendar items.",
+                )
+            ops_meeting.cancel_before_delete(ctx, item, cancellations)
+            folder = ctx.store.folder_name(ctx.mailbox, item.folder_id)
+            if to_trash and not item.master_id and folder != "deleteditems":
+                ctx.store.move_item(ctx.mailbox, item_id, "deleteditems")
+            else:  # an occurrence is never moved: its series records the deletion
+                ctx.store.delete_item(ctx.mailbox, item_id)
         except ItemError as exc:
             out.error(exc.code, exc.text)
             continue

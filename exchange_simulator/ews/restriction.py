@@ -12,6 +12,10 @@ from .soap import ItemError, t
 # FieldURI -> store attribute the restriction compares.
 FIELDS = {
     "item:Subject": "subject",
+    "item:ItemClass": "item_class",
+    "item:DateTimeReceived": "created",
+    "message:IsRead": "is_read",
+    "calendar:IsCancelled": "is_cancelled",
     "item:Sensitivity": "sensitivity",
     "item:Categories": "categories",
     "item:DateTimeCreated": "created",
