@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
-from . import batch, delta, handlers
+from . import batch, delta, handlers, meeting_actions
 from .request import Call, GraphError
 
 CONCURRENCY_LIMIT = 4
@@ -39,6 +39,12 @@ ROUTES = [
         "GET",
         r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)/instances",
         handlers.instances,
+    ),
+    (
+        "POST",
+        r"/users/(?P<user>[^/]+)(?:/calendar)?/events/(?P<id>[^/]+)"
+        r"/(?P<action>accept|tentativelyAccept|decline|cancel)",
+        meeting_actions.action,
     ),
     ("GET", r"/users/(?P<user>[^/]+)/calendar", handlers.get_calendar),
     ("GET", r"/users/(?P<user>[^/]+)", handlers.get_user),

@@ -15,6 +15,7 @@ import re
 from datetime import datetime, time, timedelta, timezone
 
 from .. import zones
+from ..meetings import computed_property
 from ..recurrence import InvalidRecurrence, validate
 from ..store import Attendee
 
@@ -112,10 +113,20 @@ def _address(att):
     return {"name": att.name or att.email, "address": att.email}
 
 
+NO_TIME = "0001-01-01T00:00:00Z"  # what Graph shows for "never answered"
+
+
+def _status(response, moment):
+    return {
+        "response": _reverse(RESPONSE, response, "none"),
+        "time": _stamp(moment) if moment is not None else NO_TIME,
+    }
+
+
 def _attendee(att, kind):
     return {
         "type": kind,
-        "status": {"response": _reverse(RESPONSE, att.response, "none"), "time": None},
+        "status": _status(att.response, att.response_time),
         "emailAddress": _address(att),
     }
 
@@ -173,6 +184,7 @@ def to_event(item, view):
     if view.brief and item.item_type == "Occurrence":
         return out  # delta lists plain occurrences with their times only, as Graph does
     organizer = item.organizer or Attendee(view.mailbox, view.mailbox_name, "Organizer")
+    is_organizer = organizer.email.lower() == view.mailbox.lower()
     out.update(
         {
             "createdDateTime": _stamp(item.created),
@@ -190,8 +202,12 @@ def to_event(item, view):
             "importance": "normal",
             "sensitivity": _reverse(SENSITIVITY, item.sensitivity, "normal"),
             "isAllDay": item.is_all_day,
-            "isCancelled": False,
-            "isOrganizer": organizer.email.lower() == view.mailbox.lower(),
+            "isCancelled": item.is_cancelled,
+            "isOrganizer": is_organizer,
+            "responseRequested": True,
+            "responseStatus": _status(
+                "Organizer" if is_organizer else item.my_response, item.response_time
+            ),
             "showAs": _reverse(SHOW_AS, item.show_as, "busy"),
             "body": body_for(item.body, view.body),
             "location": {"displayName": item.location, "locationType": "default"},
@@ -208,6 +224,10 @@ def to_event(item, view):
             for key, value in item.extended_properties.items()
             if key in view.ext_ids
         ]
+        for key in view.ext_ids:
+            value = computed_property(item, key)  # the Global Object Ids, never stored
+            if value is not None:
+                props.append({"id": ext_id(key), "value": value})
         if props:
             out["singleValueExtendedProperties"] = props
     return out

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from ..recurrence import occurrence_starts
 from ..store import ChangeKeyMismatch, ItemNotFound
-from . import events
+from . import events, meeting_actions
 from .request import GraphError
 
 
@@ -144,6 +144,7 @@ def create_event(ctx):
     _check(values)
     ctx.entry.items += 1
     item = ctx.store.create_item(ctx.smtp, values)
+    item = meeting_actions.after_create(ctx, item)  # Graph always sends the invitations
     return 201, ctx.render(item), [("Location", ctx.url("/users/%s/events/%s" % (
         ctx.params["user"], events.to_graph_id(item.id, ctx.call.view.immutable))))]  # fmt: skip
 
@@ -185,13 +186,17 @@ def patch_event(ctx):
         raise _not_found() from None
     except ChangeKeyMismatch:
         raise _conflict() from None
+    item = meeting_actions.after_patch(ctx, current, item)
     return 200, ctx.render(item), []
 
 
 def delete_event(ctx):
-    _get(ctx)
+    current = _get(ctx)
     ctx.entry.items += 1
     try:
+        if not current.master_id and ctx.call.if_match() not in (None, current.change_key):
+            raise ChangeKeyMismatch(current.id)  # before any cancellation goes out
+        meeting_actions.before_delete(ctx, current)
         ctx.store.delete_item(ctx.smtp, ctx.store_id(), ctx.call.if_match())
     except ItemNotFound:
         raise _not_found() from None
