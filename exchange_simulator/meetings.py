@@ -30,6 +30,8 @@ Graph POST/PATCH of an organizer's event with attendees)
       significant changes clear the responses) and clears the organizer's tally to Unknown;
     - the attendee's own values stay theirs on later updates: show-as, reminder, categories,
       extended properties, and per occurrence their answer;
+    - an update of one occurrence (EWS UpdateItem of an occurrence, Graph PATCH of an
+      instance) changes that occurrence of the copy only, which becomes an exception;
     - the organizer's custom extended properties are NOT copied (whether transport carries
       them to the copy is not documented; the simulator assumes it does not).
 
@@ -250,7 +252,7 @@ class Attendant(ResponsesMixin):
         box = attendee.email
         if not self.store.has_mailbox(box):
             return
-        copy = self._upsert_copy(box, organizer, master, kind)
+        copy = self._upsert_copy(box, organizer, master, kind, view)
         self._outdate_requests(box, master.uid, view.original_start)
         associated = copy.id
         if view.master_id:
@@ -261,8 +263,10 @@ class Attendant(ResponsesMixin):
             intended_show_as=master.show_as,
         )  # fmt: skip
 
-    def _upsert_copy(self, box, organizer, master, kind):
+    def _upsert_copy(self, box, organizer, master, kind, view):
         existing = self.copy_in(box, master.uid)
+        if existing is not None and view.master_id:
+            return self._update_instance(box, existing, view, kind)
         values = {name: _copy.deepcopy(getattr(master, name)) for name in SHARED}
         values["required_attendees"] = blank_responses(master.required_attendees)
         values["optional_attendees"] = blank_responses(master.optional_attendees)
@@ -283,6 +287,23 @@ class Attendant(ResponsesMixin):
         if kind == "FullUpdate":
             values.update(my_response="NoResponseReceived", show_as="Tentative", response_time=None)
         return self.store.update_item(box, existing.id, values)
+
+    def _update_instance(self, box, copy, view, kind):
+        """An update of one occurrence reaches that occurrence of the copy only."""
+        values = {name: _copy.deepcopy(getattr(view, name)) for name in SHARED}
+        del values["recurrence"], values["start_tz"], values["end_tz"]
+        values["required_attendees"] = blank_responses(view.required_attendees)
+        values["optional_attendees"] = blank_responses(view.optional_attendees)
+        values["is_cancelled"] = False
+        if kind == "FullUpdate":
+            values.update(my_response="NoResponseReceived", show_as="Tentative", response_time=None)
+        try:
+            self.store.update_item(
+                box, self.store.occurrence_id(copy.id, view.original_start), values
+            )
+        except ItemNotFound:
+            pass  # the attendee's series no longer has that instance
+        return self.store.get_item(box, copy.id)
 
     @staticmethod
     def _occurrences(master, existing):

@@ -110,3 +110,25 @@ def invitations(sim, recipient):
 
 def cancellations(sim, recipient):
     return len(sim.journal.mail(recipient=recipient, item_class="IPM.Schedule.Meeting.Canceled"))
+
+
+ENVELOPE = (
+    '<?xml version="1.0" encoding="utf-8"?><s:Envelope '
+    'xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
+    '<t:RequestServerVersion Version="%s"/><t:ExchangeImpersonation>'
+    "<t:ConnectingSID><t:PrimarySmtpAddress>%s</t:PrimarySmtpAddress></t:ConnectingSID>"
+    "</t:ExchangeImpersonation></s:Header><s:Body>%s</s:Body></s:Envelope>"
+)
+
+
+def soap(sim, mailbox, body, version="Exchange2016"):
+    """Raw EWS as the service account impersonating ``mailbox``: the answer's text."""
+    return requests.post(
+        sim.ews_url,
+        data=(ENVELOPE % (version, mailbox, body)).encode(),
+        auth=("CONTOSO\\svc-sync", "S3rvice!"),
+        headers={"Content-Type": "text/xml; charset=utf-8"},
+        timeout=10,
+    ).text

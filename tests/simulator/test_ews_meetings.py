@@ -33,10 +33,13 @@ from meeting_support import (
     cancellations,
     invitations,
     meeting_seed,
+    soap,
 )
 
 from exchange_simulator.goid import clean_global_object_id, uid_of
+from exchange_simulator.meetings import attendant_for
 from exchange_simulator.simulator import Simulator
+from exchange_simulator.store import Attendee as StoreAttendee
 
 
 @pytest.fixture
@@ -349,10 +352,13 @@ def test_series_meeting_copies_its_occurrences(sim, alice, bob):
 
 
 def test_exchange_2010_gives_the_answered_copy_a_new_id():
-    with Simulator(meeting_seed("Exchange2010_SP2")).start() as sim:
-        alice, bob = account(sim, ALICE, "Exchange2010_SP2"), account(sim, BOB, "Exchange2010_SP2")
+    version = "Exchange2010_SP2"
+    with Simulator(meeting_seed(version)).start() as sim:
+        alice, bob = account(sim, ALICE, version), account(sim, BOB, version)
         invite(alice)
         before = only(bob.calendar.all())
+        request = only(bob.inbox.all())
+        assert request.meeting_request_type == "NewMeetingRequest"
         before.accept()
         after = only(bob.calendar.all())
         assert after.id != before.id and after.uid == before.uid
@@ -381,3 +387,46 @@ def test_unsupported_items_are_refused_with_a_schema_code(sim, alice):
     with pytest.raises(Exception) as raised:
         message.save()
     assert "ErrorInvalidItemForOperationCreateItem" in type(raised.value).__name__
+
+
+def test_all_properties_of_copies_and_messages_are_schema_valid_and_say_who_organizes(
+    sim, alice, bob
+):
+    meeting = invite(alice)
+    only(bob.calendar.all()).accept()
+    ids = [i.id for i in bob.calendar.all()] + [i.id for i in bob.sent.all()]
+    ids += [i.id for i in alice.inbox.all()] + [meeting.id]
+    answer = soap(
+        sim,
+        BOB,
+        "<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape>"
+        "<m:ItemIds>%s</m:ItemIds></m:GetItem>" % "".join('<t:ItemId Id="%s"/>' % i for i in ids),
+    )
+    assert answer.count('ResponseClass="Success"') == 2  # Bob's copy and his sent answer
+    assert "<t:IsOrganizer>false</t:IsOrganizer>" in answer
+    assert "<t:MyResponseType>Accept</t:MyResponseType>" in answer
+    assert answer.count("ErrorItemNotFound") == 2  # Alice's items are not Bob's to read
+    assert sim.mounted("ews").invalid_answers == []
+
+
+def test_exchange_2007_names_no_item_in_the_answer_to_a_response():
+    with Simulator(meeting_seed("Exchange2007_SP1")).start() as sim:
+        meeting = sim.store.create_item(
+            ALICE,
+            {"subject": "Plan", "start": at(1, 9), "end": at(1, 10),
+             "required_attendees": [StoreAttendee(BOB, "Bob")]},
+        )  # fmt: skip
+        attendant_for(sim).send(ALICE, meeting.id)
+        [copy] = sim.store.items(BOB)
+        answer = soap(
+            sim,
+            BOB,
+            '<m:CreateItem MessageDisposition="SendAndSaveCopy"><m:Items><t:AcceptItem>'
+            '<t:ReferenceItemId Id="%s"/></t:AcceptItem></m:Items></m:CreateItem>' % copy.id,
+            version="Exchange2007_SP1",
+        )
+        assert 'ResponseClass="Success"' in answer and "<m:Items/>" in answer
+        [again] = sim.store.items(BOB)
+        assert again.id != copy.id and again.my_response == "Accept"  # re-created, new id
+        assert sim.store.get_item(ALICE, meeting.id).required_attendees[0].response == "Accept"
+        assert sim.mounted("ews").invalid_answers == []

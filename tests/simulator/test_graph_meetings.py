@@ -238,10 +238,17 @@ def test_series_copy_and_an_occurrence_cancelled(sim, api):
         url(api, "/users/%s/events/%s/instances" % (CAROL, meeting["id"])), params=window
     ).json()["value"]
     assert act(api, CAROL, instances[1]["id"], "cancel").status_code == 202
+    answer = api.patch(
+        url(api, "/users/%s/events/%s" % (CAROL, instances[2]["id"])), json={"subject": "Wrap-up"}
+    )
+    assert answer.status_code == 200
     view = api.get(url(api, "/users/%s/calendarView" % BOB), params=window).json()["value"]
-    assert [(e["subject"], e["isCancelled"]) for e in view] == [
-        ("Review", False), ("Canceled: Review", True), ("Review", False),
+    assert [(e["subject"], e["isCancelled"], e["type"]) for e in view] == [
+        ("Review", False, "occurrence"),
+        ("Canceled: Review", True, "exception"),
+        ("Wrap-up", False, "exception"),
     ]  # fmt: skip
+    assert {e["iCalUId"] for e in view} == {meeting["iCalUId"]}
     mine = api.get(url(api, "/users/%s/calendarView" % CAROL), params=window).json()["value"]
     assert len(mine) == 2
 
