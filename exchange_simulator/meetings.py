@@ -55,10 +55,17 @@ Responses (:meth:`Attendant.respond`, in :mod:`.meeting_responses`)
 
 Cancellation (:meth:`Attendant.cancel`: EWS DeleteItem with SendOnlyToAll /
 SendToAllAndSaveCopy, CancelCalendarItem; Graph ``/cancel`` and DELETE by the organizer)
-    Every attendee gets an IPM.Schedule.Meeting.Canceled message; an internal attendee's copy
+    Every attendee on the item gets an IPM.Schedule.Meeting.Canceled message (also when the
+    meeting was never sent: EWS sends what the call asks for); an internal attendee's copy
     (or occurrence) becomes ``is_cancelled``, subject "Canceled: …", shown Free, and stays in
     their calendar until they remove it (EWS RemoveItem: :meth:`Attendant.remove`). Only the
     organizer may cancel (``not_organizer``). An attendee deleting a copy sends nothing.
+
+Reading it back: EWS shows a copy with Organizer (someone else), MyResponseType, IsOrganizer
+false (2013+), AppointmentState 3 (meeting + received; 7 once cancelled), IsCancelled,
+AppointmentReplyTime; the organizer's item with MeetingRequestWasSent and each attendee's
+ResponseType / LastResponseTime. Graph shows isOrganizer, responseStatus {response, time},
+isCancelled, iCalUId (the UID), attendees[].status.
 """
 
 import base64
