@@ -239,7 +239,7 @@ class Attendant(ResponsesMixin):
                 )  # fmt: skip
                 self._deliver_request(smtp, organizer, master, item, attendee, kind)
             for address in removed:
-                self._deliver_cancellation(smtp, organizer, item, Attendee(address), False)
+                self._deliver_cancellation(smtp, organizer, master, Attendee(address))
             if save_copy and targets:
                 self.message(smtp, "sentitems", REQUEST, item, organizer, is_read=True)
             changes = {
@@ -247,6 +247,8 @@ class Attendant(ResponsesMixin):
             }
             if significant and targets:
                 changes["sequence"] = master.sequence
+            if significant and targets and not item.master_id:
+                # The tally starts over (an instance's own tally is not modelled).
                 for name in ("required_attendees", "optional_attendees"):
                     changes[name] = [
                         Attendee(a.email, a.name, "Unknown") for a in getattr(master, name)
@@ -347,15 +349,15 @@ class Attendant(ResponsesMixin):
             organizer = self._organizer_of(smtp, item)
             targets = [a for a in people(item) if a.email.lower() != smtp.lower()]
             for attendee in targets:
-                self._deliver_cancellation(smtp, organizer, item, attendee, True, body)
+                self._deliver_cancellation(smtp, organizer, item, attendee, body)
             if save_copy and targets:
                 self.message(
                     smtp, "sentitems", CANCELED, item, organizer, is_read=True,
                     subject=CANCELED_PREFIX + item.subject, is_cancelled=True,
                 )  # fmt: skip
 
-    def _deliver_cancellation(self, smtp, organizer, item, attendee, whole, body=None):
-        """Cancel ``item`` for one attendee (``whole``: the meeting; else they were removed)."""
+    def _deliver_cancellation(self, smtp, organizer, item, attendee, body=None):
+        """Cancel ``item`` (a meeting or one instance) for one attendee."""
         subject = CANCELED_PREFIX + item.subject
         self._record(smtp, attendee.email, CANCELED, subject, item.uid)
         box = attendee.email

@@ -120,19 +120,25 @@ def test_accept_and_tentative_reach_the_organizer(sim, api):
     assert len(sim.journal.mail(recipient=CAROL)) == 1
 
 
+def delta_link(api, who):
+    """The deltaLink after a first delta round over April 2026."""
+    page = api.get(
+        url(api, "/users/%s/calendarView/delta" % who),
+        params={"startDateTime": "2026-03-01T00:00:00Z", "endDateTime": "2026-05-01T00:00:00Z"},
+    ).json()
+    while "@odata.nextLink" in page:
+        page = api.get(page["@odata.nextLink"]).json()
+    return page["@odata.deltaLink"]
+
+
 def test_decline_removes_the_event_from_the_attendees_calendar(api):
     meeting = organize(api)
     copy = one(api, BOB)
-    start = api.get(
-        url(api, "/users/%s/calendarView/delta" % BOB),
-        params={"startDateTime": "2026-03-01T00:00:00Z", "endDateTime": "2026-05-01T00:00:00Z"},
-    ).json()
-    while "@odata.nextLink" in start:
-        start = api.get(start["@odata.nextLink"]).json()
+    link = delta_link(api, BOB)
     assert act(api, BOB, copy["id"], "decline", comment="Away").status_code == 202
     assert events(api, BOB) == []
     assert api.get(url(api, "/users/%s/events/%s" % (BOB, copy["id"]))).status_code == 404
-    changes = api.get(start["@odata.deltaLink"]).json()["value"]
+    changes = api.get(link).json()["value"]
     assert [c["id"] for c in changes if "@removed" in c] == [copy["id"]]
     seen = api.get(url(api, "/users/%s/events/%s" % (CAROL, meeting["id"]))).json()
     assert status(seen, BOB)["response"] == "declined"
@@ -157,12 +163,15 @@ def test_refusals(api):
 def test_patch_by_the_organizer_updates_every_copy(sim, api):
     meeting = organize(api)
     act(api, BOB, one(api, BOB)["id"], "accept")
+    link = delta_link(api, BOB)
     answer = api.patch(
         url(api, "/users/%s/events/%s" % (CAROL, meeting["id"])), json={"subject": "Review v2"}
     )
     assert answer.status_code == 200
     copy = one(api, BOB)
     assert copy["subject"] == "Review v2" and copy["responseStatus"]["response"] == "accepted"
+    # Bob's delta round sees his copy change.
+    assert [c["subject"] for c in api.get(link).json()["value"]] == ["Review v2"]
     assert invitations(sim, BOB) == invitations(sim, OUTSIDER) == 2
     # Moving the meeting asks everyone again.
     api.patch(
