@@ -24,18 +24,23 @@ cron entry point: A's ``res.users._sync_all_microsoft_calendar`` (its own sync c
 sent to the simulator by the transport adapter of vs_odoo_redirect.py, which maps ``/me`` to
 the user's mailbox and swaps its token for an app-only one), B's
 ``calendar.exchange.mailbox._cron_sync``. Before the first workload each product makes one
-unmeasured run, as a user connecting their calendar would.
+unmeasured run, as a user connecting their calendar would. The events to export are queued
+for A's run (``no_calendar_sync`` at their creation) rather than sent at their creation's
+commit: the same ``_microsoft_insert`` per event, measured in A's run as B's export is in B's.
+The edits in Odoo are saves, one transaction each, timed with the run that follows: A sends
+its PATCH right after each commit, B marks the mailbox and sends in its run.
 
 Printed per workload and product: Graph HTTP requests the simulator received from that
-product's app (its journal; the benchmark's own token requests to the login are not counted),
-Graph operations (a ``$batch`` counts its members), SQL queries Odoo ran in the process during
-the workload (``odoo.sql_db.sql_counter``, which every ``Cursor.execute`` counts, including the
-cursors A opens after each commit to send its changes), and wall seconds. With ``--repeat N``
-every number is the min-max of N rounds, each on fresh databases (copies of a template made
-once per source version) and a fresh simulator; the B/A column divides the minima. Checks
-after each workload (not measured) say whether every entry arrived; failed checks, Graph
-errors and warnings logged during a workload are listed under the table. Numbers, not
-pass/fail.
+product's app (its journal; requests to the login, B's for its tokens and the benchmark's for
+A's, are not counted), Graph operations (a ``$batch`` counts its members), SQL queries Odoo
+ran in this process during the workload (``odoo.sql_db.sql_counter``, which every
+``Cursor.execute`` counts, including in the cursors A opens after each commit to send its
+changes), and wall seconds. With ``--repeat N`` every number is the min-max of N rounds, each
+on fresh databases (copies of a template made once per source version) and a fresh
+simulator; the B/A column divides the minima. Checks after each workload (not measured) say
+whether every entry arrived; failed checks, Graph errors and warnings logged during a
+workload are listed under the table. Numbers, not pass/fail. The process refuses any
+connection outside 127.0.0.1.
 """
 
 import argparse
@@ -156,13 +161,14 @@ def main(argv=None):
     odoo_root, addons_path, port = odoo_setup()
     sys.path.insert(0, odoo_root)
     from vs_odoo_products import PRODUCTS
-    from vs_odoo_redirect import AppToken, GraphRedirect
+    from vs_odoo_redirect import AppToken, GraphRedirect, loopback_only
     from vs_odoo_sim import APPS, TENANT, SimulatorProcess, mailboxes
     from vs_odoo_workloads import WORKLOADS, Table
 
     import odoo
     from odoo.tools import config
 
+    loopback_only()
     cluster = Cluster(odoo_root, addons_path, port)
     config.parse_config([*cluster.base, "--http-interface=127.0.0.1", "--log-level=warn"])
     found = {}

@@ -21,6 +21,8 @@ A therefore runs its own code path unchanged, one TLS connection per request as 
 production (``requests.request`` opens a new session every time).
 """
 
+import ipaddress
+import socket
 import threading
 import time
 from urllib.parse import urlsplit, urlunsplit
@@ -88,6 +90,25 @@ class SimulatorAdapter(HTTPAdapter):
         request.headers["Authorization"] = "Bearer %s" % redirect.token.get()
         kwargs["verify"] = redirect.ca_file
         return super().send(request, **kwargs)
+
+
+def loopback_only():
+    """From now on, refuse any TCP connection of this process outside 127.0.0.1 / ::1: proof
+    that nothing of A (or B) reached Microsoft, and the house rule for benchmarks."""
+    connect = socket.socket.connect
+
+    def guarded(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise ConnectionRefusedError("benchmark: connection to %s refused" % (address,))
+        return connect(sock, address)
+
+    socket.socket.connect = guarded
 
 
 class GraphRedirect:
