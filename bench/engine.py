@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import conftest  # noqa: E402,F401  (registers the addon folder as a bare package)
 from calendar_exchange_sync.sync.engine import Engine  # noqa: E402
 from calendar_exchange_sync.sync.items import Attendee, CalendarItem, Recurrence  # noqa: E402
-from calendar_exchange_sync.sync.memory import (  # noqa: E402
+from calendar_exchange_sync.sync.testing import (  # noqa: E402
     IndexedMemoryStatusStore,
     MemorySide,
     MemoryStatusStore,

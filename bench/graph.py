@@ -27,7 +27,7 @@ import conftest  # noqa: E402,F401  (registers the addon folder as a bare packag
 from calendar_exchange_sync.sync.engine import Engine  # noqa: E402
 from calendar_exchange_sync.sync.graph import GraphSettings, GraphSide  # noqa: E402
 from calendar_exchange_sync.sync.items import CalendarItem  # noqa: E402
-from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore  # noqa: E402
+from calendar_exchange_sync.sync.testing import MemorySide, MemoryStatusStore  # noqa: E402
 from exchange_simulator.simulator import Simulator  # noqa: E402
 
 UTC = timezone.utc

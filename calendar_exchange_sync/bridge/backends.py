@@ -79,9 +79,9 @@ def test_connection(company, mailbox):
     """Run the backend's connection checks: a list of (check, ok, plain message)."""
     settings = connection_settings(company)
     if settings["version"] in ON_PREMISES_VERSIONS:
-        from ..sync import ews_check
+        from ..sync import ews
 
-        return ews_check.test_connection(ews_settings(settings), mailbox)
-    from ..sync import graph_connection
+        return ews.test_connection(ews_settings(settings), mailbox)
+    from ..sync import graph
 
-    return graph_connection.test_connection(graph_settings(settings), mailbox)
+    return graph.test_connection(graph_settings(settings), mailbox)

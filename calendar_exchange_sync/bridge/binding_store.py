@@ -1,7 +1,7 @@
 """The engine's ``StatusStore`` for one mailbox, kept in ``calendar.exchange.binding`` rows and
 the mailbox's two tokens. Saved means "in this transaction": the cron commits per mailbox."""
 
-from ..sync.sides import StatusRow
+from ..sync.engine import StatusRow
 from .mapper import as_utc, naive_utc
 from .odoo_side import parse_id
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..sync.engine import ChangeSet, Fetched, OpResult, Remote
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
-from ..sync.sides import ChangeSet, Fetched, OpResult, Remote
 from .inbound import InboundValues
 from .mapper import as_utc, event_to_item
 from .series import SeriesMapper
@@ -91,7 +91,7 @@ def series_version(recurrence):
 
 
 class OdooSide:
-    """The local ``Side`` of one mailbox (see ``sync.sides.Side``)."""
+    """The local ``Side`` of one mailbox (see ``sync.engine.sides.Side``)."""
 
     name = "odoo"
     batch_size = 200

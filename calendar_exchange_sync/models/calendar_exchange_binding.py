@@ -1,7 +1,7 @@
 """The status table: one row per (synchronised entry, mailbox), as the engine last agreed it.
 
 A row pairs an Odoo entry (an event, or a recurring series) with an item in one Exchange
-mailbox; see ``sync.sides.StatusRow``, of which it is the durable form.
+mailbox; see ``sync.engine.StatusRow``, of which it is the durable form.
 """
 
 from odoo import fields, models

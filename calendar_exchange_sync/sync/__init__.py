@@ -1,6 +1,14 @@
 """Pure-Python synchronisation core: no import of Odoo anywhere below this package.
 
-It holds the calendar item value object, the reconciliation engine, time zone and recurrence
-conversions, and the two Exchange backends (EWS for on-premises servers, Microsoft Graph for
-Office 365). The ORM layer feeds it records translated to items and stores what it answers.
+* ``items``, ``normalize``: the calendar item value object every side speaks;
+* ``recurrence``, ``span``, ``tz``: RRULEs and Exchange patterns, when an entry ends, zones;
+* ``classify``, ``errors``, ``report``: activity types of incoming entries, the errors a run
+  meets, what a run did;
+* ``engine/``: the reconciliation and the interface its sides implement;
+* ``ews/``, ``graph/``: the two Exchange backends (EWS for on-premises servers, Microsoft Graph
+  for Office 365);
+* ``testing``: in-memory sides and status stores for tests and benchmarks.
+
+The ORM layer (``bridge/``) feeds the engine records translated to items and stores what it
+answers.
 """

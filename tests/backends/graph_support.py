@@ -86,7 +86,7 @@ def when(day, hour=9, minute=0):
 
 
 def window(days_back=30):
-    from calendar_exchange_sync.sync.sides import Window
+    from calendar_exchange_sync.sync.engine import Window
 
     return Window(datetime(2026, 3, 1, tzinfo=UTC) - timedelta(days=days_back))
 

@@ -4,8 +4,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ews_support import ALICE, BOB, ews_sim_fixture, meeting, settings, utc  # noqa: F401
 
+from calendar_exchange_sync.sync.engine import Window
 from calendar_exchange_sync.sync.ews import EwsSide
-from calendar_exchange_sync.sync.sides import Window
 
 
 def test_parallel_mailboxes(ews_sim):

@@ -18,7 +18,7 @@ from ews_support import (  # noqa: F401 - fixtures
 from calendar_exchange_sync.sync.engine import Engine, SyncOptions
 from calendar_exchange_sync.sync.errors import DeletionGuardTripped
 from calendar_exchange_sync.sync.items import CalendarItem, Occurrence, Recurrence
-from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
+from calendar_exchange_sync.sync.testing import MemorySide, MemoryStatusStore
 
 NOW = utc(2026, 3, 1, 12)
 

@@ -13,8 +13,8 @@ from ews_support import (  # noqa: F401 - fixtures
 )
 
 from calendar_exchange_sync.sync import errors
+from calendar_exchange_sync.sync.engine import Window
 from calendar_exchange_sync.sync.ews import EwsSide
-from calendar_exchange_sync.sync.sides import Window
 
 WINDOW = Window(utc(2026, 1, 1))
 

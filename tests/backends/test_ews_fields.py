@@ -20,7 +20,7 @@ from ews_support import (  # noqa: F401 - fixtures
 )
 
 from calendar_exchange_sync.sync.ews import EwsSide
-from calendar_exchange_sync.sync.ews_mapping import PROPERTY_SET
+from calendar_exchange_sync.sync.ews.mapping import PROPERTY_SET
 from calendar_exchange_sync.sync.items import CalendarItem
 
 

@@ -12,7 +12,7 @@ from ews_support import (  # noqa: F401 - fixtures
 )
 
 from calendar_exchange_sync.sync import errors
-from calendar_exchange_sync.sync.sides import Window
+from calendar_exchange_sync.sync.engine import Window
 
 WINDOW = Window(utc(2026, 1, 1))
 

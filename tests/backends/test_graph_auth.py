@@ -23,8 +23,8 @@ from graph_support import (
 )
 
 from calendar_exchange_sync.sync import errors
-from calendar_exchange_sync.sync.graph_client import GraphClient
-from calendar_exchange_sync.sync.graph_connection import admin_consent_url, test_connection
+from calendar_exchange_sync.sync.graph.check import admin_consent_url, test_connection
+from calendar_exchange_sync.sync.graph.client import GraphClient
 
 REDIRECT = "https://odoo.example.com/exchange/consent"
 
@@ -162,7 +162,7 @@ def test_test_connection_explains_each_failure():
 def test_consent_state_is_signed_single_use_and_expires():
     from datetime import datetime, timezone
 
-    from calendar_exchange_sync.sync.graph_connection import (
+    from calendar_exchange_sync.sync.graph.check import (
         make_consent_state,
         read_consent_state,
     )

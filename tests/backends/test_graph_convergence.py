@@ -13,11 +13,10 @@ from graph_support import running, settings_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_exchange_sync.sync.engine import Engine
+from calendar_exchange_sync.sync.engine import Engine, Window
 from calendar_exchange_sync.sync.graph import GraphSide
 from calendar_exchange_sync.sync.items import CalendarItem
-from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
-from calendar_exchange_sync.sync.sides import Window
+from calendar_exchange_sync.sync.testing import MemorySide, MemoryStatusStore
 from exchange_simulator.seed import User
 
 UTC = timezone.utc

@@ -8,8 +8,8 @@ from graph_support import ALICE, UTC, running, side_for
 
 from calendar_exchange_sync.sync.engine import Engine
 from calendar_exchange_sync.sync.items import CalendarItem, Occurrence, Recurrence
-from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
 from calendar_exchange_sync.sync.recurrence import canonical_rrule
+from calendar_exchange_sync.sync.testing import MemorySide, MemoryStatusStore
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
@@ -32,7 +32,7 @@ def _exchange_contents(side):
 
 
 def _window():
-    from calendar_exchange_sync.sync.sides import Window
+    from calendar_exchange_sync.sync.engine import Window
 
     return Window(NOW - timedelta(days=30))
 

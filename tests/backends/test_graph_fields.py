@@ -10,7 +10,7 @@ import pytest
 from graph_support import ALICE, running, side_for, when
 
 from calendar_exchange_sync.sync import errors
-from calendar_exchange_sync.sync import graph_mapping as gm
+from calendar_exchange_sync.sync.graph import mapping as gm
 from calendar_exchange_sync.sync.items import Attendee, CalendarItem
 
 FULL = CalendarItem(
@@ -165,7 +165,7 @@ def test_a_refused_item_fails_alone():
 
 
 def test_property_set_is_the_ews_backends():
-    ews_mapping = pytest.importorskip("calendar_exchange_sync.sync.ews_mapping")
+    ews_mapping = pytest.importorskip("calendar_exchange_sync.sync.ews.mapping")
     assert gm.PROPERTY_SET == ews_mapping.PROPERTY_SET
 
 

@@ -12,8 +12,8 @@ import pytest
 from graph_support import ALICE, UTC, running, side_for, when, window
 
 from calendar_exchange_sync.sync import errors
+from calendar_exchange_sync.sync.engine import Window
 from calendar_exchange_sync.sync.items import CalendarItem, Occurrence, Recurrence
-from calendar_exchange_sync.sync.sides import Window
 
 DELTA = "GET /users/{id}/calendarView/delta"
 

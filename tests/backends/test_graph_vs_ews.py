@@ -104,6 +104,6 @@ def test_written_by_ews_read_by_graph(sim, item):
 
 
 def _window():
-    from calendar_exchange_sync.sync.sides import Window
+    from calendar_exchange_sync.sync.engine import Window
 
     return Window(when(1) - timedelta(days=30))

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 from calendar_exchange_sync.sync.engine import Engine
 from calendar_exchange_sync.sync.items import CalendarItem
-from calendar_exchange_sync.sync.memory import (
+from calendar_exchange_sync.sync.testing import (
     IndexedMemoryStatusStore,
     MemorySide,
     MemoryStatusStore,

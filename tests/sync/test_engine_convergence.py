@@ -20,7 +20,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from calendar_exchange_sync.sync.errors import DeletionGuardTripped
 from calendar_exchange_sync.sync.items import CalendarItem, Occurrence, Recurrence
-from calendar_exchange_sync.sync.memory import SimulatedCrash
+from calendar_exchange_sync.sync.testing import SimulatedCrash
 
 UTC = timezone.utc
 EXAMPLES = int(os.environ.get("ENGINE_EXAMPLES", "1000"))

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from engine_world import World, make_item
 
-from calendar_exchange_sync.sync.decisions import CHANGED, GONE, UNCHANGED, Seen, decide
+from calendar_exchange_sync.sync.engine import Fetched
+from calendar_exchange_sync.sync.engine.decisions import CHANGED, GONE, UNCHANGED, Seen, decide
 from calendar_exchange_sync.sync.items import Occurrence, Recurrence
-from calendar_exchange_sync.sync.sides import Fetched
 
 
 def synced(world, *subjects):

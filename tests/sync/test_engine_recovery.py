@@ -8,7 +8,7 @@ from engine_world import T0, World, make_item
 
 from calendar_exchange_sync.sync.errors import ConnectionFailed
 from calendar_exchange_sync.sync.items import CalendarItem
-from calendar_exchange_sync.sync.memory import SimulatedCrash
+from calendar_exchange_sync.sync.testing import SimulatedCrash
 
 UTC = timezone.utc
 

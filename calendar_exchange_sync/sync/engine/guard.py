@@ -8,7 +8,7 @@ trusted below ``deletion_min``, so a user deleting their last two entries is not
 administrator's confirmation (``force_deletions``) lets the run through.
 """
 
-from .errors import DeletionGuardTripped
+from ..errors import DeletionGuardTripped
 
 
 def check_deletions(run, plans, changes):

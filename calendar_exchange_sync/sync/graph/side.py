@@ -1,4 +1,4 @@
-"""One Exchange Online mailbox as a ``Side`` (see sync/sides.py), through Microsoft Graph.
+"""One Exchange Online mailbox as a ``Side`` (see sync/engine/sides.py), through Microsoft Graph.
 
 * Listing: ``calendarView/delta`` over a window (the engine's start minus a day of slack, to a
   horizon ahead). The token we hand the engine holds Graph's deltaLink and that window; when
@@ -21,13 +21,13 @@ import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote
 
-from . import errors
-from . import graph_mapping as gm
-from . import recurrence as rrules
-from . import tz as tzmod
-from .graph_client import PREFER, GraphClient
-from .graph_writes import SeriesWriter
-from .sides import ChangeSet, Fetched, OpResult, Remote
+from .. import errors
+from .. import recurrence as rrules
+from .. import tz as tzmod
+from ..engine import ChangeSet, Fetched, OpResult, Remote
+from . import mapping as gm
+from .client import PREFER, GraphClient
+from .writes import SeriesWriter
 
 UTC = timezone.utc
 

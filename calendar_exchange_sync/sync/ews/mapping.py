@@ -21,10 +21,10 @@ from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty, HTM
 from exchangelib.properties import Attendee as EwsAttendee
 from exchangelib.properties import Mailbox
 
-from . import recurrence as rrules
-from . import tz as tzmod
-from .ews_recurrence import from_exchangelib, to_exchangelib
-from .items import Attendee, CalendarItem, Occurrence, Recurrence
+from .. import recurrence as rrules
+from .. import tz as tzmod
+from ..items import Attendee, CalendarItem, Occurrence, Recurrence
+from .recurrence import from_exchangelib, to_exchangelib
 
 # Our own MAPI named-property set: nothing else writes into it.
 PROPERTY_SET = "3c8d2a51-7f0e-4d6b-9a41-0c5e2f7b9d13"

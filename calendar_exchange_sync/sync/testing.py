@@ -20,9 +20,9 @@ import itertools
 from datetime import datetime
 
 from . import span
+from .engine import ChangeSet, Fetched, OpResult, Remote
 from .errors import ConnectionFailed, ItemNotFound, StaleVersion, SyncStateInvalid, TransientError
 from .normalize import UTC
-from .sides import ChangeSet, Fetched, OpResult, Remote
 
 
 class SimulatedCrash(Exception):

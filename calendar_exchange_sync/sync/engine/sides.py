@@ -23,8 +23,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from .errors import SyncError
-from .items import CalendarItem
+from ..errors import SyncError
+from ..items import CalendarItem
 
 
 @dataclasses.dataclass(frozen=True)

@@ -10,11 +10,11 @@ of instance writes, one round of master reads, so the number of requests grows w
 of instance writes / 20, not with the number of series.
 """
 
-from . import errors
-from . import graph_mapping as gm
-from . import recurrence as rrules
-from . import tz as tzmod
-from .sides import OpResult, Remote
+from .. import errors
+from .. import recurrence as rrules
+from .. import tz as tzmod
+from ..engine import OpResult, Remote
+from . import mapping as gm
 
 
 class SeriesWriter:

@@ -33,7 +33,7 @@ from exchangelib.properties import DistinguishedFolderId, Mailbox
 from exchangelib.protocol import BaseProtocol
 from exchangelib.services import DeleteItem, UpdateItem
 
-from . import errors
+from .. import errors
 
 VERSIONS = {
     "Exchange2007_SP1": Build(8, 1),

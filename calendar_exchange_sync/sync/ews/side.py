@@ -10,28 +10,20 @@ postponed instead of a worker sleeping on it.
 Listing is incremental through SyncFolderItems (the token is Exchange's SyncState); reads,
 creates, updates and deletes go in batches of ``batch_size``. A series is one item (its
 master); its modified and deleted occurrences are read from the master and written through
-OccurrenceItemIds (:mod:`.ews_series`). Connecting lives in :mod:`.ews_account`, field
-mapping in :mod:`.ews_mapping`, error translation in :mod:`.ews_errors`, the Settings "Test
-connection" checks in :mod:`.ews_check`.
+OccurrenceItemIds (:mod:`.series`). Connecting lives in :mod:`.account`, field
+mapping in :mod:`.mapping`, error translation in :mod:`.errors`, the Settings "Test
+connection" checks in :mod:`.check`.
 """
 
 from exchangelib import CalendarItem as EwsItem
 from exchangelib.items import SEND_TO_NONE
 
-from . import errors
-from .ews_account import (  # noqa: F401 - the backend's public names live here too
-    VERSIONS,
-    EwsSettings,
-    bulk_delete,
-    bulk_update,
-    calendar_folder,
-    make_account,
-    trust_ca_file,
-)
-from .ews_errors import gone, item_error, mailbox_error, stale
-from .ews_mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
-from .ews_series import SeriesWriter, rule_changed
-from .sides import ChangeSet, Fetched, OpResult, Remote
+from .. import errors
+from ..engine import ChangeSet, Fetched, OpResult, Remote
+from .account import bulk_delete, bulk_update, calendar_folder, make_account
+from .errors import gone, item_error, mailbox_error, stale
+from .mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
+from .series import SeriesWriter, rule_changed
 
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
 

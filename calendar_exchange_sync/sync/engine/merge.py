@@ -16,7 +16,7 @@ Everything is compared through ``CalendarItem.field_hashes()``, so the agreed st
 more than the status row keeps.
 """
 
-from .items import DELETED_KEY, EXCEPTION_KEY, RULE_KEY, Recurrence, occurrence_key
+from ..items import DELETED_KEY, EXCEPTION_KEY, RULE_KEY, Recurrence, occurrence_key
 
 TIMING = ("start", "end", "all_day", "timezone", RULE_KEY)
 

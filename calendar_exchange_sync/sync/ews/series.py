@@ -9,10 +9,10 @@ deletions are written again; otherwise only the differences are.
 from exchangelib import CalendarItem as EwsItem
 from exchangelib.properties import OccurrenceItemId
 
-from . import errors
-from .ews_errors import gone, item_error
-from .ews_mapping import OCCURRENCE_WRITE_FIELDS, fill, occurrence_index
-from .sides import OpResult, Remote
+from .. import errors
+from ..engine import OpResult, Remote
+from .errors import gone, item_error
+from .mapping import OCCURRENCE_WRITE_FIELDS, fill, occurrence_index
 
 
 class SeriesWriter:

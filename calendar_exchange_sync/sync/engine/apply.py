@@ -15,8 +15,8 @@ error propagates and ends the run.
 
 import dataclasses
 
-from .errors import ItemNotFound, SyncError
-from .report import ItemError
+from ..errors import ItemNotFound, SyncError
+from ..report import ItemError
 from .sides import OpResult
 
 # Order of execution: creates first (they are announced), deletes last (the guard already ran).

@@ -30,15 +30,15 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from . import span
+from .. import span
+from ..errors import SyncError, SyncStateInvalid
+from ..items import agreed_activity_type
+from ..normalize import UTC
+from ..report import SyncReport
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
-from .errors import SyncError, SyncStateInvalid
 from .guard import check_deletions
-from .items import agreed_activity_type
 from .matching import match_key, pair_by_identity, pair_new, typed
-from .normalize import UTC
-from .report import SyncReport
 from .sides import StatusRow, Window
 
 _POLICY_ALIASES = {"odoo": "local", "exchange": "remote"}

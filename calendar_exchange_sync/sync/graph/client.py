@@ -25,7 +25,7 @@ from datetime import datetime, timedelta, timezone
 import msal
 import requests
 
-from . import errors
+from .. import errors
 
 UTC = timezone.utc
 BATCH_LIMIT = 20

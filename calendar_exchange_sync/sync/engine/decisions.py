@@ -18,7 +18,7 @@ Merge: fields changed on one side only are taken from that side; fields changed 
 to different values are *conflicts*, decided by the policy: ``"local"`` (Odoo wins),
 ``"remote"`` (Exchange wins) or ``"newest"`` (the later last-modified wins, the remote clock
 corrected by the measured skew; a tie goes to Odoo). *When* the entry happens (start, end,
-all-day, zone, recurrence) merges as described in ``merge_series``: the timing as one unit, and
+all-day, zone, recurrence) merges as described in ``merge``: the timing as one unit, and
 each occurrence of a series on its own. Items paired by initial matching have no agreed
 content: every field in which they differ is a conflict.
 
@@ -29,8 +29,8 @@ initial matching.
 import dataclasses
 from datetime import timedelta
 
-from .items import TIME_FIELDS
-from .merge_series import merge_when
+from ..items import TIME_FIELDS
+from .merge import merge_when
 
 UNCHANGED = "unchanged"
 CHANGED = "changed"

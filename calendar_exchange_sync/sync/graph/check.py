@@ -17,8 +17,8 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
 
-from . import errors
-from .graph_client import GraphClient, skew_text
+from .. import errors
+from .client import GraphClient, skew_text
 
 MAX_SKEW = timedelta(minutes=5)  # beyond this, "newest wins" would trust a wrong clock
 STATE_LIFETIME = timedelta(minutes=30)  # how long the administrator may take on the page

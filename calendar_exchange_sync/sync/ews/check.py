@@ -17,9 +17,9 @@ from exchangelib import BASIC, NTLM, Configuration, Credentials, FailFast
 from exchangelib.protocol import Protocol
 from exchangelib.version import Version
 
-from . import errors
-from .ews import VERSIONS, calendar_folder, make_account, trust_ca_file
-from .ews_errors import mailbox_error
+from .. import errors
+from .account import VERSIONS, calendar_folder, make_account, trust_ca_file
+from .errors import mailbox_error
 
 MAX_SKEW = timedelta(minutes=5)  # Kerberos' and Exchange's usual tolerance
 NAMES = {

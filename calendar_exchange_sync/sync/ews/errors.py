@@ -7,7 +7,7 @@ sentences here are our own and only name the endpoint, the account and the mailb
 import requests
 from exchangelib import errors as ews
 
-from . import errors
+from .. import errors
 
 TLS_WORDS = ("CERTIFICATE_VERIFY_FAILED", "SSLError", "certificate verify failed", "SSL:")
 

@@ -21,11 +21,11 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
 
 from datetime import date, datetime, timedelta
 
-from . import recurrence as rrules
-from . import tz as tzmod
-from .items import Attendee, CalendarItem, Occurrence, Recurrence
+from .. import recurrence as rrules
+from .. import tz as tzmod
+from ..items import Attendee, CalendarItem, Occurrence, Recurrence
 
-# The EWS backend's property set (sync/ews_mapping.py): one identity across protocols.
+# The EWS backend's property set (sync/ews/mapping.py): one identity across protocols.
 PROPERTY_SET = "3c8d2a51-7f0e-4d6b-9a41-0c5e2f7b9d13"
 IDENTITY_PROP = "String {%s} Name OdooIdentity" % PROPERTY_SET
 ACTIVITY_PROP = "String {%s} Name OdooActivityType" % PROPERTY_SET

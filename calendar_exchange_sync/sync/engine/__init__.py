@@ -1,0 +1,35 @@
+"""The reconciliation engine: one run of one mailbox, Odoo ("local") against Exchange ("remote").
+
+``sides`` is the small interface both sides and the status store implement; ``run`` holds
+``Engine`` and the run itself, which uses ``decisions`` and ``merge`` (what to do with a pair),
+``matching`` (pairing entries found on both sides), ``guard`` (never delete too much) and
+``apply`` (carrying the plans out in batches, keeping the status truthful). Callers outside
+the engine import the names below from here.
+"""
+
+from .run import Engine, SyncOptions
+from .sides import (
+    ChangeSet,
+    Fetched,
+    IndexedStatusStore,
+    OpResult,
+    Remote,
+    Side,
+    StatusRow,
+    StatusStore,
+    Window,
+)
+
+__all__ = [
+    "ChangeSet",
+    "Engine",
+    "Fetched",
+    "IndexedStatusStore",
+    "OpResult",
+    "Remote",
+    "Side",
+    "StatusRow",
+    "StatusStore",
+    "SyncOptions",
+    "Window",
+]
