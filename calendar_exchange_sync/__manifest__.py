@@ -10,7 +10,7 @@
     "maintainers": [],
     "depends": ["calendar"],
     "external_dependencies": {
-        "python": ["exchangelib", "msal", "requests-oauthlib"],
+        "python": ["exchangelib", "msal"],
     },
     "data": [
         "security/calendar_exchange_sync_security.xml",

@@ -153,7 +153,9 @@ class EwsApp:
         seed = self.simulator.seed
         requested = _header(headers, "RequestServerVersion")
         requested_version = requested.get("Version") if requested is not None else seed.version
-        if API_ORDER.index(requested_version) > API_ORDER.index(seed.version):
+        # A version the schema does not know is refused the same way when validation is off.
+        known = requested_version in API_ORDER
+        if not known or API_ORDER.index(requested_version) > API_ORDER.index(seed.version):
             raise EwsFault(
                 "ErrorInvalidServerVersion",
                 "The specified server version is invalid.",

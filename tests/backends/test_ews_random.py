@@ -100,9 +100,11 @@ def entries(draw):
 @pytest.fixture(scope="module", name="sim")
 def sim_fixture():
     sim = start()
-    yield sim
-    assert_schema_clean(sim)
-    sim.stop()
+    try:
+        yield sim
+        assert_schema_clean(sim)
+    finally:
+        sim.stop()
 
 
 @hsettings(
@@ -129,9 +131,11 @@ def test_random_entries_round_trip_and_overwrite(sim, first, second):
 @pytest.fixture(scope="module", name="sim2007")
 def sim2007_fixture():
     sim = start(dict(SEED, server={"version": "Exchange2007_SP1", "domain": "CONTOSO"}))
-    yield sim
-    assert_schema_clean(sim)
-    sim.stop()
+    try:
+        yield sim
+        assert_schema_clean(sim)
+    finally:
+        sim.stop()
 
 
 @hsettings(
