@@ -20,8 +20,8 @@
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
         "views/calendar_event_views.xml",
-        "views/res_config_settings_views.xml",
         "views/res_users_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

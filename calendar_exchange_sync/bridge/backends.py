@@ -1,7 +1,7 @@
 """Company settings -> the Exchange side of one mailbox (EWS or Graph). No network here: the
 backend connects when the engine first asks it something."""
 
-from ..models.res_company import ON_PREMISES_VERSIONS
+from ..models.res_company import ON_PREMISES_VERSIONS, is_plain_http
 from ..sync.errors import ConfigurationError
 
 
@@ -15,6 +15,7 @@ def connection_settings(company):
         "username": company.exchange_username or "",
         "password": company.exchange_password or "",
         "auth_type": company.exchange_auth_type or "ntlm",
+        "refusal": _refusal(company),
         "ca_file": company.exchange_ca_file or None,
         "tenant": company.exchange_tenant or "",
         "client_id": company.exchange_client_id or "",
@@ -22,6 +23,25 @@ def connection_settings(company):
         "login_url": company.exchange_login_url or "",
         "graph_url": company.exchange_graph_url or "",
     }
+
+
+def _refusal(company):
+    """Why these settings must not be used to connect, in the company's words, or "".
+
+    Settings refuse Basic authentication over plain http unless the administrator accepted it;
+    values written around that check (a script, an old database) are refused here, at run time.
+    """
+    basic_in_clear = (
+        company.exchange_version in ON_PREMISES_VERSIONS
+        and company.exchange_auth_type == "basic"
+        and is_plain_http(company.exchange_ews_url)
+    )
+    if basic_in_clear and not company.exchange_basic_over_http:
+        return company.env._(
+            "Basic authentication over plain http would send the delegate's password "
+            "unencrypted: use an https EWS URL or NTLM (Settings refuse it for this reason)."
+        )
+    return ""
 
 
 EWS_VERSIONS = {
@@ -37,6 +57,8 @@ def ews_settings(settings):
 
     username = settings["username"].strip()
     ntlm = settings["auth_type"] != "basic"
+    if settings["refusal"]:
+        raise ConfigurationError(settings["refusal"])
     if ntlm and settings["domain"] and "\\" not in username and "@" not in username:
         username = "%s\\%s" % (settings["domain"].strip(), username)
     return EwsSettings(

@@ -48,7 +48,7 @@ class ResCompany(models.Model):
         body = _(
             "Your calendar can now be synchronised with Microsoft Exchange. Switch it on for "
             "yourself in your Preferences, on the Calendar tab: check that the mailbox shown is "
-            "your Exchange address."
+            "yours (your administrator sets it)."
         )
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=partners.ids,
