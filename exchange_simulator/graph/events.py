@@ -10,6 +10,7 @@ Ids: Graph's default ids and immutable ids look different (Prefer IdType="Immuta
 are accepted on the way in. They are URL-safe base64 around the store's opaque id.
 """
 
+import hashlib
 import html
 import re
 from datetime import datetime, time, timedelta, timezone
@@ -153,6 +154,16 @@ def body_for(item_body, content_type):
     return {"contentType": "html", "content": item_body or ""}
 
 
+def ical_uid(item):
+    """Graph's ``iCalUId``: "different for each occurrence in a recurring series" (the event
+    resource on Microsoft Learn), so an instance's is derived from the series' UID and its
+    original start, the way Exchange's GlobalObjectId carries the instance date."""
+    if not item.master_id:
+        return item.uid
+    digest = hashlib.sha1(("%s|%s" % (item.uid, _stamp(item.original_start))).encode())
+    return "040000008200E00074C5B7101A82E008" + digest.hexdigest().upper()
+
+
 def to_event(item, view):
     """The Graph JSON of a store item. ``view`` holds the request's preferences:
     ``zone`` (outlook.timezone), ``body`` (html/text), ``immutable`` and ``ext_ids`` (the
@@ -181,7 +192,7 @@ def to_event(item, view):
             "categories": list(item.categories),
             "originalStartTimeZone": item.start_tz,
             "originalEndTimeZone": item.end_tz,
-            "iCalUId": item.uid,
+            "iCalUId": ical_uid(item),
             "reminderMinutesBeforeStart": item.reminder_minutes,
             "isReminderOn": item.reminder_is_set,
             "hasAttachments": False,

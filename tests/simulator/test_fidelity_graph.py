@@ -75,3 +75,20 @@ def test_1_delta_lists_occurrences_and_exceptions_never_the_series_master(api):
     changed, _ = delta_round(api, link)
     assert changed and {e["type"] for e in changed} == {"occurrence"}
     assert {e["seriesMasterId"] for e in changed} == {master_id}
+
+
+def test_2_each_occurrence_has_its_own_icaluid(api):
+    seen, _ = delta_round(api)
+    master_id = next(e["seriesMasterId"] for e in seen if e["type"] == "occurrence")
+    master = api.get(url(api, "/users/%s/events/%s" % (ALICE, master_id))).json()
+    instances = api.get(
+        url(api, "/users/%s/events/%s/instances" % (ALICE, master_id)), params=WINDOW
+    ).json()["value"]
+    uids = [i["iCalUId"] for i in instances]
+    assert len(uids) == len(set(uids)) == 10
+    assert master["iCalUId"] not in uids
+    # The same occurrence keeps its iCalUId once it becomes an exception.
+    api.patch(url(api, "/users/%s/events/%s" % (ALICE, instances[2]["id"])),
+              json={"location": {"displayName": "Room 9"}})  # fmt: skip
+    again = api.get(url(api, "/users/%s/events/%s" % (ALICE, instances[2]["id"]))).json()
+    assert again["type"] == "exception" and again["iCalUId"] == uids[2]
