@@ -7,6 +7,7 @@ Children are emitted in schema order, so the answers validate against types.xsd.
 
 from datetime import timezone
 
+from .. import bodies
 from ..store import Attendee
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
@@ -139,7 +140,9 @@ class ItemWriter:
         if w("item:Sensitivity"):
             add("Sensitivity", item.sensitivity)
         if w("item:Body"):
-            add("Body", item.body, BodyType=item.extra.get("body_type", "HTML"))
+            # The shape's BodyType (Best: as stored), in Exchange's own form (bodies.py).
+            content, kind = bodies.render(item.body, item.extra.get("body_type"), self.body_type)
+            add("Body", content, BodyType=kind)
         if w("item:DateTimeReceived"):
             add("DateTimeReceived", iso(item.created))
         if w("item:Size"):

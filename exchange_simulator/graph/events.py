@@ -11,11 +11,10 @@ are accepted on the way in. They are URL-safe base64 around the store's opaque i
 """
 
 import hashlib
-import html
 import re
 from datetime import datetime, time, timedelta, timezone
 
-from .. import zones
+from .. import bodies, zones
 from ..recurrence import InvalidRecurrence, validate
 from ..store import Attendee
 
@@ -32,7 +31,6 @@ ITEM_TYPE |= {"Occurrence": "occurrence", "Exception": "exception"}
 _EXT_ID = re.compile(
     r"^(?P<type>\w+)\s+\{(?P<guid>[0-9a-fA-F-]{36})\}\s+(?P<kind>Name|Id)\s+(?P<name>.+)$"
 )
-_TAG = re.compile(r"<[^>]+>")
 
 
 class EventError(ValueError):
@@ -147,11 +145,10 @@ def parse_ext_id(text):
     return (match.group("guid").lower(), name, match.group("type"))
 
 
-def body_for(item_body, content_type):
-    if content_type == "text":
-        text = html.unescape(_TAG.sub(" ", item_body or ""))
-        return {"contentType": "text", "content": " ".join(text.split())}
-    return {"contentType": "html", "content": item_body or ""}
+def body_for(item, content_type):
+    """The ``itemBody`` as Exchange serves it (see :mod:`exchange_simulator.bodies`)."""
+    content, kind = bodies.render(item.body, item.extra.get("body_type"), content_type)
+    return {"contentType": kind.lower(), "content": content}
 
 
 def ical_uid(item):
@@ -197,14 +194,14 @@ def to_event(item, view):
             "isReminderOn": item.reminder_is_set,
             "hasAttachments": False,
             "subject": item.subject,
-            "bodyPreview": body_for(item.body, "text")["content"][:255],
+            "bodyPreview": " ".join(body_for(item, "text")["content"].split())[:255],
             "importance": "normal",
             "sensitivity": _reverse(SENSITIVITY, item.sensitivity, "normal"),
             "isAllDay": item.is_all_day,
             "isCancelled": False,
             "isOrganizer": organizer.email.lower() == view.mailbox.lower(),
             "showAs": _reverse(SHOW_AS, item.show_as, "busy"),
-            "body": body_for(item.body, view.body),
+            "body": body_for(item, view.body),
             "location": {"displayName": item.location, "locationType": "default"},
             "locations": [{"displayName": item.location}] if item.location else [],
             "recurrence": item.recurrence,
@@ -256,10 +253,11 @@ def to_store(body, partial=False):
     if "subject" in body:
         values["subject"] = body["subject"] or ""
     if "body" in body:
-        content = (body["body"] or {}).get("content") or ""
-        if (body["body"] or {}).get("contentType", "html").lower() == "text":
-            content = html.escape(content)
-        values["body"] = content
+        # Kept as sent, with its kind: Exchange serves it in its own form (bodies.render).
+        raw = body["body"] or {}
+        text = (raw.get("contentType") or "html").lower() == "text"
+        values["body"] = raw.get("content") or ""
+        values["extra"] = {"body_type": "Text" if text else "HTML"}
     for what in ("start", "end"):
         if what in body:
             values[what], values[what + "_tz"] = parse_dt_tz(body[what], what)

@@ -162,6 +162,8 @@ def get_event(ctx):
 def patch_event(ctx):
     current = _get(ctx)
     changes = _values(ctx, partial=True)
+    if "extra" in changes:
+        changes["extra"] = {**current.extra, **changes["extra"]}  # the body kind, nothing else
     if "extended_properties" in changes:
         # Graph adds or replaces the properties named; others stay.
         changes["extended_properties"] = {

@@ -92,3 +92,19 @@ def test_2_each_occurrence_has_its_own_icaluid(api):
               json={"location": {"displayName": "Room 9"}})  # fmt: skip
     again = api.get(url(api, "/users/%s/events/%s" % (ALICE, instances[2]["id"]))).json()
     assert again["type"] == "exception" and again["iCalUId"] == uids[2]
+
+
+def test_3_html_bodies_come_back_as_exchange_stores_them(api):
+    created = api.post(url(api, "/users/%s/events" % ALICE), json=SINGLE).json()
+    content = created["body"]["content"]
+    assert content.startswith("<html><head>") and "<meta http-equiv" in content
+    assert "<body>" in content and content.rstrip().endswith("</html>")
+    assert "<p>Hello<br>there</p>" in content  # Exchange's HTML writer, not the client's
+    assert created["body"]["contentType"] == "html"
+    # A text body is kept as text: asked for as HTML it is converted, as text it is as sent.
+    text = dict(SINGLE, body={"contentType": "text", "content": "a < b\r\nsecond line"})
+    made = api.post(url(api, "/users/%s/events" % ALICE), json=text).json()
+    assert "a &lt; b" in made["body"]["content"] and "<br>" in made["body"]["content"]
+    plain = api.get(url(api, "/users/%s/events/%s" % (ALICE, made["id"])),
+                    headers={"Prefer": 'outlook.body-content-type="text"'}).json()  # fmt: skip
+    assert plain["body"] == {"contentType": "text", "content": "a < b\r\nsecond line"}
