@@ -1,0 +1,44 @@
+"""The Graph backend against the simulator made as strict as Exchange Online (issue 13): what
+each stricter behaviour forced in the product, one test per point."""
+
+from datetime import datetime, timedelta
+
+from graph_support import ALICE, UTC, running, side_for
+
+from calendar_exchange_sync.sync.engine import Engine
+from calendar_exchange_sync.sync.items import CalendarItem
+from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
+
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def at(days, hours=9):
+    return NOW + timedelta(days=days, hours=hours)
+
+
+def quiet(engine, runs=10):
+    reports = [engine.run() for _ in range(runs)]
+    assert all(r.aborted is None and not r.errors for r in reports), reports
+    return [dict(r.counts) for r in reports if r.counts]
+
+
+def test_3_bodies_rewritten_by_exchange_stay_untouched_for_ten_runs():
+    with running() as sim:
+        odoo = MemorySide("odoo")
+        engine = Engine(odoo, side_for(sim), MemoryStatusStore(), window_days=30)
+        html = "<p>Line one<br/>line two</p><p>Fish &amp; chips</p>"
+        original = CalendarItem("From Odoo", at(2), at(2, 10), body=html, organizer=ALICE)
+        local_id = odoo.user_create(original)
+        sim.store.create_item(
+            ALICE,
+            {"subject": "From Outlook, text", "start": at(3), "end": at(3, 10),
+             "body": "Bring:\r\n- a < b\r\n- notes", "extra": {"body_type": "Text"}},
+        )  # fmt: skip
+        first = engine.run()
+        assert first.aborted is None and not first.errors
+        [made] = [i for i in sim.store.items(ALICE) if i.subject == "From Odoo"]
+        assert quiet(engine) == []
+        assert sim.store.get_item(ALICE, made.id).change_key == made.change_key
+        assert odoo.items[local_id].item == original
+        [imported] = [e.item for e in odoo.items.values() if e.item.subject.startswith("From Out")]
+        assert "a &lt; b" in imported.body
