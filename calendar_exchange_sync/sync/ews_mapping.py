@@ -14,6 +14,7 @@ The mapper knows fields, not requests. Notes on the choices that are easy to get
 * Organizer is read only: Exchange makes the mailbox owner organize what we create.
 """
 
+import html
 from datetime import date, datetime, timedelta
 
 from exchangelib import CalendarItem as EwsItem
@@ -247,7 +248,7 @@ def _content(ews_item, zone, activity=None):
         "end": end,
         "all_day": bool(ews_item.is_all_day),
         "timezone": zone,
-        "body": str(ews_item.body or ""),
+        "body": body_html(ews_item.body),
         "location": ews_item.location or "",
         "privacy": SENSITIVITY_IN.get(ews_item.sensitivity or "Normal", "public"),
         "show_as": "free" if ews_item.legacy_free_busy_status == "Free" else "busy",
@@ -257,6 +258,14 @@ def _content(ews_item, zone, activity=None):
         "categories": tuple(categories),
         "activity_type": activity or None,
     }
+
+
+def body_html(body):
+    """The body as HTML: Exchange answers a text body (Outlook's plain text) as text."""
+    if body is None or isinstance(body, HTMLBody):
+        return str(body or "")
+    lines = html.escape(str(body), quote=False).replace("\r\n", "\n").split("\n")
+    return "<br>".join(lines)
 
 
 def occurrence_key(original_start, all_day, zone):
