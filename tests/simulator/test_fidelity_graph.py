@@ -6,6 +6,9 @@ JSON batching", "Microsoft Graph throttling guidance", the ``event`` resource) a
 on a simulator kinder than the real service.
 """
 
+import threading
+import time
+
 import pytest
 import requests
 
@@ -108,3 +111,24 @@ def test_3_html_bodies_come_back_as_exchange_stores_them(api):
     plain = api.get(url(api, "/users/%s/events/%s" % (ALICE, made["id"])),
                     headers={"Prefer": 'outlook.body-content-type="text"'}).json()  # fmt: skip
     assert plain["body"] == {"contentType": "text", "content": "a < b\r\nsecond line"}
+
+
+def test_6_every_429_and_503_carries_retry_after(api, sim):
+    sim.faults.add("throttle", protocol="graph")
+    sim.faults.add("unavailable", protocol="graph")
+    throttled = api.get(url(api, "/users/%s/calendar" % ALICE))
+    unavailable = api.get(url(api, "/users/%s/calendar" % ALICE))
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 0
+    assert unavailable.status_code == 503 and int(unavailable.headers["Retry-After"]) >= 0
+    # The concurrency limit's own 429 too.
+    sim.faults.add("slow", protocol="graph", mailbox=ALICE, count=4, seconds=0.6)
+    workers = [threading.Thread(target=api.get, args=(url(api, "/users/%s/calendar" % ALICE),))
+               for _ in range(4)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    while sim.faults.pending():
+        time.sleep(0.01)
+    fifth = api.get(url(api, "/users/%s/calendar" % ALICE))
+    for worker in workers:
+        worker.join()
+    assert fifth.status_code == 429 and int(fifth.headers["Retry-After"]) >= 0
