@@ -17,7 +17,8 @@ Format (every key optional except ``users``)::
       "mailboxes": {"alice@contoso.com": {"items": [ITEM, …]}}
     }
 
-``server.version`` is one of :data:`VERSIONS`. ``username`` is the NetBIOS logon name used as
+``server.version`` is one of :data:`VERSIONS`; ``server.batch_order_seed`` (0 by default)
+seeds the order in which Graph ``$batch`` answers come back. ``username`` is the NetBIOS logon name used as
 ``DOMAIN\\username`` (defaults to the SMTP local part). Users with ``"mailbox": false`` (a
 service account) get no mailbox. ``impersonation`` names, per delegate, the mailboxes it may
 impersonate (Exchange's ApplicationImpersonation role scope). ``tenants`` carry the Azure AD

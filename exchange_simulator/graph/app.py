@@ -64,6 +64,7 @@ class GraphApp:
         self._lock = threading.Lock()
         self._in_flight = {}
         self.views = delta.ViewCache(simulator.store)
+        self.batch_order, self.batch_lock = batch.shuffler(simulator), threading.Lock()
 
     # -- WSGI ------------------------------------------------------------------------------
 

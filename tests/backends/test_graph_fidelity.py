@@ -8,6 +8,7 @@ from graph_support import ALICE, UTC, running, side_for
 from calendar_exchange_sync.sync.engine import Engine
 from calendar_exchange_sync.sync.items import CalendarItem
 from calendar_exchange_sync.sync.memory import MemorySide, MemoryStatusStore
+from exchange_simulator.graph.events import from_graph_id
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
 
@@ -42,3 +43,21 @@ def test_3_bodies_rewritten_by_exchange_stay_untouched_for_ten_runs():
         assert odoo.items[local_id].item == original
         [imported] = [e.item for e in odoo.items.values() if e.item.subject.startswith("From Out")]
         assert "a &lt; b" in imported.body
+
+
+def test_4_only_the_throttled_members_of_a_batch_are_sent_again():
+    with running() as sim:
+        side = side_for(sim)
+        sim.faults.add("throttle", protocol="graph", operation="POST /users/{id}/calendar/events",
+                       count=3, retry_after=0)  # fmt: skip
+        items = [("id-%d" % n, CalendarItem("E%d" % n, at(1 + n), at(1 + n, 10), organizer=ALICE))
+                 for n in range(12)]  # fmt: skip
+        results = side.create(items)
+        assert all(r.ok for r in results)
+        # Answers come back shuffled: each result is the event of its own item.
+        by_id = {i.id: i for i in sim.store.items(ALICE)}
+        assert [by_id[from_graph_id(r.remote.id)].subject for r in results] == [
+            "E%d" % n for n in range(12)
+        ]
+        batches = sim.journal.entries(operation="POST /$batch")
+        assert [e.items for e in batches] == [12, 3]

@@ -113,6 +113,46 @@ def test_3_html_bodies_come_back_as_exchange_stores_them(api):
     assert plain["body"] == {"contentType": "text", "content": "a < b\r\nsecond line"}
 
 
+def test_4_batch_shuffles_answers_throttles_members_and_wants_content_type(api, sim):
+    members = [{"id": str(n), "method": "GET", "url": "/users/%s/calendar" % ALICE}
+               for n in range(1, 13)]  # fmt: skip
+    answer = api.post(url(api, "/$batch"), json={"requests": members}).json()["responses"]
+    ids = [r["id"] for r in answer]
+    assert sorted(ids, key=int) == [m["id"] for m in members] and ids != sorted(ids, key=int)
+    # One member throttled on its own, with its own Retry-After; the others answer.
+    sim.faults.add("throttle", protocol="graph", operation="GET /users/{id}/events/{id}")
+    mixed = [
+        {"id": "a", "method": "GET", "url": "/users/%s/calendar" % ALICE},
+        {"id": "b", "method": "GET", "url": "/users/%s/events/AAkALnope" % ALICE},
+        {"id": "c", "method": "GET", "url": "/users/%s/calendar" % ALICE},
+    ]
+    got = {r["id"]: r for r in api.post(url(api, "/$batch"), json={"requests": mixed})
+           .json()["responses"]}  # fmt: skip
+    assert got["b"]["status"] == 429 and "Retry-After" in got["b"]["headers"]
+    assert got["a"]["status"] == got["c"]["status"] == 200
+    # Four requests per mailbox at once: a batch next to three slow calls gets 429 members.
+    sim.faults.add("slow", protocol="graph", mailbox=ALICE, count=3, seconds=1.0)
+    workers = [threading.Thread(target=api.get, args=(url(api, "/users/%s/calendar" % ALICE),))
+               for _ in range(3)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    while sim.faults.pending():
+        time.sleep(0.01)
+    busy = api.post(url(api, "/$batch"), json={"requests": members[:6]}).json()["responses"]
+    for worker in workers:
+        worker.join()
+    statuses = sorted(r["status"] for r in busy)
+    assert 429 in statuses and 200 in statuses
+    assert all("Retry-After" in r["headers"] for r in busy if r["status"] == 429)
+    # A member with a body but no Content-Type: the whole batch is refused.
+    bare = {"requests": [{"id": "1", "method": "POST", "url": "/users/%s/events" % ALICE,
+                          "body": SINGLE}]}  # fmt: skip
+    refused = api.post(url(api, "/$batch"), json=bare)
+    assert refused.status_code == 400
+    assert "Content-Type" in refused.json()["error"]["message"]
+    assert not [i for i in sim.store.items(ALICE) if i.subject == "Review"]
+
+
 def test_6_every_429_and_503_carries_retry_after(api, sim):
     sim.faults.add("throttle", protocol="graph")
     sim.faults.add("unavailable", protocol="graph")
