@@ -18,11 +18,12 @@ Format (every key optional except ``users``)::
     }
 
 ``server.version`` is one of :data:`VERSIONS`; ``server.batch_order_seed`` (0 by default)
-seeds the order in which Graph ``$batch`` answers come back. ``username`` is the NetBIOS logon name used as
-``DOMAIN\\username`` (defaults to the SMTP local part). Users with ``"mailbox": false`` (a
-service account) get no mailbox. ``impersonation`` names, per delegate, the mailboxes it may
-impersonate (Exchange's ApplicationImpersonation role scope). ``tenants`` carry the Azure AD
-app registrations the Graph/login front ends check (client id, secret, admin consent).
+seeds the order in which Graph ``$batch`` answers come back. ``username`` is the NetBIOS
+logon name used as ``DOMAIN\\username`` (defaults to the SMTP local part). Users with
+``"mailbox": false`` (a service account) get no mailbox. ``impersonation`` names, per
+delegate, the mailboxes it may impersonate (Exchange's ApplicationImpersonation role scope).
+``tenants`` carry the Azure AD app registrations the Graph/login front ends check (client id,
+secret, admin consent).
 
 ITEM is a store :class:`~exchange_simulator.store.Item` as JSON: the same attribute names,
 datetimes as ISO 8601 strings in UTC (``"2026-03-02T08:00:00Z"``), attendees as
