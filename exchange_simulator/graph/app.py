@@ -7,10 +7,11 @@ faults, then the route. ``$batch`` runs its members through the same gate (see b
 
 Faults (``sim.faults.add(kind, protocol="graph", operation=..., mailbox=...)``) besides the
 generic ones: ``throttle`` (429 ApplicationThrottled) and ``unavailable`` (503), both with a
-Retry-After of ``retry_after`` seconds (:data:`RETRY_AFTER` when not given; ``None``
-leaves it out), ``empty_page`` (the next delta page comes back
-empty with a nextLink). Operation names are route templates such as
-``GET /users/{id}/calendarView/delta`` or ``POST /$batch``.
+Retry-After of ``retry_after`` seconds (:data:`RETRY_AFTER` when not given; ``None`` leaves
+it out), ``empty_page`` (the next delta page comes back empty with a nextLink),
+``lost_answer`` (the call is carried out, then the connection drops before the answer: what
+makes a client send a create again). Operation names are route templates such as
+``GET /users/{id}/calendarView/delta`` or ``POST /$batch`` (the batch itself: no mailbox).
 """
 
 import json
@@ -23,12 +24,13 @@ from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
 from . import batch, delta, handlers
 from .request import Call, GraphError
+from .transactions import Transactions
 
 CONCURRENCY_LIMIT = 4
 # Graph sends Retry-After with every 429 and 503 of the Outlook resources ("Microsoft Graph
 # throttling guidance"); a fault without its own value gets this one.
 RETRY_AFTER = 1
-for _kind in ("throttle", "unavailable", "empty_page"):
+for _kind in ("throttle", "unavailable", "empty_page", "lost_answer"):
     faultmod.register_kind(_kind)
 
 ROUTES = [
@@ -65,6 +67,7 @@ class GraphApp:
         self._in_flight = {}
         self.views = delta.ViewCache(simulator.store)
         self.batch_order, self.batch_lock = batch.shuffler(simulator), threading.Lock()
+        self.transactions = Transactions(simulator.store)
 
     # -- WSGI ------------------------------------------------------------------------------
 
@@ -87,12 +90,18 @@ class GraphApp:
             claims = self.authenticate(call, base)
             entry.user = claims.get("appid", "")
             if path == "/$batch" and method == "POST":
+                fault = self.sim.faults.take("graph", entry.operation, None)
+                if fault is not None:
+                    entry.fault = fault.kind
+                    self.raise_fault(fault, environ, False)
                 status, body, extra = batch.run(self, call, claims, base, entry, environ)
             else:
                 status, body, extra = self.handle(call, claims, base, entry, environ)
         except GraphError as exc:
             status, body, extra = exc.status, exc.body(self.sim.store.clock.now()), exc.headers
             entry.errors.append(exc.code)
+        if environ.get("simulator.lose_answer"):
+            faultmod.reset_connection(environ)  # done, but the client never hears of it
         return self.respond(start_response, status, body, extra)
 
     @staticmethod
@@ -231,6 +240,8 @@ class GraphApp:
             )  # fmt: skip
         if fault.kind == "reset":
             faultmod.reset_connection(environ)
+        if fault.kind == "lost_answer" and environ is not None:
+            environ["simulator.lose_answer"] = True
         if fault.kind == "slow":
             faultmod.apply_generic(fault, environ, None)
 

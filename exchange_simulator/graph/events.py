@@ -199,6 +199,7 @@ def to_event(item, view):
             "sensitivity": _reverse(SENSITIVITY, item.sensitivity, "normal"),
             "isAllDay": item.is_all_day,
             "isCancelled": False,
+            "transactionId": item.extra.get("transaction_id"),
             "isOrganizer": organizer.email.lower() == view.mailbox.lower(),
             "showAs": _reverse(SHOW_AS, item.show_as, "busy"),
             "body": body_for(item, view.body),
@@ -258,6 +259,8 @@ def to_store(body, partial=False):
         text = (raw.get("contentType") or "html").lower() == "text"
         values["body"] = raw.get("content") or ""
         values["extra"] = {"body_type": "Text" if text else "HTML"}
+    if body.get("transactionId"):
+        values.setdefault("extra", {})["transaction_id"] = str(body["transactionId"])
     for what in ("start", "end"):
         if what in body:
             values[what], values[what + "_tz"] = parse_dt_tz(body[what], what)

@@ -153,6 +153,19 @@ def test_4_batch_shuffles_answers_throttles_members_and_wants_content_type(api, 
     assert not [i for i in sim.store.items(ALICE) if i.subject == "Review"]
 
 
+def test_5_transaction_id_makes_a_retried_create_return_the_first_event(api, sim):
+    body = dict(SINGLE, transactionId="7e1c8f9a-1111-4c0d-9f00-000000000001")
+    first = api.post(url(api, "/users/%s/events" % ALICE), json=body)
+    retried = api.post(url(api, "/users/%s/events" % ALICE), json=body)
+    assert first.status_code == 201 and retried.status_code in (200, 201)
+    assert retried.json()["id"] == first.json()["id"]
+    assert first.json()["transactionId"] == body["transactionId"]
+    assert [i.subject for i in sim.store.items(ALICE)].count("Review") == 1
+    other = api.post(url(api, "/users/%s/events" % ALICE),
+                     json=dict(body, transactionId="another"))  # fmt: skip
+    assert other.json()["id"] != first.json()["id"]
+
+
 def test_6_every_429_and_503_carries_retry_after(api, sim):
     sim.faults.add("throttle", protocol="graph")
     sim.faults.add("unavailable", protocol="graph")
