@@ -61,3 +61,23 @@ def test_4_only_the_throttled_members_of_a_batch_are_sent_again():
         ]
         batches = sim.journal.entries(operation="POST /$batch")
         assert [e.items for e in batches] == [12, 3]
+
+
+def test_5_a_create_sent_again_after_a_lost_answer_is_not_duplicated():
+    with running() as sim:
+        side = side_for(sim)
+        sim.faults.add("lost_answer", protocol="graph", operation="POST /$batch")
+        item = CalendarItem("Once", at(2), at(2, 10), organizer=ALICE)
+        [result] = side.create([("calendar.event,42", item)])
+        assert result.ok
+        # The batch was carried out, its answer lost, and the client sent it again at once.
+        assert [e.fault for e in sim.journal.entries(operation="POST /$batch")] == [
+            "lost_answer",
+            "",
+        ]
+        [stored] = sim.store.items(ALICE)
+        assert from_graph_id(result.remote.id) == stored.id
+        # The same identity gives the same transactionId, whatever run sends it.
+        assert stored.extra["transaction_id"]
+        [again] = side.create([("calendar.event,42", item)])
+        assert again.remote.id == result.remote.id and sim.store.count(ALICE) == 1
