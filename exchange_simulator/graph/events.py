@@ -65,8 +65,8 @@ def etag(change_key):
 
 
 def _stamp(moment):
-    """Graph's DateTimeOffset in UTC with seven fraction digits."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    """Graph's DateTimeOffset in UTC with seven fraction digits (ours stop at microseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
 def dt_tz(moment, zone_name, all_day_zone=None):

@@ -6,6 +6,7 @@ JSON batching", "Microsoft Graph throttling guidance", the ``event`` resource) a
 on a simulator kinder than the real service.
 """
 
+import re
 import threading
 import time
 
@@ -185,3 +186,13 @@ def test_6_every_429_and_503_carries_retry_after(api, sim):
     for worker in workers:
         worker.join()
     assert fifth.status_code == 429 and int(fifth.headers["Retry-After"]) >= 0
+
+
+def test_7_last_modified_has_seven_fraction_digits_and_orders_quick_edits(api):
+    made = api.post(url(api, "/users/%s/events" % ALICE), json=SINGLE).json()
+    event_url = url(api, "/users/%s/events/%s" % (ALICE, made["id"]))
+    stamps = [api.patch(event_url, json={"subject": "v%d" % n}).json()["lastModifiedDateTime"]
+              for n in range(3)]  # fmt: skip
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}Z", s) for s in stamps)
+    assert stamps == sorted(stamps) and len(set(stamps)) == 3
+    assert any(not s.endswith(".0000000Z") for s in stamps)
