@@ -51,3 +51,42 @@ def test_3_bodies_rewritten_by_exchange_stay_untouched_for_ten_runs(ews_sim, sid
     assert odoo.items[local_id].item == original
     [imported] = [e.item for e in odoo.items.values() if e.item.subject.startswith("From Out")]
     assert "a &lt; b" in imported.body and imported.body.count("<br>") == 2
+
+
+def test_8_a_restart_keeps_the_sync_state_and_a_lost_one_is_read_again_by_identity(
+    ews_sim, side, tmp_path
+):
+    from ews_support import settings, start
+
+    from calendar_exchange_sync.sync.ews import EwsSide
+    from exchange_simulator.seed import save_seed
+
+    odoo, status, engine = world(side)
+    for n in range(3):
+        odoo.user_create(CalendarItem("Odoo %d" % n, utc(2026, 3, 9 + n, 9),
+                                      utc(2026, 3, 9 + n, 10), organizer=ALICE))  # fmt: skip
+    ews_sim.store.create_item(ALICE, {"subject": "Outlook", "start": utc(2026, 3, 20, 9),
+                                      "end": utc(2026, 3, 20, 10)})  # fmt: skip
+    assert quiet(engine, 2) != []  # the first run and the re-read of what it created
+    assert quiet(engine, 1) == []
+    saved = tmp_path / "exchange.json"
+    save_seed(ews_sim.seed, saved, ews_sim.store)
+    restarted = start(saved)
+    try:
+        again = EwsSide(settings(restarted), ALICE)
+        engine = Engine(odoo, again, status, SyncOptions(now=lambda: NOW))
+        # The same server: the stored SyncState still answers, with nothing to do.
+        assert quiet(engine, 1) == []
+        operations = [o for o in restarted.journal.operations("ews") if o != "Authenticate"]
+        assert operations == ["SyncFolderItems"]  # (NTLM's handshake on a new connection apart)
+        # A server that no longer knows the state: read in full and paired by identity (and
+        # by item id for Outlook's entry); nothing is created, nothing deleted.
+        restarted.store.expire_change_log(ALICE)
+        report = engine.run()
+        assert report.aborted is None and not report.errors
+        assert "remote" in report.rebaselined
+        assert not any(action in ("create", "delete") for (_, action) in report.counts)
+        assert restarted.store.count(ALICE) == 4 and len(odoo.items) == 4
+        assert quiet(engine, 2) == []
+    finally:
+        restarted.stop()

@@ -27,6 +27,7 @@ from exchangelib import (
     Version,
 )
 
+from exchange_simulator.seed import save_seed
 from exchange_simulator.simulator import Simulator
 
 UTC = datetime.timezone.utc
@@ -111,3 +112,18 @@ def test_3_html_bodies_are_rewritten_and_text_is_returned_as_text(sim):
     body = re.search(r'<t:Body BodyType="(\w+)"[^>]*>(.*?)</t:Body>', text.text, re.S)
     assert body.group(1) == "Text" and "<" not in body.group(2)
     assert "One" in body.group(2) and "two" in body.group(2)
+
+
+def test_8_sync_state_and_item_ids_survive_a_restart_with_save(sim, tmp_path):
+    acc = account(sim)
+    folder = acc.calendar
+    before = {obj.id for kind, obj in folder.sync_items(sync_state=None) if kind == "create"}
+    state = folder.item_sync_state
+    path = tmp_path / "saved.json"
+    save_seed(sim.seed, path, sim.store)
+    with Simulator(path).start() as restarted:
+        again = account(restarted).calendar
+        changes = list(again.sync_items(sync_state=state))
+        assert changes == []
+        assert {i.id for i in again.all()} == before
+        assert again.item_sync_state
