@@ -9,6 +9,7 @@ from datetime import timezone
 
 from .. import bodies
 from ..store import Attendee
+from . import item_rules
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
 
@@ -121,8 +122,12 @@ class ItemWriter:
     def write(self, parent, item):
         elem = sub(parent, t("CalendarItem"))
         children = []
+        stored = item_rules.kept_elements(item)  # what the client set beyond the model
 
         def add(name, text=None, **attrs):
+            if isinstance(name, str) and name in stored:
+                name = stored.pop(name)  # the client's value over the server's default
+                elem.append(name)
             node = sub(elem, t(name), text, **attrs) if isinstance(name, str) else name
             children.append(node)
             return node
@@ -168,9 +173,14 @@ class ItemWriter:
             add("LastModifiedTime", iso(item.last_modified))
         if w("item:IsAssociated"):
             add("IsAssociated", "false")
+        if w("item:ReminderDueBy"):
+            add("ReminderDueBy", iso(item_rules.reminder_due_by(self.store, self.mailbox, item)))
         self._calendar(item, add)
+        for name in list(stored):
+            if w(item_rules.uri_of(name)):
+                add(name)
         # Exchange writes children in schema order; ours were appended by concern.
-        children.sort(key=lambda node: ORDER[node.tag.split("}")[1]])
+        children.sort(key=lambda node: item_rules.POSITION[node.tag.split("}")[1]])
         for node in children:
             elem.append(node)
         return elem
@@ -200,7 +210,7 @@ class ItemWriter:
         if w("calendar:IsCancelled"):
             add("IsCancelled", "false")
         if w("calendar:IsRecurring"):
-            add("IsRecurring", _bool(item.item_type != "Single"))
+            add("IsRecurring", _bool(item_rules.is_recurring(item, self.mailbox)))
         if w("calendar:MeetingRequestWasSent"):
             add("MeetingRequestWasSent", _bool(item.extra.get("invitations_sent", False)))
         if w("calendar:IsResponseRequested"):

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from ..store import MailboxNotFound, SyncStateExpired
 from .item_parse import parse_datetime, parse_shape
@@ -206,7 +207,7 @@ def _find(ctx, op, restriction):
             raise ItemError(
                 "ErrorCalendarEndDateIsEarlierThanStartDate", "The end is earlier than the start."
             )
-        if (end - start).days > 1830:  # Exchange refuses views over two years (and a bit)
+        if end - start > timedelta(days=732):  # Exchange refuses a view over two years
             raise ItemError("ErrorCalendarViewRangeTooBig", "The calendar view range is too big.")
         items = ctx.store.expand(ctx.mailbox, start, end)
     else:

@@ -9,6 +9,7 @@ keeps the other writer's value, such as a raised Sensitivity, are not simulated)
 
 from ..recurrence import InvalidRecurrence, validate
 from ..store import ChangeKeyMismatch, ItemNotFound, OccurrenceDeleted
+from . import item_rules
 from .item_parse import (
     READ_ONLY,
     SETTABLE,
@@ -132,7 +133,15 @@ def _changes(ctx, updates, current):
         if uri in READ_ONLY:
             raise ItemError("ErrorInvalidPropertySet", "The property %s is read-only." % uri)
         if uri not in SETTABLE:
-            continue  # a property the simulator does not model: accepted, ignored
+            # Not modelled by the store: kept as the client wrote it (item_rules.py).
+            name = uri.split(":")[-1]
+            item_rules.refuse_read_only(name)
+            extra = values.get("extra") or dict(current.extra)
+            if action == "DeleteItemField":
+                values["extra"] = item_rules.dropped(extra, name)
+            elif action == "SetItemField" and len(update[1]) and name != "Organizer":
+                values["extra"] = item_rules.kept(extra, update[1][0])
+            continue
         attr, default = SETTABLE[uri]
         if action == "DeleteItemField":
             values[attr] = default

@@ -26,6 +26,7 @@ from exchangelib import (
     HTMLBody,
     Version,
 )
+from exchangelib.errors import ErrorCalendarViewRangeTooBig
 
 from exchange_simulator.seed import save_seed
 from exchange_simulator.simulator import Simulator
@@ -127,3 +128,77 @@ def test_8_sync_state_and_item_ids_survive_a_restart_with_save(sim, tmp_path):
         assert changes == []
         assert {i.id for i in again.all()} == before
         assert again.item_sync_state
+
+
+def test_9a_a_calendar_view_longer_than_two_years_is_refused(sim):
+    acc = account(sim)
+    start = EWSDateTime(2026, 1, 1, tzinfo=EWSTimeZone("UTC"))
+    with pytest.raises(ErrorCalendarViewRangeTooBig):
+        list(acc.calendar.view(start=start, end=start + datetime.timedelta(days=3 * 365)))
+    assert list(acc.calendar.view(start=start, end=start + datetime.timedelta(days=700)))
+
+
+def test_9b_an_integer_extended_property_refuses_text(sim):
+    acc = account(sim)
+    item = CalendarItem(account=acc, folder=acc.calendar, subject="x",
+                        start=when(9, 9), end=when(9, 10))  # fmt: skip
+    item.save(send_meeting_invitations="SendToNone")
+    answer = soap(
+        sim,
+        '<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations='
+        '"SendToNone"><m:ItemChanges><t:ItemChange><t:ItemId Id="%s"/><t:Updates>'
+        "<t:SetItemField><t:ExtendedFieldURI PropertySetId="
+        '"3c8d2a51-7f0e-4d6b-9a41-0c5e2f7b9d13" PropertyName="Count" PropertyType="Integer"/>'
+        "<t:CalendarItem><t:ExtendedProperty><t:ExtendedFieldURI PropertySetId="
+        '"3c8d2a51-7f0e-4d6b-9a41-0c5e2f7b9d13" PropertyName="Count" PropertyType="Integer"/>'
+        "<t:Value>not-a-number</t:Value></t:ExtendedProperty></t:CalendarItem>"
+        "</t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>" % item.id,
+    )
+    assert CODES_RE.findall(answer.text) == ["ErrorInvalidExtendedPropertyValue"]
+
+
+def test_9c_fields_the_client_sets_are_kept(sim):
+    acc = account(sim)
+    item = CalendarItem(account=acc, folder=acc.calendar, subject="Important",
+                        start=when(9, 9), end=when(9, 10), importance="High")  # fmt: skip
+    item.save(send_meeting_invitations="SendToNone")
+    assert acc.calendar.get(id=item.id).importance == "High"
+    item.importance = "Low"
+    item.save(update_fields=["importance"])
+    assert acc.calendar.get(id=item.id).importance == "Low"
+
+
+def test_9d_is_recurring_is_false_on_the_organizers_master(sim):
+    acc = account(sim)
+    master = acc.calendar.get(id=series(sim).id)
+    assert master.type == "RecurringMaster" and master.is_recurring is False
+    occurrence = master.occurrence(2)
+    occurrence.refresh()
+    assert occurrence.type == "Occurrence" and occurrence.is_recurring is True
+    single = next(i for i in acc.calendar.all() if i.type == "Single")
+    assert single.is_recurring is False
+
+
+def test_9e_reminder_due_by_is_returned(sim):
+    acc = account(sim)
+    item = CalendarItem(account=acc, folder=acc.calendar, subject="Remind me",
+                        start=when(9, 9), end=when(9, 10), reminder_is_set=True,
+                        reminder_minutes_before_start=15)  # fmt: skip
+    item.save(send_meeting_invitations="SendToNone")
+    assert acc.calendar.get(id=item.id).reminder_due_by == when(9, 9)
+
+
+def test_9f_an_item_without_start_time_zone_takes_the_time_zone_context(sim):
+    answer = soap(
+        sim,
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem>'
+        "<t:Subject>Local</t:Subject><t:Start>2026-03-09T09:00:00</t:Start>"
+        "<t:End>2026-03-09T10:00:00</t:End></t:CalendarItem></m:Items></m:CreateItem>",
+        headers='<t:TimeZoneContext><t:TimeZoneDefinition Id="W. Europe Standard Time"/>'
+        "</t:TimeZoneContext>",
+    )
+    assert CODES_RE.findall(answer.text) == ["NoError"]
+    [made] = [i for i in sim.store.items(ALICE) if i.subject == "Local"]
+    assert made.start == datetime.datetime(2026, 3, 9, 8, tzinfo=UTC)
+    read = account(sim).calendar.get(id=made.id)
+    assert read._start_timezone.ms_id == "W. Europe Standard Time"
