@@ -19,7 +19,7 @@ from lxml import etree
 from ..faults import apply_generic
 from ..schema import validator
 from ..zones import UnknownTimeZone, zone
-from . import operations
+from . import operations, versions
 from .auth import Unauthorized, authenticate, publish_ntlm_users
 from .soap import API_ORDER, SOAP, EwsFault, envelope, serialize, t
 
@@ -158,8 +158,11 @@ class EwsApp:
                 "ErrorInvalidServerVersion",
                 "The specified server version is invalid.",
             )
+        versions.refuse_newer(op_elem, requested_version)
         tz = timezone.utc
         context = _header(headers, "TimeZoneContext")
+        if not versions.has(requested_version, "TimeZoneContext"):
+            context = None  # a header the named schema does not know: ignored, as SOAP does
         if context is not None:
             definition = context.find(t("TimeZoneDefinition"))
             try:

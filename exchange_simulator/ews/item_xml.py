@@ -9,7 +9,7 @@ from datetime import timezone
 
 from .. import bodies
 from ..store import Attendee
-from . import item_rules
+from . import item_rules, versions
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
 
@@ -171,13 +171,13 @@ class ItemWriter:
                 add(write_ext_value(elem, key, item.extended_properties[key]))
         if w("item:LastModifiedTime"):
             add("LastModifiedTime", iso(item.last_modified))
-        if w("item:IsAssociated"):
+        if w("item:IsAssociated") and versions.has(self.version, "IsAssociated"):
             add("IsAssociated", "false")
         if w("item:ReminderDueBy"):
             add("ReminderDueBy", iso(item_rules.reminder_due_by(self.store, self.mailbox, item)))
         self._calendar(item, add)
         for name in list(stored):
-            if w(item_rules.uri_of(name)):
+            if w(item_rules.uri_of(name)) and versions.has(self.version, name):
                 add(name)
         # Exchange writes children in schema order; ours were appended by concern.
         children.sort(key=lambda node: item_rules.POSITION[node.tag.split("}")[1]])
@@ -246,7 +246,7 @@ class ItemWriter:
             add("AppointmentState", "1" if is_meeting else "0")
         if is_master:
             self._series(item, add)
-        if self.version == "Exchange2007_SP1":
+        if not versions.has(self.version, "StartTimeZone"):
             if w("calendar:MeetingTimeZone"):
                 add("MeetingTimeZone", TimeZoneName=item.start_tz)
         else:
@@ -301,5 +301,5 @@ def _duration(delta):
 
 
 def writer_for(ctx, shape):
-    """The writer of one request (its mailbox, the server version, the requested shape)."""
-    return ItemWriter(ctx.store, ctx.mailbox, ctx.version, shape)
+    """The writer of one request (its mailbox, the schema version it names, its shape)."""
+    return ItemWriter(ctx.store, ctx.mailbox, ctx.requested_version, shape)

@@ -5,6 +5,7 @@ Graph's recurrence JSON transcribes EWS's elements one to one (RelativeMonthlyRe
 EWS's compound day names (Day, Weekday, WeekendDay) become explicit lists of days.
 """
 
+from . import versions
 from .soap import ItemError, sub, t
 
 PATTERNS = {
@@ -103,7 +104,7 @@ def write_recurrence(parent, recurrence, version):
         sub(node, t("DayOfWeekIndex"), (pattern.get("index") or "first").capitalize())
     if kind == "weekly":
         sub(node, t("DaysOfWeek"), _day_words(pattern["daysOfWeek"], False))
-        if version != "Exchange2007_SP1":  # FirstDayOfWeek came with Exchange 2010 SP1
+        if versions.has(version, "FirstDayOfWeek"):  # came with Exchange 2010 SP1
             sub(node, t("FirstDayOfWeek"), (pattern.get("firstDayOfWeek") or "sunday").capitalize())
     if kind in ("absoluteMonthly", "absoluteYearly"):
         sub(node, t("DayOfMonth"), str(pattern["dayOfMonth"]))

@@ -202,3 +202,29 @@ def test_9f_an_item_without_start_time_zone_takes_the_time_zone_context(sim):
     assert made.start == datetime.datetime(2026, 3, 9, 8, tzinfo=UTC)
     read = account(sim).calendar.get(id=made.id)
     assert read._start_timezone.ms_id == "W. Europe Standard Time"
+
+
+def test_10_exchange_2007_sp1_requests_get_2007_sp1_answers(sim):
+    shape = "<t:BaseShape>AllProperties</t:BaseShape>"
+    old = get_item(sim, series(sim).id, shape, "Exchange2007_SP1").text
+    assert "MeetingTimeZone" in old and "TimeZoneName=" in old
+    assert "StartTimeZone" not in old and "FirstDayOfWeek" not in old
+    new = get_item(sim, series(sim).id, shape).text
+    assert "StartTimeZone" in new and "FirstDayOfWeek" in new
+    # What exchangelib sends to a 2007 SP1 server: the 2007 SP1 schema has neither a
+    # MeetingTimeZone Id attribute nor a FirstDayOfWeek; such a request is refused.
+    created = soap(
+        sim,
+        '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem>'
+        "<t:Subject>Weekly</t:Subject><t:Start>2026-03-09T09:00:00Z</t:Start>"
+        "<t:End>2026-03-09T10:00:00Z</t:End><t:Recurrence><t:WeeklyRecurrence>"
+        "<t:Interval>1</t:Interval><t:DaysOfWeek>Monday</t:DaysOfWeek>"
+        "<t:FirstDayOfWeek>Monday</t:FirstDayOfWeek></t:WeeklyRecurrence>"
+        "<t:NumberedRecurrence><t:StartDate>2026-03-09</t:StartDate>"
+        "<t:NumberOfOccurrences>3</t:NumberOfOccurrences></t:NumberedRecurrence>"
+        '</t:Recurrence><t:MeetingTimeZone TimeZoneName="UTC"/></t:CalendarItem>'
+        "</m:Items></m:CreateItem>",
+        "Exchange2007_SP1",
+    )
+    assert created.status_code == 500 and "ErrorSchemaValidation" in created.text
+    assert "FirstDayOfWeek" in created.text
