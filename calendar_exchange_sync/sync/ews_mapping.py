@@ -22,6 +22,7 @@ from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty, HTM
 from exchangelib.properties import Attendee as EwsAttendee
 from exchangelib.properties import Mailbox
 
+from . import ews_2007
 from . import recurrence as rrules
 from . import tz as tzmod
 from .ews_recurrence import from_exchangelib, to_exchangelib
@@ -50,35 +51,6 @@ def register_properties():
         EwsItem.register("odoo_identity", OdooIdentity)
     if "odoo_activity_type" not in names:
         EwsItem.register("odoo_activity_type", OdooActivityType)
-
-
-def _fix_meeting_time_zone():
-    """Make exchangelib write and read Exchange 2007's MeetingTimeZone as the schema says.
-
-    exchangelib 5.6 writes ``<t:MeetingTimeZone Id="…"/>`` and reads ``Id``/``Name``, but
-    the element is a TimeZoneType whose only attribute is ``TimeZoneName``: Exchange 2007
-    refuses the request (ErrorSchemaValidation). The fix is confined to that one field of
-    CalendarItem, which only Exchange 2007 requests use; applied once, idempotently.
-    """
-    field = EwsItem.get_field_by_fieldname("_meeting_timezone")
-    if getattr(field, "_odoo_fixed", False):
-        return
-    from exchangelib.util import create_element
-
-    def to_xml(value, version):
-        return create_element(field.request_tag(), attrs={"TimeZoneName": value.ms_id})
-
-    def from_xml(elem, account):
-        found = elem.find(field.response_tag())
-        name = found.get("TimeZoneName") if found is not None else None
-        if not name:
-            return field.default
-        try:
-            return EWSTimeZone.from_ms_id(name)
-        except Exception:  # an unknown zone name: leave the zone unset, as exchangelib does
-            return None
-
-    field.to_xml, field.from_xml, field._odoo_fixed = to_xml, from_xml, True
 
 
 def _fix_all_day_reading():
@@ -112,7 +84,7 @@ def _fix_all_day_reading():
 
 
 register_properties()
-_fix_meeting_time_zone()
+ews_2007.apply()  # exchangelib's two mistakes with Exchange 2007 SP1 (see that module)
 _fix_all_day_reading()
 
 SENSITIVITY_IN = {

@@ -90,3 +90,46 @@ def test_8_a_restart_keeps_the_sync_state_and_a_lost_one_is_read_again_by_identi
         assert quiet(engine, 2) == []
     finally:
         restarted.stop()
+
+
+def test_10_exchange_2007_sp1_series_through_the_workaround_module():
+    from ews_support import SEED, assert_schema_clean, settings, start
+    from exchangelib.recurrence import WeeklyPattern
+    from exchangelib.util import xml_to_str
+    from exchangelib.version import Build, Version
+
+    from calendar_exchange_sync.sync import ews_2007
+    from calendar_exchange_sync.sync.ews import EwsSide
+    from calendar_exchange_sync.sync.items import Occurrence, Recurrence
+
+    ews_2007.apply()  # applied on import already; applying again changes nothing
+    pattern = WeeklyPattern(interval=1, weekdays=[1])
+    old, new = Version(Build(8, 1), "Exchange2007_SP1"), Version(Build(15, 1), "Exchange2016")
+    assert "FirstDayOfWeek" not in xml_to_str(pattern.to_xml(version=old))
+    assert "FirstDayOfWeek" in xml_to_str(pattern.to_xml(version=new))
+
+    sim = start(dict(SEED, server={"version": "Exchange2007_SP1", "domain": "CONTOSO"}))
+    try:
+        side = EwsSide(settings(sim, version="Exchange2007_SP1"), ALICE)
+        first = utc(2026, 3, 2, 8)
+        moved = CalendarItem("Weekly (moved)", utc(2026, 3, 9, 13), utc(2026, 3, 9, 14),
+                             timezone="Europe/Berlin", organizer=ALICE)  # fmt: skip
+        series = CalendarItem(
+            "Weekly", first, utc(2026, 3, 2, 9), timezone="Europe/Berlin", organizer=ALICE,
+            recurrence=Recurrence("FREQ=WEEKLY;COUNT=6;BYDAY=MO",
+                                  (Occurrence(utc(2026, 3, 9, 8), moved),),
+                                  frozenset({utc(2026, 3, 16, 8)})),
+        )  # fmt: skip
+        [created] = side.create([("calendar.recurrence,7", series)])
+        assert created.ok, created.error
+        fetched = side.fetch([created.remote.id])[created.remote.id]
+        assert fetched.item == series, fetched.item.changed_fields(series)
+        [stored] = sim.store.items(ALICE)
+        assert stored.start_tz == "W. Europe Standard Time"
+        later = series.replace(subject="Weekly, renamed")
+        [updated] = side.update([(created.remote.id, fetched.version, later)])
+        assert updated.ok, updated.error
+        assert side.fetch([created.remote.id])[created.remote.id].item == later
+        assert_schema_clean(sim)
+    finally:
+        sim.stop()
