@@ -11,11 +11,13 @@
   and for the organizer's recurring master, true for occurrences, exceptions and an
   attendee's master.
 - ReminderDueBy is the start of the item, or of the series' next occurrence.
+- CreateItem answers what is no calendar item with Exchange's own codes, and fills in the
+  times of a calendar item created without them, as the store does.
 """
 
 import base64
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
@@ -158,3 +160,48 @@ def reminder_due_by(store, mailbox, item, now=None):
     upcoming = [s for s in live if s >= now]
     original = upcoming[0] if upcoming else (live[-1] if live else item.start)
     return item.modified_occurrences.get(original, {}).get("start", original)
+
+
+# -- what CreateItem refuses, and what it fills in --------------------------------------
+
+RESPONSE_OBJECTS = {
+    "AcceptItem": "ErrorInvalidItemForOperationAcceptItem",
+    "TentativelyAcceptItem": "ErrorInvalidItemForOperationTentative",
+    "DeclineItem": "ErrorInvalidItemForOperationDeclineItem",
+    "CancelCalendarItem": "ErrorInvalidItemForOperationCancelItem",
+    "RemoveItem": "ErrorInvalidItemForOperationRemoveItem",
+}
+
+
+def unsupported_item(name, op):
+    """``(code, text)`` for a CreateItem item that is no calendar item, in Exchange's codes."""
+    if name in ("Message", "MeetingRequest", "MeetingResponse", "MeetingCancellation") and (
+        op.get("MessageDisposition") is None
+    ):
+        return "ErrorMessageDispositionRequired", "MessageDisposition is required for messages."
+    if name in RESPONSE_OBJECTS:
+        return RESPONSE_OBJECTS[name], "The referenced item cannot take this response."
+    return "ErrorInvalidItemForOperationCreateItem", "Only calendar items are kept here."
+
+
+def default_times(values, now):
+    """Fill in missing Start/End the way the Exchange store does ([MS-ASCAL] 3.2.4.4): the
+    current time rounded up to the half hour, for 30 minutes; a given start in the future
+    without an end, or a given end before that rounded time, is refused."""
+    start, end = values.get("start"), values.get("end")
+    if start is not None and end is not None:
+        return
+    rounded = now.replace(minute=now.minute // 30 * 30, second=0, microsecond=0)
+    if rounded < now:
+        rounded += timedelta(minutes=30)
+    if start is None and end is None:
+        values["start"], values["end"] = rounded, rounded + timedelta(minutes=30)
+    elif start is None and end >= rounded:
+        values["start"] = rounded
+    elif end is None and start <= now:
+        values["end"] = rounded + timedelta(minutes=30)
+    else:
+        raise ItemError(
+            "ErrorCalendarEndDateIsEarlierThanStartDate",
+            "The end date is earlier than the start date.",
+        )

@@ -68,7 +68,8 @@ def get_item(ctx, op):
 
 def _check(values):
     if values.get("start") is None or values.get("end") is None:
-        raise ItemError("ErrorMissingInformation", "A calendar item needs a start and an end.")
+        # Only reached by an UpdateItem deleting Start or End (CreateItem fills them in).
+        raise ItemError("ErrorInvalidPropertyDelete", "Start and End cannot be deleted.")
     if values["end"] < values["start"]:
         raise ItemError(
             "ErrorCalendarEndDateIsEarlierThanStartDate",
@@ -79,7 +80,7 @@ def _check(values):
             validate(values["recurrence"])
         except InvalidRecurrence as exc:
             raise ItemError(
-                "ErrorInvalidRecurrence", "The recurrence is invalid: %s" % exc
+                "ErrorCalendarInvalidRecurrence", "The recurrence is invalid: %s" % exc
             ) from None
 
 
@@ -89,7 +90,7 @@ def create_item(ctx, op):
     items = op.find(m("Items"))
     for elem in items:
         if elem.tag != t("CalendarItem"):
-            out.error("ErrorInvalidItemForOperation", "Only calendar items can be created here.")
+            out.error(*item_rules.unsupported_item(elem.tag.split("}")[1], op))
             continue
         if invitations not in SEND_INVITATIONS:
             out.error(
@@ -99,6 +100,7 @@ def create_item(ctx, op):
             continue
         try:
             values = parse_calendar_item(elem, ctx.tz)
+            item_rules.default_times(values, ctx.store.clock.now())
             _check(values)
             extra = values.setdefault("extra", {})
             people = values.get("required_attendees") or values.get("optional_attendees")

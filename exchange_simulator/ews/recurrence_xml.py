@@ -46,7 +46,7 @@ def _days(text):
         elif word in DAYS:
             out.append(word.lower())
         else:
-            raise ItemError("ErrorInvalidRecurrence", "Unknown day of week %s." % word)
+            raise ItemError("ErrorCalendarInvalidRecurrence", "Unknown day of week %s." % word)
     return out
 
 
@@ -75,9 +75,11 @@ def parse_recurrence(elem, time_zone):
             if name == "NumberedRecurrence":
                 rng["numberOfOccurrences"] = int(_text(child, "NumberOfOccurrences"))
         else:
-            raise ItemError("ErrorInvalidRecurrence", "Unsupported recurrence %s." % name)
+            raise ItemError("ErrorUnsupportedRecurrence", "Unsupported recurrence %s." % name)
     if pattern is None or rng is None:
-        raise ItemError("ErrorInvalidRecurrence", "A recurrence needs a pattern and a range.")
+        raise ItemError(
+            "ErrorCalendarInvalidRecurrence", "A recurrence needs a pattern and a range."
+        )
     return {"pattern": pattern, "range": rng}
 
 
