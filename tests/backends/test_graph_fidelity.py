@@ -81,3 +81,46 @@ def test_5_a_create_sent_again_after_a_lost_answer_is_not_duplicated():
         assert stored.extra["transaction_id"]
         [again] = side.create([("calendar.event,42", item)])
         assert again.remote.id == result.remote.id and sim.store.count(ALICE) == 1
+
+
+def _outlook_series(sim):
+    start = at(1, 8)
+    return sim.store.create_item(
+        ALICE,
+        {"subject": "Weekly", "start": start, "end": start + timedelta(minutes=30),
+         "start_tz": "W. Europe Standard Time", "end_tz": "W. Europe Standard Time",
+         "recurrence": {"pattern": {"type": "weekly", "interval": 1,
+                                    "daysOfWeek": [start.strftime("%A").lower()],
+                                    "firstDayOfWeek": "monday"},
+                        "range": {"type": "numbered", "startDate": start.date().isoformat(),
+                                  "numberOfOccurrences": 5,
+                                  "recurrenceTimeZone": "W. Europe Standard Time"}}},
+    )  # fmt: skip
+
+
+def test_1_a_series_seen_only_through_its_occurrences_is_read_by_its_master_id():
+    with running() as sim:
+        odoo = MemorySide("odoo")
+        engine = Engine(odoo, side_for(sim), MemoryStatusStore(), window_days=30)
+        master = _outlook_series(sim)
+        assert engine.run().aborted is None
+        [series] = [e.item for e in odoo.items.values()]
+        assert series.recurrence.rrule.startswith("FREQ=WEEKLY;COUNT=5")
+        # Edited in Outlook: the next delta lists its occurrences (never the master), and the
+        # series is read again through /events/{seriesMasterId}.
+        sim.store.update_item(ALICE, master.id, {"subject": "Weekly (Outlook)"})
+        report = engine.run()
+        assert report.aborted is None and report.get("local", "update") == 1
+        assert [e.item.subject for e in odoo.items.values()] == ["Weekly (Outlook)"]
+
+
+def test_2_the_series_is_paired_by_its_masters_icaluid_never_an_occurrences():
+    with running() as sim:
+        odoo = MemorySide("odoo")
+        status = MemoryStatusStore()
+        engine = Engine(odoo, side_for(sim), status, window_days=30)
+        master = _outlook_series(sim)
+        assert engine.run().aborted is None
+        [row] = status.rows.values()
+        assert row.uid == master.uid  # the series' own UID, not one of its occurrences'
+        assert len(odoo.items) == 1 and sim.store.count(ALICE) == 1
