@@ -42,6 +42,8 @@ _NUMERIC_LISTS |= {"BYMONTH", "BYSETPOS"}
 _BETWEEN_TAGS = re.compile(r">\s+<")
 _SHELL = re.compile(r"^<html[^>]*>|</html>$|^<body[^>]*>|</body>$|^<head>.*?</head>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
+# Exchange's HTML writer turns "<br/>" into "<br>" (HTML 4 void tags): the same to the user.
+_VOID_SLASH = re.compile(r"<(area|base|br|col|hr|img|input|meta|wbr)\b([^>]*?)\s*/>", re.I)
 _VISIBLE_TAG = re.compile(r"<(img|hr|table|iframe|video|object)\b", re.I)
 
 
@@ -76,6 +78,7 @@ def html_body(value):
         previous = text
         text = _SHELL.sub("", text).strip()
     text = _BETWEEN_TAGS.sub("><", text)
+    text = _VOID_SLASH.sub(r"<\1\2>", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     visible = _TAG.sub("", text).replace("&nbsp;", " ").replace("\xa0", " ")
     if not visible.strip() and not _VISIBLE_TAG.search(text):

@@ -219,7 +219,7 @@ def test_long_retry_after_postpones_the_mailbox():
 
 def test_throttling_without_retry_after_backs_off_then_gives_up():
     with running() as sim:
-        sim.faults.add("throttle", protocol="graph", operation=DELTA, count=5)
+        sim.faults.add("throttle", protocol="graph", operation=DELTA, count=5, retry_after=None)
         with pytest.raises(errors.ThrottledError) as info:
             side_for(sim).list_changes(None, window())
         assert info.value.retry_after is None

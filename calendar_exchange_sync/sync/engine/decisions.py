@@ -83,12 +83,15 @@ def winner(policy, local_fetched, remote_fetched, clock_skew):
         return policy
     if policy != "newest":
         raise ValueError("unknown conflict policy %r (use one of %s)" % (policy, POLICIES))
-    clock_skew = clock_skew or timedelta(0)
+    # To the second: EWS writes whole seconds and the skew comes from Date headers (no
+    # fraction either), so the order of two edits within one second is unknown: a tie.
+    clock_skew = timedelta(seconds=round((clock_skew or timedelta(0)).total_seconds()))
     local_time = local_fetched.last_modified
     remote_time = remote_fetched.last_modified
     if local_time is None or remote_time is None:
         return "local" if remote_time is None else "remote"
-    return "remote" if remote_time - clock_skew > local_time else "local"
+    later = (remote_time - clock_skew).replace(microsecond=0) > local_time.replace(microsecond=0)
+    return "remote" if later else "local"
 
 
 def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):

@@ -14,6 +14,7 @@ The mapper knows fields, not requests. Notes on the choices that are easy to get
 * Organizer is read only: Exchange makes the mailbox owner organize what we create.
 """
 
+import html
 from datetime import date, datetime, timedelta
 
 from exchangelib import CalendarItem as EwsItem
@@ -24,6 +25,7 @@ from exchangelib.properties import Mailbox
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
+from . import exchange2007
 from .recurrence import from_exchangelib, to_exchangelib
 
 # Our own MAPI named-property set: nothing else writes into it.
@@ -49,35 +51,6 @@ def register_properties():
         EwsItem.register("odoo_identity", OdooIdentity)
     if "odoo_activity_type" not in names:
         EwsItem.register("odoo_activity_type", OdooActivityType)
-
-
-def _fix_meeting_time_zone():
-    """Make exchangelib write and read Exchange 2007's MeetingTimeZone as the schema says.
-
-    exchangelib 5.6 writes ``<t:MeetingTimeZone Id="…"/>`` and reads ``Id``/``Name``, but
-    the element is a TimeZoneType whose only attribute is ``TimeZoneName``: Exchange 2007
-    refuses the request (ErrorSchemaValidation). The fix is confined to that one field of
-    CalendarItem, which only Exchange 2007 requests use; applied once, idempotently.
-    """
-    field = EwsItem.get_field_by_fieldname("_meeting_timezone")
-    if getattr(field, "_odoo_fixed", False):
-        return
-    from exchangelib.util import create_element
-
-    def to_xml(value, version):
-        return create_element(field.request_tag(), attrs={"TimeZoneName": value.ms_id})
-
-    def from_xml(elem, account):
-        found = elem.find(field.response_tag())
-        name = found.get("TimeZoneName") if found is not None else None
-        if not name:
-            return field.default
-        try:
-            return EWSTimeZone.from_ms_id(name)
-        except Exception:  # an unknown zone name: leave the zone unset, as exchangelib does
-            return None
-
-    field.to_xml, field.from_xml, field._odoo_fixed = to_xml, from_xml, True
 
 
 def _fix_all_day_reading():
@@ -111,7 +84,7 @@ def _fix_all_day_reading():
 
 
 register_properties()
-_fix_meeting_time_zone()
+exchange2007.apply()  # exchangelib's two mistakes with Exchange 2007 SP1 (see that module)
 _fix_all_day_reading()
 
 SENSITIVITY_IN = {
@@ -247,7 +220,7 @@ def _content(ews_item, zone, activity=None):
         "end": end,
         "all_day": bool(ews_item.is_all_day),
         "timezone": zone,
-        "body": str(ews_item.body or ""),
+        "body": body_html(ews_item.body),
         "location": ews_item.location or "",
         "privacy": SENSITIVITY_IN.get(ews_item.sensitivity or "Normal", "public"),
         "show_as": "free" if ews_item.legacy_free_busy_status == "Free" else "busy",
@@ -257,6 +230,14 @@ def _content(ews_item, zone, activity=None):
         "categories": tuple(categories),
         "activity_type": activity or None,
     }
+
+
+def body_html(body):
+    """The body as HTML: Exchange answers a text body (Outlook's plain text) as text."""
+    if body is None or isinstance(body, HTMLBody):
+        return str(body or "")
+    lines = html.escape(str(body), quote=False).replace("\r\n", "\n").split("\n")
+    return "<br>".join(lines)
 
 
 def occurrence_key(original_start, all_day, zone):

@@ -19,6 +19,7 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
   deleted occurrences come from ``/instances`` and are keyed by their original start.
 """
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from .. import recurrence as rrules
@@ -33,6 +34,7 @@ EXPAND = "singleValueExtendedProperties($filter=id eq '%s' or id eq '%s')" % (
     IDENTITY_PROP,
     ACTIVITY_PROP,
 )
+TRANSACTION_NS = uuid.UUID(PROPERTY_SET)  # transactionId = uuid5(this, identity)
 PRIVACY_TO_GRAPH = {"public": "normal", "private": "private", "confidential": "confidential"}
 PRIVACY_FROM_GRAPH = {"normal": "public", "personal": "private", "private": "private"}
 PRIVACY_FROM_GRAPH["confidential"] = "confidential"
@@ -249,6 +251,9 @@ def to_event(item, identity=None):
     props = [{"id": ACTIVITY_PROP, "value": item.activity_type or ""}]
     if identity:
         props.append({"id": IDENTITY_PROP, "value": identity})
+        # Graph creates nothing for a POST whose transactionId an event already has: a
+        # create sent again after a lost answer is never a duplicate.
+        body["transactionId"] = str(uuid.uuid5(TRANSACTION_NS, identity))
     body["singleValueExtendedProperties"] = props
     if item.recurrence is not None:
         zone = _zone_for_write(item)
