@@ -107,7 +107,7 @@ class OpResult:
 class Side(Protocol):
     """One side of a synchronisation (Odoo, or one Exchange mailbox)."""
 
-    name: str  # "odoo" or "exchange": which policy applies to it and how the log names it
+    name: str  # "odoo" or "exchange": how messages name it, the prefix of fallback identities
     batch_size: int  # how many items one fetch/create/update/delete call takes at most
 
     def list_changes(self, token: str | None, window: Window) -> ChangeSet:
