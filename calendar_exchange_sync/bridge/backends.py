@@ -1,8 +1,8 @@
 """Company settings -> the Exchange side of one mailbox (EWS or Graph). No network here: the
 backend connects when the engine first asks it something."""
 
-from ..models.res_company import ON_PREMISES_VERSIONS
 from ..sync.errors import ConfigurationError
+from ..sync.versions import ON_PREMISES_VERSIONS, by_key
 
 
 def connection_settings(company):
@@ -24,14 +24,6 @@ def connection_settings(company):
     }
 
 
-EWS_VERSIONS = {
-    "exchange2007": "Exchange2007_SP1",
-    "exchange2010": "Exchange2010_SP2",
-    "exchange2013": "Exchange2013",
-    "exchange2016": "Exchange2016",
-}
-
-
 def ews_settings(settings):
     from ..sync.ews import EwsSettings
 
@@ -43,7 +35,7 @@ def ews_settings(settings):
         endpoint=settings["ews_url"].strip(),
         username=username,
         password=settings["password"],
-        version=EWS_VERSIONS[settings["version"]],
+        version=by_key(settings["version"]).ews,
         auth="NTLM" if ntlm else "Basic",
         ca_file=settings["ca_file"],
     )
