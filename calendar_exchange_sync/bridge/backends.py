@@ -67,13 +67,13 @@ def make_backend(settings, mailbox, **options):
     raise ConfigurationError("Choose the Exchange version in Settings first.")
 
 
-def test_connection(company, mailbox):
+def check_connection(company, mailbox):
     """Run the backend's connection checks: a list of (check, ok, plain message)."""
     settings = connection_settings(company)
     if settings["version"] in ON_PREMISES_VERSIONS:
         from ..sync import ews
 
-        return ews.test_connection(ews_settings(settings), mailbox)
+        return ews.check_connection(ews_settings(settings), mailbox)
     from ..sync import graph
 
-    return graph.test_connection(graph_settings(settings), mailbox)
+    return graph.check_connection(graph_settings(settings), mailbox)
