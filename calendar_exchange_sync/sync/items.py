@@ -80,11 +80,6 @@ def inclusive_stop(end):
     return end - timedelta(days=1)
 
 
-def occurrence_key(original_start):
-    """The text key of an occurrence in ``field_hashes()`` (a UTC date-time or a date)."""
-    return _json_value(original_start)
-
-
 def _set(obj, name, value):
     object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
 
