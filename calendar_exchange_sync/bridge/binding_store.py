@@ -11,6 +11,7 @@ ROW_FIELDS = (
     "local_version",
     "remote_version",
     "item_hash",
+    "activity_type",
     "uid",
     "recheck",
     "verify_side",
@@ -19,6 +20,22 @@ ROW_FIELDS = (
 
 def _utc(value):
     return as_utc(value) if value else None
+
+
+def _row(values):
+    """The ``StatusRow`` of one binding, read as a dict of its columns."""
+    row = StatusRow(identity=values["identity"])
+    for name in ROW_FIELDS:
+        setattr(row, name, values[name] or (False if name == "recheck" else None))
+    row.field_hashes = dict(values["field_hashes"] or {})
+    row.local_modified = _utc(values["local_modified"])
+    row.remote_modified = _utc(values["remote_modified"])
+    if row.activity_type is None:
+        # Saved before the column existed: the type was kept as text ("s" + name) among the
+        # field hashes (a hash never starts with "s"). The next save writes the column.
+        text = row.field_hashes.get("activity_type") or ""
+        row.activity_type = text[1:] if text.startswith("s") else None
+    return row
 
 
 LOAD_QUERY = """
@@ -51,12 +68,7 @@ class BindingStore:
         self.mailbox.env.cr.execute(LOAD_QUERY, [self.mailbox.id])
         rows = []
         for values in self.mailbox.env.cr.dictfetchall():
-            row = StatusRow(identity=values["identity"])
-            for name in ROW_FIELDS:
-                setattr(row, name, values[name] or (False if name == "recheck" else None))
-            row.field_hashes = dict(values["field_hashes"] or {})
-            row.local_modified = _utc(values["local_modified"])
-            row.remote_modified = _utc(values["remote_modified"])
+            row = _row(values)
             self._ids[row.identity] = values["id"]
             rows.append(row)
         return rows

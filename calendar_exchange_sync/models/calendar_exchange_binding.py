@@ -23,6 +23,7 @@ class CalendarExchangeBinding(models.Model):
     remote_version = fields.Char()
     item_hash = fields.Char()
     field_hashes = fields.Json()
+    activity_type = fields.Char(help="The activity type both sides last agreed on.")
     local_modified = fields.Datetime()
     remote_modified = fields.Datetime()
     uid = fields.Char(string="iCalendar UID", index="btree_not_null")

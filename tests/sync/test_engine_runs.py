@@ -125,6 +125,8 @@ def test_incoming_entries_are_classified_without_bouncing_back(world):
     report = world.sync(classify=classify)
     assert sorted(i.activity_type for i in world.local.contents()) == ["call", "lunch"]
     assert report.get("remote", "update") == 0  # the Outlook entry is not rewritten
+    # The status row keeps the agreed type itself (its field hashes could not tell it).
+    assert sorted(r.activity_type for r in world.status.rows.values()) == ["call", "lunch"]
     assert world.sync(classify=classify).writes == 0
     # Exchange never learnt the type: a later edit there keeps the type Odoo has.
     world.remote.user_update(rid, make_item("Meeting with Ann", location="Cafe"))

@@ -124,8 +124,7 @@ class Applier:
                     if fetched.uid:
                         row.uid = fetched.uid
             if plan.item is not None:
-                row.item_hash = plan.item.content_hash()
-                row.field_hashes = plan.item.field_hashes()
+                row.agree(plan.item)
             # A pair created now is read again next run: the token this run stores was taken
             # before the create, and a delta from it may never report the entry's deletion
             # (created and deleted since the token: Graph and EWS both stay silent). For the
@@ -171,8 +170,7 @@ class Applier:
             fetched = job.fetched_on(source)
             if fetched is not None:
                 row.set_on(source, version=fetched.version)
-            row.item_hash = plan.item.content_hash()
-            row.field_hashes = plan.item.field_hashes()
+            row.agree(plan.item)
             row.recheck = False
             self.rows.put(row)
         if jobs:

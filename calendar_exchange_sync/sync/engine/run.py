@@ -28,7 +28,6 @@ what was already applied shows up with the agreed content and is a no-op.
 from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
-from ..items import agreed_activity_type
 from ..report import SyncReport
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
@@ -183,10 +182,8 @@ class _Run:
         remote_fetched = seen["remote"][0]
         for remote_id, got in remote_fetched.items():
             row = self.rows.known("remote").get(remote_id)
-            if got.item.activity_type is None and row is not None:
-                known, kind = agreed_activity_type(row.field_hashes)
-                if known:
-                    remote_fetched[remote_id] = typed(got, kind)
+            if got.item.activity_type is None and row is not None and row.activity_type:
+                remote_fetched[remote_id] = typed(got, row.activity_type)
 
     @staticmethod
     def _seen(role, row, seen):

@@ -152,6 +152,9 @@ class StatusRow:
     remote_version: str | None = None
     item_hash: str | None = None  # CalendarItem.content_hash() of the agreed content
     field_hashes: dict[str, str] = dataclasses.field(default_factory=dict)  # .field_hashes()
+    # The agreed activity type itself: Exchange entries made in Outlook carry none, and then
+    # keep this one (a hash could not say which it was).
+    activity_type: str | None = None
     local_modified: datetime | None = None  # last-modified on each side when last agreed (UTC)
     remote_modified: datetime | None = None
     uid: str | None = None  # iCalendar UID, when known
@@ -165,6 +168,12 @@ class StatusRow:
     @property
     def pending(self):
         return self.local_id is None or self.remote_id is None
+
+    def agree(self, item):
+        """Record ``item`` as the content both sides now hold."""
+        self.item_hash = item.content_hash()
+        self.field_hashes = item.field_hashes()
+        self.activity_type = item.activity_type
 
     # Role accessors: the engine handles both sides alike, by role ("local" or "remote").
 
