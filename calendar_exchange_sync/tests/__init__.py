@@ -10,3 +10,4 @@ from . import test_sync_behaviour
 from . import test_tours
 from . import test_cron_workers
 from . import test_connection_check
+from . import test_binding_store

@@ -34,8 +34,7 @@ class RunRows:
         if self.targeted:
             self._add(self.store.unsettled())
             ids = {role: set(changes[role].changed) | set(changes[role].removed) for role in ROLES}
-            self._add(self.store.lookup(ids["local"], ids["remote"], ()))
-            self._totals = dict(zip(ROLES, self.store.totals(), strict=True))
+            self.more(ids["local"], ids["remote"])
         else:
             self._add(self.store.load())
 
@@ -69,7 +68,11 @@ class RunRows:
 
     def total(self, role):
         """How many entries of that side are paired (the deletion guard's denominator)."""
-        return self._totals[role] if self._totals is not None else len(self._index[role])
+        if not self.targeted:
+            return len(self._index[role])
+        if self._totals is None:  # asked only when a run deletes something
+            self._totals = dict(zip(ROLES, self.store.totals(), strict=True))
+        return self._totals[role]
 
     # -- keeping track ------------------------------------------------------------------
 
