@@ -21,7 +21,7 @@ from .ownership import PLAIN
 MAX_MATERIALISED = 720  # what Odoo materialises of an endless series (MAX_RECURRENT_EVENT)
 
 
-def occurrence_key(event):
+def event_occurrence_key(event):
     """The original start of one occurrence: a date for all-day series, else UTC datetime."""
     original = event.exchange_original_start
     if event.allday:
@@ -67,8 +67,8 @@ class SeriesMapper:
 
     def item(self, recurrence):
         side = self.side
-        events = recurrence.calendar_event_ids.filtered("active").sorted(occurrence_key)
-        keyed = {occurrence_key(e): e for e in events}
+        events = recurrence.calendar_event_ids.filtered("active").sorted(event_occurrence_key)
+        keyed = {event_occurrence_key(e): e for e in events}
         zone = series_zone(recurrence, side.user)
         first = min(keyed)
         if recurrence.exchange_dtstart:
@@ -172,7 +172,7 @@ class SeriesMapper:
 
     def _apply_occurrences(self, recurrence, item, with_attendees=True):
         side = self.side
-        events = {occurrence_key(e): e for e in recurrence.calendar_event_ids}
+        events = {event_occurrence_key(e): e for e in recurrence.calendar_event_ids}
         doomed = side.Event.browse()
         for key in item.recurrence.deleted:
             doomed |= events.get(key, side.Event.browse())

@@ -12,7 +12,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import consteq, hmac
 
-from ..bridge.backends import test_connection
+from ..bridge.backends import check_connection
 from ..sync.errors import SyncError
 
 CONSENT_SCOPE = "calendar_exchange_sync.consent"
@@ -64,7 +64,7 @@ class ResCompany(models.Model):
         if not mailbox:
             raise UserError(_("Set your own email address first: the test uses your mailbox."))
         try:
-            checks = test_connection(self, mailbox)
+            checks = check_connection(self, mailbox)
         except SyncError as error:
             checks = [("connection", False, str(error))]
         skew = next((c for c in checks if c[0] == "clock" and len(c) > 3), None)

@@ -407,6 +407,15 @@ def canonical_rrule(rrule: str, start: datetime | date, zone: str) -> str:
 # --------------------------------------------------------------------------- expansion
 
 
+def occurrence_key(original_start: datetime, all_day: bool, zone: str) -> datetime | date:
+    """The key an occurrence of a series is known by (``items.Occurrence.original_start``)
+    for its original start (an aware instant): that instant in UTC, or for an all-day series
+    the date it falls on in the series' zone. ``occurrences`` yields keys of the same kind."""
+    if all_day:
+        return tzmod.local_date(original_start, zone)
+    return original_start.astimezone(tzmod.UTC)
+
+
 def _window_bounds(window):
     if window is None:
         return None, None

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from ews_support import ALICE, CAROL, PASSWORD, SEED, settings, start
 
-from calendar_exchange_sync.sync.ews import test_connection as check_connection
+from calendar_exchange_sync.sync.ews import check_connection
 
 
 def as_dict(checks):

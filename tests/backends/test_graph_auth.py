@@ -23,7 +23,7 @@ from graph_support import (
 )
 
 from calendar_exchange_sync.sync import errors
-from calendar_exchange_sync.sync.graph.check import admin_consent_url, test_connection
+from calendar_exchange_sync.sync.graph.check import admin_consent_url, check_connection
 from calendar_exchange_sync.sync.graph.client import GraphClient
 
 REDIRECT = "https://odoo.example.com/exchange/consent"
@@ -132,9 +132,9 @@ def test_expired_token_is_renewed_once():
         assert [e.status for e in graph] == [401, 200]
 
 
-def test_test_connection_all_good():
+def test_check_connection_all_good():
     with running() as sim:
-        checks = test_connection(settings_for(sim), ALICE)
+        checks = check_connection(settings_for(sim), ALICE)
         assert [(c, ok) for c, ok, *_ in checks] == [
             ("token", True),
             ("mailbox", True),
@@ -143,17 +143,17 @@ def test_test_connection_all_good():
         ]
 
 
-def test_test_connection_explains_each_failure():
+def test_check_connection_explains_each_failure():
     with running() as sim:
-        checks = {c: (ok, m) for c, ok, m, *_ in test_connection(settings_for(sim), CAROL)}
+        checks = {c: (ok, m) for c, ok, m, *_ in check_connection(settings_for(sim), CAROL)}
         assert checks["access policy"][0] is False
         assert "access policy" in checks["access policy"][1]
-        checks = {c: (ok, m) for c, ok, m, *_ in test_connection(settings_for(sim), "zed@x.io")}
+        checks = {c: (ok, m) for c, ok, m, *_ in check_connection(settings_for(sim), "zed@x.io")}
         assert checks["mailbox"][0] is False and "no mailbox zed@x.io" in checks["mailbox"][1]
-        checks = test_connection(settings_for(sim, client_secret="nope"), BOB)
+        checks = check_connection(settings_for(sim, client_secret="nope"), BOB)
         assert checks == [("token", False, checks[0][2])] and "secret" in checks[0][2]
         sim.store.clock.shift(timedelta(minutes=12))
-        checks = {c: (ok, m) for c, ok, m, *_ in test_connection(settings_for(sim), BOB)}
+        checks = {c: (ok, m) for c, ok, m, *_ in check_connection(settings_for(sim), BOB)}
         assert checks["clock"][0] is False
         # The HTTP Date header has whole seconds: 12 minutes give 719 or 720.
         assert re.search(r"\+7(19|20) seconds", checks["clock"][1])

@@ -240,12 +240,6 @@ def body_html(body):
     return "<br>".join(lines)
 
 
-def occurrence_key(original_start, all_day, zone):
-    """Key of an occurrence: UTC datetime, or the local date for an all-day series."""
-    moment = _utc(original_start)
-    return tzmod.local_date(moment, zone) if all_day else moment
-
-
 def from_ews(ews_item, occurrences=None):
     """Our ``CalendarItem`` for an exchangelib item.
 
@@ -267,7 +261,7 @@ def from_ews(ews_item, occurrences=None):
                 continue  # vanished between the two reads; the next run sees it again
             # An occurrence has no extended properties of its own: it is the series' type.
             content = _content(full, zone, activity=values["activity_type"])
-            key = occurrence_key(info.original_start, all_day, zone)
+            key = rrules.occurrence_key(_utc(info.original_start), all_day, zone)
             exception = CalendarItem(**content)
             if exception == _plain_instance(values, key):
                 # Modified on Exchange but back to the series' values (an exception we
@@ -275,7 +269,8 @@ def from_ews(ews_item, occurrences=None):
                 continue
             exceptions.append(Occurrence(key, exception))
         deleted = {
-            occurrence_key(d.start, all_day, zone) for d in ews_item.deleted_occurrences or ()
+            rrules.occurrence_key(_utc(d.start), all_day, zone)
+            for d in ews_item.deleted_occurrences or ()
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
     return CalendarItem(**values)

@@ -5,7 +5,7 @@ application's permissions once; Microsoft then redirects to ``redirect_uri`` wit
 ``admin_consent=True&tenant=...&state=...`` (or ``error=access_denied``). The caller signs and
 checks ``state``.
 
-``test_connection`` runs the checks an administrator needs, each answered with
+``check_connection`` runs the checks an administrator needs, each answered with
 (check, ok, sentence): token (secret, consent, tenant), mailbox reachable, application access
 policy, clock skew.
 """
@@ -78,7 +78,7 @@ def _signature(key, payload):
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def test_connection(settings, mailbox, client=None):
+def check_connection(settings, mailbox, client=None):
     """[(check, ok, message)] for the Office 365 settings and one mailbox; the clock check
     also carries the measured skew in seconds (Exchange's clock minus ours) as a fourth value."""
     client = client or GraphClient(settings)
@@ -127,6 +127,3 @@ def test_connection(settings, mailbox, client=None):
             )
         )
     return results
-
-
-test_connection.__test__ = False  # a product function, not a pytest test (imported by tests)

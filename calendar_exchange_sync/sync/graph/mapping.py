@@ -165,7 +165,7 @@ def _series(master, values, instances, horizon, activity):
         original = parse_stamp(inst.get("originalStart"))
         if original is None:
             continue
-        key = tzmod.local_date(original, zone) if all_day else original
+        key = rrules.occurrence_key(original, all_day, zone)
         seen.add(key)
         if inst.get("type") != "exception":
             continue

@@ -12,7 +12,6 @@ of instance writes / 20, not with the number of series.
 
 from .. import errors
 from .. import recurrence as rrules
-from .. import tz as tzmod
 from ..engine import OpResult, Remote
 from . import mapping as gm
 
@@ -81,8 +80,7 @@ class SeriesWriter:
         for inst in instances:
             original = gm.parse_stamp(inst.get("originalStart"))
             if original is not None:
-                key = tzmod.local_date(original, item.timezone) if item.all_day else original
-                by_key[key] = inst
+                by_key[rrules.occurrence_key(original, item.all_day, item.timezone)] = inst
         rec, user = item.recurrence, self.side.user
         members, wanted_keys = [], set()
         # Graph can delete an occurrence but never bring one back: say so instead of
