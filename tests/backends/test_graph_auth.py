@@ -157,36 +157,3 @@ def test_check_connection_explains_each_failure():
         assert checks["clock"][0] is False
         # The HTTP Date header has whole seconds: 12 minutes give 719 or 720.
         assert re.search(r"\+7(19|20) seconds", checks["clock"][1])
-
-
-def test_consent_state_is_signed_single_use_and_expires():
-    from datetime import datetime, timezone
-
-    from calendar_exchange_sync.sync.graph.check import (
-        make_consent_state,
-        read_consent_state,
-    )
-
-    used = set()
-
-    def seen(nonce):
-        if nonce in used:
-            return True
-        used.add(nonce)
-        return False
-
-    now = datetime(2026, 11, 25, 10, 0, tzinfo=timezone.utc)
-    state = make_consent_state(b"db-secret", 3, now)
-    assert read_consent_state(b"db-secret", state, seen, now) == 3
-    with pytest.raises(ValueError, match="already used"):
-        read_consent_state(b"db-secret", state, seen, now)
-    forged = state.replace("3.", "4.", 1)
-    with pytest.raises(ValueError, match="does not belong"):
-        read_consent_state(b"db-secret", forged, seen, now)
-    with pytest.raises(ValueError, match="does not belong"):
-        read_consent_state(b"other-secret", make_consent_state(b"db-secret", 3, now), seen, now)
-    with pytest.raises(ValueError, match="does not belong"):
-        read_consent_state(b"db-secret", "garbage", seen, now)
-    late = now + timedelta(hours=1)
-    with pytest.raises(ValueError, match="expired"):
-        read_consent_state(b"db-secret", make_consent_state(b"db-secret", 3, now), seen, late)

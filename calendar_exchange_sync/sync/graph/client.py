@@ -343,18 +343,6 @@ class GraphClient:
         out["headers"] = headers
         return out
 
-    def pages(self, path, mailbox=None, page_size=None, **kwargs):
-        """Every ``value`` of a collection, following ``@odata.nextLink``."""
-        headers = {}
-        if page_size:
-            headers["Prefer"] = PREFER + ", odata.maxpagesize=%d" % page_size
-        body = self.request("GET", path, mailbox=mailbox, headers=headers, **kwargs)
-        values = list(body.get("value", ()))
-        while body.get("@odata.nextLink"):
-            body = self.request("GET", body["@odata.nextLink"], mailbox=mailbox, headers=headers)
-            values.extend(body.get("value", ()))
-        return values
-
 
 def _json(response):
     try:

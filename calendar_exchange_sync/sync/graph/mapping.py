@@ -19,7 +19,7 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
   deleted occurrences come from ``/instances`` and are keyed by their original start.
 """
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from .. import recurrence as rrules
 from .. import tz as tzmod
@@ -271,12 +271,3 @@ def changed_body(wanted, current):
         if current.get(name) != value:
             keep[name] = value
     return keep
-
-
-def instance_window(item, horizon):
-    """The span to list ``/instances`` for: the series' first start to its end or horizon."""
-    start = item.start
-    if isinstance(start, date) and not isinstance(start, datetime):
-        start = tzmod.combine_utc(start, datetime.min.time(), item.timezone)
-    first = start - timedelta(days=1)
-    return first, horizon

@@ -67,11 +67,6 @@ class GraphSide:
         self.user = "/users/%s" % quote(mailbox, safe="@")
         self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
 
-    @property
-    def clock_skew(self):
-        """Exchange's clock minus ours (from Graph's Date headers), None before any request."""
-        return self.client.clock_skew
-
     # -- listing ---------------------------------------------------------------------------
 
     def _window(self, window):
