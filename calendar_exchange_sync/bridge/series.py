@@ -99,8 +99,7 @@ class SeriesMapper:
                 with_attendees=with_attendees,
                 default_type=side.inbound.default_type,
             ).replace(timezone=zone)
-            expected = base.replace(start=key, end=self._end(key, template, duration))
-            if own != expected:
+            if own != base.occurrence_at(key):
                 exceptions.append(Occurrence(key, own))
         return base.replace(recurrence=Recurrence(rrule, tuple(exceptions), frozenset(deleted)))
 

@@ -25,15 +25,23 @@ RRULEs Exchange cannot express (HOURLY, BYHOUR, BYWEEKNO, ordinal days such as `
 ``BYSETPOS=2,4``, every-other-day-on-weekdays, ...) raise ValueError with a plain sentence.
 RRULEs written here are canonical in the sense of ``sync.normalize.rrule`` (same part order,
 ``INTERVAL=1``/``WKST=MO`` dropped) and also drop WKST where it cannot change the dates.
+
+RRULEs are read by ``normalize.rrule_parts`` (the one parser) and expanded by dateutil here
+(``build_rule``: the one expansion, which ``span`` uses for the sync window too). An UNTIL that
+is a date means "through that day in the series' zone", as Graph (``range.endDate`` is a date
+of ``range.recurrenceTimeZone``), EWS (``EndDatePattern``) and Odoo (``until`` combined with
+the end of the day on the series' wall clock) read an end date; a UTC UNTIL is an instant.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from dateutil import rrule as du
 
 from . import tz as tzmod
+from .normalize import rrule_parts
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -55,27 +63,15 @@ NO_END_DATE = "0001-01-01"  # what Graph puts in range.endDate when the range ha
 
 
 def parse_rrule(value: str) -> dict[str, str]:
-    """Split an RRULE value into upper-cased parts; refuse parts Exchange has no place for."""
-    text = (value or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    parts: dict[str, str] = {}
-    for chunk in filter(None, (c.strip() for c in text.split(";"))):
-        name, sep, val = chunk.partition("=")
-        name, val = name.strip().upper(), val.strip().upper()
-        if not sep or not val:
-            raise ValueError(f"The recurrence rule part '{chunk}' is not NAME=VALUE.")
+    """The parts of an RRULE (``normalize.rrule_parts``), refusing what Exchange cannot hold."""
+    parts = rrule_parts(value)
+    for name in parts:
         if name not in _SUPPORTED_PARTS:
             raise ValueError(f"Exchange cannot store a recurrence that uses {name} ('{value}').")
-        if name in parts:
-            raise ValueError(f"The recurrence rule '{value}' repeats {name}.")
-        parts[name] = val
     if parts.get("FREQ") not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         raise ValueError(
             f"Exchange only repeats daily, weekly, monthly or yearly; '{value}' cannot be synced."
         )
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise ValueError(f"The recurrence rule '{value}' has both COUNT and UNTIL.")
     return parts
 
 
@@ -424,15 +420,10 @@ def _window_bounds(window):
     return window.start, window.end
 
 
-def _as_utc(value, zone):
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=tzmod.UTC)
-    return tzmod.combine_utc(value, time(), zone)
-
-
 def build_rule(rrule: str, start: datetime | date, zone: str) -> du.rrule:
-    """A dateutil rule producing naive wall-clock starts in the series' zone."""
-    parts = parse_rrule(rrule)
+    """A dateutil rule producing naive wall-clock starts in the series' zone (any RFC 5545
+    rule: what Exchange can hold is ``parse_rrule``'s question, not the expansion's)."""
+    parts = rrule_parts(rrule)
     local = _local_start(start, zone)
     if "UNTIL" in parts:
         until = _parse_until(parts["UNTIL"], zone)
@@ -451,7 +442,7 @@ def occurrences(rrule: str, start: datetime | date, zone: str, window=None, limi
     ``limit`` occurrences are returned, so an endless series without a window ends.
     """
     low, high = _window_bounds(window)
-    low, high = _as_utc(low, zone), _as_utc(high, zone)
+    low, high = tzmod.as_utc(low, zone), tzmod.as_utc(high, zone)
     rule = build_rule(rrule, start, zone)
     iterator = iter(rule)
     if low is not None:
@@ -469,3 +460,24 @@ def occurrences(rrule: str, start: datetime | date, zone: str, window=None, limi
         if len(out) >= limit:
             break
     return out
+
+
+# Expanding a bounded rule is cheap, but never loop for ever on a strange one.
+_MAX_OCCURRENCES = 20000
+
+
+@lru_cache(maxsize=4096)
+def last_start(rrule: str, start: datetime | date, zone: str) -> datetime | date | None:
+    """The start of a series' last occurrence (as ``occurrences`` gives starts), or None when
+    the rule never ends (no COUNT, no UNTIL) or runs past ``_MAX_OCCURRENCES``."""
+    parts = rrule_parts(rrule)
+    if "COUNT" not in parts and "UNTIL" not in parts:
+        return None
+    last = None
+    for count, local in enumerate(build_rule(rrule, start, zone)):
+        if count >= _MAX_OCCURRENCES:
+            return None  # treat absurdly long series as open-ended
+        last = local
+    if last is None:
+        return None
+    return last.date() if not isinstance(start, datetime) else tzmod.to_utc(last, zone)

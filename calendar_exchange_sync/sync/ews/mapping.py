@@ -195,14 +195,7 @@ def _zone_name(ews_item):
         return "UTC"
 
 
-def plain_utc(value):
-    """A plain aware UTC datetime from exchangelib's EWSDateTime (which insists on its tz)."""
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value.timestamp(), tz=tzmod.UTC)
-
-
-_utc = plain_utc
+_utc = tzmod.plain_utc  # exchangelib's EWSDateTime -> a plain aware UTC datetime
 
 
 def _times(ews_item, zone):
@@ -273,6 +266,7 @@ def from_ews(ews_item, occurrences=None):
         first = values["start"]
         rule = rrules.pattern_to_rrule(pattern, first, zone)
         all_day = values["all_day"]
+        series = CalendarItem(**values)
         exceptions = []
         for info in ews_item.modified_occurrences or ():
             full = (occurrences or {}).get(info.id)
@@ -282,7 +276,7 @@ def from_ews(ews_item, occurrences=None):
             content = _content(full, zone, activity=values["activity_type"])
             key = rrules.occurrence_key(_utc(info.original_start), all_day, zone)
             exception = CalendarItem(**content)
-            if exception == _plain_instance(values, key):
+            if exception == series.occurrence_at(key):
                 # Modified on Exchange but back to the series' values (an exception we
                 # reverted): for the user it is an ordinary occurrence.
                 continue
@@ -293,14 +287,6 @@ def from_ews(ews_item, occurrences=None):
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
     return CalendarItem(**values)
-
-
-def _plain_instance(values, original_start):
-    """The occurrence at ``original_start`` exactly as the series' own values make it."""
-    duration = values["end"] - values["start"]
-    plain = {**values, "start": original_start, "end": original_start + duration}
-    plain.pop("recurrence", None)
-    return CalendarItem(**plain)
 
 
 def _ews_times(item):

@@ -20,14 +20,14 @@ import email.utils
 import hashlib
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import msal
 import requests
 
 from .. import errors
+from ..tz import UTC
 
-UTC = timezone.utc
 BATCH_LIMIT = 20
 PREFER = 'IdType="ImmutableId", outlook.timezone="UTC", outlook.body-content-type="html"'
 _APPS = {}

@@ -158,6 +158,7 @@ def _series(master, values, instances, horizon, activity):
     all_day = values["all_day"]
     if instances is None:
         return Recurrence(rule)
+    series = CalendarItem(**values)
     exceptions, seen = [], set()
     for inst in instances:
         original = parse_stamp(inst.get("originalStart"))
@@ -170,9 +171,7 @@ def _series(master, values, instances, horizon, activity):
         fields = _fields(inst, activity)
         fields["timezone"] = zone
         exception = CalendarItem(**fields, activity_type=activity)
-        duration = values["end"] - values["start"]
-        plain = CalendarItem(**{**values, "start": key, "end": key + duration})
-        if exception == plain.replace(activity_type=activity):
+        if exception == series.occurrence_at(key):
             # Modified once, then set back to the series' values: an ordinary occurrence
             # for the user (the EWS backend reads it the same way).
             continue

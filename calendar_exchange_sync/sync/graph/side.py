@@ -18,7 +18,7 @@
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 from .. import errors
@@ -28,8 +28,6 @@ from ..engine import ChangeSet, Fetched, OpResult, Remote
 from . import mapping as gm
 from .client import PREFER, GraphClient
 from .writes import SeriesWriter
-
-UTC = timezone.utc
 
 
 @dataclasses.dataclass
@@ -49,8 +47,12 @@ class GraphSettings:
     min_ahead_days: int = 180  # start a new round when the window ends sooner than this
 
 
+def _now():
+    return datetime.now(tzmod.UTC)
+
+
 def _stamp(moment):
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(tzmod.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GraphSide:
@@ -59,11 +61,10 @@ class GraphSide:
     name = "exchange"
     batch_size = 20  # one $batch per engine batch
 
-    def __init__(self, settings, mailbox, client=None, now=None):
+    def __init__(self, settings, mailbox, client=None):
         self.settings = settings
         self.mailbox = mailbox
         self.client = client or GraphClient(settings)
-        self.now = now or (lambda: datetime.now(UTC))
         self.user = "/users/%s" % quote(mailbox, safe="@")
         self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
 
@@ -71,12 +72,12 @@ class GraphSide:
 
     def _window(self, window):
         start = window.start - timedelta(days=1)
-        end = (window.end or self.now()) + timedelta(days=self.settings.horizon_days)
+        end = (window.end or _now()) + timedelta(days=self.settings.horizon_days)
         return start, end
 
     def _still_valid(self, state, window):
         start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
-        wanted_end = (window.end or self.now()) + timedelta(days=self.settings.min_ahead_days)
+        wanted_end = (window.end or _now()) + timedelta(days=self.settings.min_ahead_days)
         return start <= window.start and end >= wanted_end
 
     def _state(self, token):
@@ -187,7 +188,7 @@ class GraphSide:
         return out
 
     def _horizon(self):
-        return self.now() + timedelta(days=self.settings.horizon_days)
+        return _now() + timedelta(days=self.settings.horizon_days)
 
     def series_horizon(self, event):
         """How far to list a series' instances: past its last occurrence when it has one
@@ -201,9 +202,7 @@ class GraphSide:
             except ValueError:
                 return horizon
             if starts:
-                last = starts[-1]
-                if not isinstance(last, datetime):
-                    last = tzmod.combine_utc(last, datetime.min.time(), item.timezone)
+                last = tzmod.as_utc(starts[-1], item.timezone)
                 return max(horizon, last + timedelta(days=2))
         return horizon
 

@@ -111,12 +111,10 @@ class SeriesWriter:
             if inst is not None:
                 members.append({"method": "DELETE", "url": "%s/events/%s" % (user, inst["id"])})
         # Exceptions Exchange has but the item no longer wants go back to the series' values.
-        duration = item.end - item.start
         for key, inst in by_key.items():
             if inst.get("type") != "exception" or key in wanted_keys or key in rec.deleted:
                 continue
-            plain = item.replace(recurrence=None, start=key, end=key + duration)
-            body = gm.occurrence_body(plain, item.activity_type)
+            body = gm.occurrence_body(item.occurrence_at(key), item.activity_type)
             members.append({"method": "PATCH", "url": "%s/events/%s" % (user, inst["id"]),
                             "body": body})  # fmt: skip
         return members
