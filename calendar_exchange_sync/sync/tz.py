@@ -105,7 +105,9 @@ def to_iana(name: str | None) -> str:
     if not name or name.strip().lower() in _UTC_ALIASES:
         return "UTC"
     name = name.strip()
-    if is_windows_name(name):
+    # Windows ids never hold a "/": an area/city name needs no Windows table (and no
+    # exchangelib import, which the item model and the engine can do without).
+    if "/" not in name and is_windows_name(name):
         return windows_to_iana(name)
     try:
         ZoneInfo(name)
