@@ -165,7 +165,7 @@ class GraphSide:
             self._check(status, body, event_id)
             events[event_id] = body
         masters = [i for i, e in events.items() if e.get("type") == "seriesMaster"]
-        instances = self._instances(masters, events)
+        instances = self.instances(masters, events)
         out = {}
         for event_id, event in events.items():
             listed, horizon = instances.get(event_id, (None, None))
@@ -206,7 +206,7 @@ class GraphSide:
                 return max(horizon, last + timedelta(days=2))
         return horizon
 
-    def _instances(self, masters, events):
+    def instances(self, masters, events):
         """{master id: (its instances from its first start, the end of that listing)}."""
         if not masters:
             return {}

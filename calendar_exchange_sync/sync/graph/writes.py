@@ -17,6 +17,11 @@ from . import mapping as gm
 
 
 class SeriesWriter:
+    """Writes the occurrences of the series a ``GraphSide`` created or updated in one batch.
+
+    Uses the side's ``client``, ``user``, ``mailbox`` and ``instances()``.
+    """
+
     def __init__(self, side):
         self.side = side
         self.jobs = []  # (result index, master id, wanted item, current item or None)
@@ -39,7 +44,7 @@ class SeriesWriter:
         if not self.jobs:
             return {}
         side = self.side
-        instances = side._instances(
+        instances = side.instances(
             [m for _, m, _, _ in self.jobs],
             {m: gm.to_event(i) | {"type": "seriesMaster"} for _, m, i, _ in self.jobs},
         )
