@@ -2,12 +2,12 @@
 
 A single entry ends at its end. A series ends when its last occurrence (or a modified occurrence
 moved later) ends, and never when its rule has neither COUNT nor UNTIL. The last occurrence comes
-from the one expansion of ``recurrence`` (dateutil on the series' wall clock, so a rule crossing
+from the one expansion, ``expansion`` (dateutil on the series' wall clock, so a rule crossing
 a DST change ends where the user expects, and a date-only UNTIL is a day of the series' zone):
 the window and the mapping to Exchange never disagree on where a series ends.
 """
 
-from . import recurrence
+from . import expansion
 from . import tz as tzmod
 
 
@@ -17,7 +17,7 @@ def last_end(item):
     rec = item.recurrence
     if rec is None:
         return end
-    last = recurrence.last_start(rec.rrule, item.start, item.timezone)
+    last = expansion.last_start(rec.rrule, item.start, item.timezone)
     if last is None:
         return None
     # The last occurrence lasts as long as the series' first one (all-day: as many days).

@@ -1,4 +1,4 @@
-"""The sync window (``span``) and the expansion (``recurrence.occurrences``) end a series at the
+"""The sync window (``span``) and the expansion (``expansion.occurrences``) end a series at the
 same occurrence, whatever form its end takes and however far its zone is from UTC (hypothesis).
 
 The reading both must follow: COUNT=n ends after n occurrences; a UTC date-time UNTIL is an
@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_exchange_sync.sync import recurrence, tz
+from calendar_exchange_sync.sync import expansion, tz
 from calendar_exchange_sync.sync.items import CalendarItem, Recurrence
 from calendar_exchange_sync.sync.span import ended_before, last_end
 
@@ -77,7 +77,7 @@ def _endless(item):
 def oracle_starts(item, form, value):
     """The starts the series has, by the reading in the module docstring."""
     limit = value + 1 if form == "count" else 2000
-    starts = recurrence.occurrences(_endless(item), item.start, item.timezone, limit=limit)
+    starts = expansion.occurrences(_endless(item), item.start, item.timezone, limit=limit)
     if form == "count":
         return starts[:value]
     if form == "utc":
@@ -98,7 +98,7 @@ def _end_of(item, start):
 def test_the_expansion_ends_a_series_as_the_reading_says(case):
     item, form, value = case
     expected = oracle_starts(item, form, value)
-    got = recurrence.occurrences(item.recurrence.rrule, item.start, item.timezone, limit=2000)
+    got = expansion.occurrences(item.recurrence.rrule, item.start, item.timezone, limit=2000)
     assert got == expected
 
 
@@ -121,7 +121,7 @@ def test_the_window_and_a_windowed_expansion_agree(case, minutes):
     item, _form, _value = case
     moment = last_end(item) + timedelta(minutes=minutes)
     low = moment - (item.end - item.start) if not item.all_day else moment - timedelta(days=3)
-    listed = recurrence.occurrences(
+    listed = expansion.occurrences(
         item.recurrence.rrule, item.start, item.timezone, (low, None), limit=2000
     )
     still_on = [s for s in listed if _end_of(item, s) >= moment]
@@ -141,7 +141,7 @@ def test_a_date_only_until_is_a_day_of_the_series_zone():
     )
     last = datetime(2026, 5, 10, 9, 15, tzinfo=tz.get_zone("Pacific/Auckland"))
     assert last_end(item) == last
-    starts = recurrence.occurrences(item.recurrence.rrule, item.start, item.timezone)
+    starts = expansion.occurrences(item.recurrence.rrule, item.start, item.timezone)
     assert tz.local_date(starts[-1], item.timezone) == date(2026, 5, 10) and len(starts) == 10
     # West of UTC the UTC reading dropped the last day instead (Honolulu is UTC-10).
     start = tz.combine_utc(date(2026, 5, 1), time(18), "Pacific/Honolulu")

@@ -21,6 +21,7 @@ from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty, HTM
 from exchangelib.properties import Attendee as EwsAttendee
 from exchangelib.properties import Mailbox
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
@@ -274,7 +275,7 @@ def from_ews(ews_item, occurrences=None):
                 continue  # vanished between the two reads; the next run sees it again
             # An occurrence has no extended properties of its own: it is the series' type.
             content = _content(full, zone, activity=values["activity_type"])
-            key = rrules.occurrence_key(_utc(info.original_start), all_day, zone)
+            key = expansion.occurrence_key(_utc(info.original_start), all_day, zone)
             exception = CalendarItem(**content)
             if exception == series.occurrence_at(key):
                 # Modified on Exchange but back to the series' values (an exception we
@@ -282,7 +283,7 @@ def from_ews(ews_item, occurrences=None):
                 continue
             exceptions.append(Occurrence(key, exception))
         deleted = {
-            rrules.occurrence_key(_utc(d.start), all_day, zone)
+            expansion.occurrence_key(_utc(d.start), all_day, zone)
             for d in ews_item.deleted_occurrences or ()
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
@@ -357,7 +358,7 @@ def to_ews(item, account, identity=None):
 def occurrence_index(item, original_start):
     """1-based position of an occurrence in its series, as EWS's InstanceIndex counts."""
     rec = item.recurrence
-    starts = rrules.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
+    starts = expansion.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
     try:
         return starts.index(original_start) + 1
     except ValueError:

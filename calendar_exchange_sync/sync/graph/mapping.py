@@ -21,6 +21,7 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
 
 from datetime import date, datetime
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
@@ -164,7 +165,7 @@ def _series(master, values, instances, horizon, activity):
         original = parse_stamp(inst.get("originalStart"))
         if original is None:
             continue
-        key = rrules.occurrence_key(original, all_day, zone)
+        key = expansion.occurrence_key(original, all_day, zone)
         seen.add(key)
         if inst.get("type") != "exception":
             continue
@@ -178,7 +179,7 @@ def _series(master, values, instances, horizon, activity):
         exceptions.append(Occurrence(key, exception))
     # A deleted occurrence is one the rule produces that /instances no longer lists; only the
     # span the instances were listed for counts.
-    expected = rrules.occurrences(rule, start, zone, (None, horizon), limit=5000)
+    expected = expansion.occurrences(rule, start, zone, (None, horizon), limit=5000)
     deleted = frozenset(e for e in expected if e not in seen)
     return Recurrence(rule, tuple(exceptions), deleted)
 

@@ -21,8 +21,7 @@ import json
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from .. import errors
-from .. import recurrence as rrules
+from .. import errors, expansion
 from .. import tz as tzmod
 from ..engine import ChangeSet, Fetched, OpResult, Remote
 from . import mapping as gm
@@ -198,7 +197,7 @@ class GraphSide:
         if (recurrence.get("range") or {}).get("type") in ("numbered", "endDate"):
             try:
                 item = gm.to_item(dict(event, recurrence=recurrence), None)
-                starts = rrules.occurrences(item.recurrence.rrule, item.start, item.timezone)
+                starts = expansion.occurrences(item.recurrence.rrule, item.start, item.timezone)
             except ValueError:
                 return horizon
             if starts:

@@ -10,8 +10,7 @@ of instance writes, one round of master reads, so the number of requests grows w
 of instance writes / 20, not with the number of series.
 """
 
-from .. import errors
-from .. import recurrence as rrules
+from .. import errors, expansion
 from ..engine import OpResult, Remote
 from . import mapping as gm
 
@@ -85,12 +84,12 @@ class SeriesWriter:
         for inst in instances:
             original = gm.parse_stamp(inst.get("originalStart"))
             if original is not None:
-                by_key[rrules.occurrence_key(original, item.all_day, item.timezone)] = inst
+                by_key[expansion.occurrence_key(original, item.all_day, item.timezone)] = inst
         rec, user = item.recurrence, self.side.user
         members, wanted_keys = [], set()
         # Graph can delete an occurrence but never bring one back: say so instead of
         # reporting success while Exchange keeps it deleted.
-        expected = rrules.occurrences(rec.rrule, item.start, item.timezone, (None, horizon))
+        expected = expansion.occurrences(rec.rrule, item.start, item.timezone, (None, horizon))
         lost = [k for k in expected if k not in by_key and k not in rec.deleted]
         if lost:
             raise errors.PermanentError(
