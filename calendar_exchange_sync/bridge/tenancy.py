@@ -27,9 +27,10 @@ from ..sync.ews import resolve as ews_resolve
 from ..sync.graph import GraphSide, delegated
 from ..sync.graph import resolve as graph_resolve
 from ..sync.graph.client import GraphClient
+from ..sync.versions import ON_PREMISES_VERSIONS
 from . import migration, signin
 from .addresses import normalize
-from .backends import EWS_VERSIONS, ews_settings, graph_settings, make_backend
+from .backends import ews_settings, graph_settings, make_backend
 from .scope_guard import AccessProblem, ScopeGuardSide, out_of_scope
 
 EWS, GRAPH = "ews", "graph"
@@ -43,7 +44,7 @@ def open_backend(run):
     mailbox = run.mailbox
     company = _company(run)
     connection = run.company.connection
-    if connection["version"] in EWS_VERSIONS:
+    if connection["version"] in ON_PREMISES_VERSIONS:
         address = _resolved(run, lambda a: ews_resolve.resolve(ews_settings(connection), a))
         side = make_backend(connection, address)
         kind = EWS
@@ -143,7 +144,7 @@ def _hybrid(company):
     return bool(
         company.exchange_hybrid
         and company.exchange_ews_url
-        and company.exchange_onprem_version in EWS_VERSIONS
+        and company.exchange_onprem_version in ON_PREMISES_VERSIONS
     )
 
 

@@ -16,7 +16,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from ..bridge import signin
-from ..bridge.backends import test_connection
+from ..bridge.backends import check_connection
 from ..sync.errors import SyncError
 from .res_company import ON_PREMISES_VERSIONS
 
@@ -114,7 +114,7 @@ class ResCompany(models.Model):
                     _("%s has no Exchange mailbox yet: the test uses their mailbox.", user.name)
                 )
             try:
-                checks = test_connection(company, address)
+                checks = check_connection(company, address)
             except SyncError as error:
                 checks = [("connection", False, str(error))]
         skew = next((c for c in checks if c[0] == "clock" and len(c) > 3), None)

@@ -23,3 +23,4 @@ from . import test_tenant_scope
 from . import test_tenant_signin
 from . import test_tenant_migration
 from . import test_tenant_switch
+from . import test_binding_store

@@ -3,7 +3,7 @@ the simulated Microsoft login, the user's token refreshed and revoked, and the e
 through ``/me`` with it. Address resolution through Graph's directory is here too."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
@@ -119,7 +119,9 @@ def test_the_engine_syncs_the_signed_in_users_own_mailbox(sim):
     graph = settings_for(sim)
     side = delegated.DelegatedGraphSide(graph, ALICE, delegated.DelegatedClient(graph, current))
     odoo = MemorySide("odoo")
-    start = side.now().replace(minute=0, second=0, microsecond=0) + timedelta(days=2)
+    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(
+        days=2
+    )
     odoo.user_create(CalendarItem("Mine", start, start + timedelta(hours=1), organizer=ALICE))
     report = Engine(odoo, side, MemoryStatusStore(), window_days=30).run()
     assert report.aborted is None and not report.errors, report.errors

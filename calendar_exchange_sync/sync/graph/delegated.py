@@ -214,6 +214,6 @@ class DelegatedClient(GraphClient):
 class DelegatedGraphSide(GraphSide):
     """The signed-in user's own calendar, through ``/me``."""
 
-    def __init__(self, settings, mailbox, client, now=None):
-        super().__init__(settings, mailbox, client=client, now=now)
+    def __init__(self, settings, mailbox, client):
+        super().__init__(settings, mailbox, client=client)
         self.user = "/me"

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from .. import errors
 from ..engine import Remote
 from . import mapping as gm
+from .client import PREFER
 
 TRANSLATE_LIMIT = 1000
 EXPAND_IDENTITY = "singleValueExtendedProperties($filter=id eq '%s')" % gm.IDENTITY_PROP
@@ -27,7 +28,7 @@ def listing(side, page_size=500):
         quote(EXPAND_IDENTITY),
     )
     found = []
-    for event in side.client.pages(path, mailbox=side.mailbox, page_size=page_size):
+    for event in _pages(side, path, page_size):
         if event.get("type") in ("occurrence", "exception"):
             continue  # a series is its master
         found.append(
@@ -38,6 +39,18 @@ def listing(side, page_size=500):
             )
         )
     return found
+
+
+def _pages(side, path, page_size):
+    """Every ``value`` of a collection, following ``@odata.nextLink``."""
+    headers = {"Prefer": PREFER + ", odata.maxpagesize=%d" % page_size}
+    body = side.client.request("GET", path, mailbox=side.mailbox, headers=headers)
+    values = list(body.get("value", ()))
+    while body.get("@odata.nextLink"):
+        link = body["@odata.nextLink"]
+        body = side.client.request("GET", link, mailbox=side.mailbox, headers=headers)
+        values.extend(body.get("value", ()))
+    return values
 
 
 def translate_ids(side, ews_ids):
