@@ -5,3 +5,11 @@ UPDATE res_company
        exchange_enabled = FALSE;
 UPDATE res_users
    SET exchange_sync_enabled = FALSE;
+-- Users' own Microsoft sign-ins: their tokens are as secret as the company's.
+UPDATE calendar_exchange_grant
+   SET access_token = NULL,
+       refresh_token = NULL,
+       code = NULL,
+       code_verifier = NULL,
+       nonce = NULL,
+       state = 'revoked';
