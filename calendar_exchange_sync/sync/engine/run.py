@@ -29,10 +29,10 @@ from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
 from ..report import SyncReport
+from . import master
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
 from .guard import check_deletions
-from . import master
 from .matching import pair_by_identity, pair_new, typed
 from .options import SyncOptions
 from .rows import RunRows
