@@ -120,14 +120,14 @@ def write_contact(writer, parent, item):
         ):
             if value:
                 sub(node, t(tag), value)
-    emails = [k for k in shape.entries("EmailAddresses", "contacts:EmailAddress", EMAIL_KEYS)]
+    emails = list(shape.entries("EmailAddresses", "contacts:EmailAddress", EMAIL_KEYS))
     emails = [k for k in emails if item.emails.get(k)]
     if emails:
         node = add("EmailAddresses")
         for key in emails:
             sub(node, t("Entry"), item.emails[key], Key=key)
     _addresses(add, shape, item)
-    phones = [k for k in shape.entries("PhoneNumbers", "contacts:PhoneNumber", PHONE_KEYS)]
+    phones = list(shape.entries("PhoneNumbers", "contacts:PhoneNumber", PHONE_KEYS))
     phones = [k for k in phones if item.phones.get(k)]
     if phones:
         node = add("PhoneNumbers")
@@ -143,7 +143,7 @@ def write_contact(writer, parent, item):
 def _addresses(add, shape, item):
     wanted = []
     for key in ADDRESS_KEYS:
-        parts = [p for p in shape.address_parts(key)]
+        parts = list(shape.address_parts(key))
         values = item.addresses.get(key) or {}
         present = [(p, values.get(a)) for p, a in ADDRESS_PARTS if p in parts and values.get(a)]
         if present:
