@@ -22,7 +22,7 @@ from contextlib import contextmanager, nullcontext
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
-from . import batch, delta, handlers, meeting_actions
+from . import batch, contacts, delta, handlers, meeting_actions
 from .request import Call, GraphError
 from .transactions import Transactions
 
@@ -55,6 +55,7 @@ ROUTES = [
     ("GET", r"/users/(?P<user>[^/]+)/calendar", handlers.get_calendar),
     ("GET", r"/users/(?P<user>[^/]+)", handlers.get_user),
 ]
+ROUTES = contacts.ROUTES + ROUTES  # before "/users/{id}", which would take their paths
 ROUTES = [(m, re.compile("^%s$" % p, re.IGNORECASE), h) for m, p, h in ROUTES]
 
 
@@ -62,6 +63,7 @@ def operation_name(method, path):
     """The route template of a path, for the journal and fault matching."""
     template = re.sub(r"^/users/[^/]+", "/users/{id}", path)
     template = re.sub(r"/events/[^/]+", "/events/{id}", template)
+    template = re.sub(r"/(contactFolders|contacts)/(?!delta)[^/]+", r"/\1/{id}", template)
     return "%s %s" % (method, template)
 
 
@@ -131,7 +133,12 @@ class GraphApp:
         except TokenError as exc:
             extra = [("WWW-Authenticate", 'Bearer realm="", error="invalid_token"')]
             raise GraphError(exc.status, exc.code, exc.message, extra) from None
-        if claims.get("idtyp") == "app" and "Calendars.ReadWrite" not in claims["roles"]:
+        calendar = not contacts.is_contacts_path(call.path)  # contacts: checked per route
+        if (
+            calendar
+            and claims.get("idtyp") == "app"
+            and "Calendars.ReadWrite" not in claims["roles"]
+        ):
             raise GraphError(
                 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
             )
@@ -159,6 +166,7 @@ class GraphApp:
                 else "ResourceNotFound",
                 "Unsupported request: %s %s." % (call.method, call.path),
             )
+        contacts.check_role(call.path, claims)
         smtp = self.mailbox(match.group("user"), claims)
         entry.mailbox = entry.mailbox or smtp
         call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
