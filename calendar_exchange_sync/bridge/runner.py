@@ -19,6 +19,7 @@ from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
 from .addresses import normalize
 from .backends import make_backend
 from .binding_store import BindingStore
+from .contacts_runner import ContactsRun
 from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
@@ -145,7 +146,9 @@ class MailboxRun:
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
-        return self._record(started, time.monotonic() - clock, report, error, store)
+        log = self._record(started, time.monotonic() - clock, report, error, store)
+        ContactsRun(self, error).execute()  # contacts: the mailbox's second item kind
+        return log
 
     def _check_mailbox(self):
         """The address of this run is the one an administrator gave the user, who may sync:

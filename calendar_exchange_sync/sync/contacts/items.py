@@ -224,6 +224,19 @@ class ContactItem:
     def replace(self, **changes):
         return dataclasses.replace(self, **changes)
 
+    def fill_gaps(self, other):
+        """This item with the fields it leaves empty taken from ``other`` (initial pairing:
+        what only one side knows is no conflict)."""
+        mine, theirs = self.content(), other.content()
+        empty = ("", [], None)
+        gaps = {
+            name: getattr(other, name)
+            for name in CONTENT_FIELDS
+            if (mine[name] in empty or (name == "address" and not self.address))
+            and not (theirs[name] in empty or (name == "address" and not other.address))
+        }
+        return self.replace(**gaps) if gaps else self
+
     def __eq__(self, other):
         if not isinstance(other, ContactItem):
             return NotImplemented
