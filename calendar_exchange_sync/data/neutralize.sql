@@ -2,6 +2,8 @@
 UPDATE res_company
    SET exchange_password = NULL,
        exchange_client_secret = NULL,
-       exchange_enabled = FALSE;
+       exchange_enabled = FALSE,
+       exchange_contacts_enabled = FALSE;
 UPDATE res_users
-   SET exchange_sync_enabled = FALSE;
+   SET exchange_sync_enabled = FALSE,
+       exchange_contacts_enabled = FALSE;
