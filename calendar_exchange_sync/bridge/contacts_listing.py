@@ -10,9 +10,9 @@ Which contacts go to a user's Exchange:
 * except those the user deleted in Outlook while Odoo kept them (``res_partner.py``).
 
 A contact's version is its revision (``res_partner.py``: it goes up with every change of a
-synchronised field) and its company's (whose name it shows). The token is a write-date
-cursor taken a margin before the run, as the calendar's (``odoo_listing``); contacts bound in this mailbox that are no longer listed are
-reported as removed: they leave the user's folder.
+synchronised field) and its company's (whose name it shows). The token is a write-date cursor
+taken a margin before the run, as the calendar's (``odoo_listing``); contacts bound in this
+mailbox that are no longer listed are reported as removed: they leave the user's folder.
 """
 
 from datetime import timedelta
