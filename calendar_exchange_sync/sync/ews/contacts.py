@@ -54,6 +54,7 @@ WRITES = {
 READ = sorted({f for fields in WRITES.values() for f in fields})
 READ += ["last_modified_time", "odoo_identity"]
 MAX_CHANGES = 512
+MANY = 20  # find_by_identity of this many identities lists the folder once instead
 MAIN = "contacts"  # the token's folder when the Contacts folder itself is synchronised
 
 
@@ -216,6 +217,7 @@ class EwsContactsSide:
         self.account = account or make_account(settings, mailbox)
         self._folder = None
         self._current = {}  # id -> ContactItem as last read (for minimal updates)
+        self._identities = None  # identity -> Remote of the whole folder, once listed
 
     def fail(self, exc):
         error = mailbox_error(exc, self.settings.endpoint, self.mailbox)
@@ -358,12 +360,16 @@ class EwsContactsSide:
             return found
         folder = self.folder()
         try:
-            if len(identities) > 50:  # many: one paged listing beats many searches
-                wanted = set(identities)
+            if self._identities is None and len(identities) >= MANY:
+                # Many (an initial sync): one paged listing of the folder, kept for this run,
+                # beats a search per identity.
+                self._identities = {}
                 for contact in folder.all().only("odoo_identity"):
-                    if getattr(contact, "odoo_identity", None) in wanted:
-                        found[contact.odoo_identity] = Remote(contact.id, contact.changekey)
-                return found
+                    identity = getattr(contact, "odoo_identity", None)
+                    if identity:
+                        self._identities[identity] = Remote(contact.id, contact.changekey)
+            if self._identities is not None:
+                return {i: self._identities[i] for i in identities if i in self._identities}
             query = folder.filter(odoo_identity__in=identities).only("odoo_identity")
             for contact in query:
                 found[contact.odoo_identity] = Remote(contact.id, contact.changekey)
@@ -389,6 +395,8 @@ class EwsContactsSide:
                 results[index] = OpResult.failure(item_error(answer, None, self.mailbox))
             else:
                 results[index] = OpResult.success(Remote(answer.id, answer.changekey))
+                if self._identities is not None and batch[index][0]:
+                    self._identities[batch[index][0]] = results[index].remote
         return results
 
     def update(self, batch):

@@ -21,9 +21,11 @@ from .. import errors
 from ..contacts.items import MAX_EMAILS, Address, ContactItem, file_as, join_name, split_name
 from ..engine import ChangeSet, Fetched, OpResult, Remote
 from . import mapping as gm
-from .client import GraphClient
+from .client import PREFER, GraphClient
 
 EXPAND = "singleValueExtendedProperties($filter=id eq '%s')" % gm.IDENTITY_PROP
+MANY = 10  # find_by_identity of this many identities lists the folder once instead
+PAGE = PREFER + ", odata.maxpagesize=500"  # contacts per delta page
 MAIN = "contacts"  # the token's folder when the Contacts folder itself is synchronised
 # ContactItem field -> the Graph properties it is written to.
 WRITES = {
@@ -119,6 +121,7 @@ class GraphContactsSide:
         self.user = "/users/%s" % quote(mailbox, safe="@")
         self.folder_id = None
         self._bodies = {}  # id -> the contact as Graph last answered it (this run)
+        self._identities = None  # identity -> Remote of the whole folder, once listed
 
     @property
     def clock_skew(self):
@@ -173,7 +176,9 @@ class GraphContactsSide:
         changed, removed = {}, set()
         while True:
             try:
-                body = self.client.request("GET", url, mailbox=self.mailbox)
+                body = self.client.request(
+                    "GET", url, mailbox=self.mailbox, headers={"Prefer": PAGE}
+                )
             except errors.ItemNotFound:  # the folder is gone (the user deleted it)
                 raise errors.SyncStateInvalid(
                     "The contacts folder of %s is gone; it is looked up again." % self.mailbox,
@@ -231,14 +236,19 @@ class GraphContactsSide:
     def find_by_identity(self, identities):
         identities = list(dict.fromkeys(i for i in identities if i))
         found = {}
-        if len(identities) > 20:  # many: one paged listing of the folder beats many searches
-            wanted = set(identities)
+        if self._identities is None and len(identities) >= MANY:
+            # Many (an initial sync): one paged listing of the folder, kept for this run,
+            # beats a search per identity.
+            self._identities = {}
             path = "%s?$expand=%s&$select=id" % (self._contacts(), quote(EXPAND))
             for contact in self.client.pages(path, mailbox=self.mailbox, page_size=1000):
                 identity = gm.identity_of(contact)
-                if identity in wanted:
-                    found[identity] = Remote(contact["id"], contact.get("@odata.etag", ""))
-            return found
+                if identity:
+                    self._identities[identity] = Remote(
+                        contact["id"], contact.get("@odata.etag", "")
+                    )
+        if self._identities is not None:
+            return {i: self._identities[i] for i in identities if i in self._identities}
         query = "singleValueExtendedProperties/Any(ep: ep/id eq '%s' and ep/value eq '%s')"
         members = [
             {
@@ -283,7 +293,12 @@ class GraphContactsSide:
                     {"id": gm.IDENTITY_PROP, "value": identity}
                 ]
             members.append({"method": "POST", "url": self._contacts(), "body": body})
-        return self._results(self.client.batch(members, mailbox=self.mailbox))
+        results = self._results(self.client.batch(members, mailbox=self.mailbox))
+        if self._identities is not None:
+            for (identity, _item), result in zip(batch, results, strict=True):
+                if result.ok and identity:
+                    self._identities[identity] = result.remote
+        return results
 
     def update(self, batch):
         results, members, slots = [None] * len(batch), [], []
