@@ -104,6 +104,29 @@ class ContactsBehaviour:
         # Kept in Odoo but no longer in Alice's folder, and never sent there again.
         self.assertContactsSynced(self.sync_contacts(self.alice))
         self.assertFalse(self.outlook_contacts(ALICE))
+        # An administrator takes Alice off the contact's list: it goes back to her Outlook.
+        used.exchange_contact_stopped_user_ids = [(3, self.alice.id)]
+        self.assertContactsSynced(self.sync_contacts(self.alice), exchange_created=1)
+        back = self.outlook_contact(ALICE, "Used Contact")
+        self.assertEqual(back.emails.get("EmailAddress1"), "used@x.example")
+
+    def test_the_deletion_guard_keeps_contacts_emptied_in_outlook(self):
+        ids = [
+            self.outlook_add(ALICE, name="Contact %d" % n, emails=("c%d@x.example" % n,))
+            for n in range(6)
+        ]
+        self.sync_contacts(self.alice)
+        made = self.Partner.search([("exchange_contact_user_id", "=", self.alice.id)])
+        self.assertEqual(len(made), 6)
+        for contact_id in ids:
+            self.outlook_delete(ALICE, contact_id)
+        log = self.sync_contacts(self.alice)
+        self.assertEqual(log.state, "stopped", log.message)
+        self.assertEqual(log.odoo_deleted, 0)
+        self.assertEqual(len(made.exists()), 6)
+        # The administrator confirms: the run deletes them (nothing in Odoo uses them).
+        self.sync(self.alice, force_deletions=True)
+        self.assertFalse(made.exists())
 
     def test_archiving_in_odoo_removes_from_outlook(self):
         gone = self.partner(name="Old Customer", email="old@x.example")
