@@ -63,7 +63,9 @@ class ResPartner(models.Model):
         index="btree_not_null",
         ondelete="set null",
     )
-    exchange_contact_identity = fields.Char(copy=False, readonly=True, index="btree_not_null")
+    exchange_contact_identity = fields.Char(
+        copy=False, readonly=True, index="btree_not_null", groups="base.group_system"
+    )
     exchange_revision = fields.Integer(
         default=1,
         copy=False,
