@@ -22,7 +22,7 @@ from datetime import datetime
 from . import span
 from .engine import ChangeSet, Fetched, OpResult, Remote
 from .errors import ConnectionFailed, ItemNotFound, StaleVersion, SyncStateInvalid, TransientError
-from .normalize import UTC
+from .tz import UTC
 
 
 class SimulatedCrash(Exception):
