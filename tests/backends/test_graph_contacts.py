@@ -190,3 +190,26 @@ def test_contacts_need_their_permission():
     with running(seed(permissions=["Calendars.ReadWrite"])) as sim:
         with pytest.raises((ConsentRequired, ImpersonationDenied)):
             side(sim).list_changes(None, WINDOW)
+
+
+def test_many_identities_are_found_in_one_paged_listing(sim):
+    writer = side(sim)
+    writer.list_changes(None, WINDOW)
+    made = {}
+    for start in (0, 20):  # a $batch holds 20 requests at most
+        batch = [
+            ("res.partner,%d" % n, ContactItem(name="Contact %d" % n))
+            for n in range(start, start + 20)
+        ]
+        for (identity, _item), result in zip(batch, writer.create(batch), strict=True):
+            assert result.ok, result.error
+            made[identity] = result.remote.id
+    reader = side(sim)
+    reader.list_changes(None, WINDOW)
+    before = reader.client.requests
+    found = reader.find_by_identity([*made, "res.partner,999"])
+    assert {identity: remote.id for identity, remote in found.items()} == made
+    assert reader.client.requests - before == 1  # one listing, not a search per identity
+    again = reader.find_by_identity(["res.partner,3"])  # kept for the run
+    assert again["res.partner,3"].id == made["res.partner,3"]
+    assert reader.client.requests - before == 1

@@ -26,9 +26,10 @@ from exchangelib.services import CreateFolder
 from .. import errors
 from ..contacts.items import MAX_EMAILS, Address, ContactItem, file_as, join_name, split_name
 from ..engine import ChangeSet, Fetched, OpResult, Remote
+from ..tz import plain_utc
 from .account import _UpdateItem, bulk_delete, make_account
 from .errors import gone, item_error, mailbox_error, stale
-from .mapping import PROPERTY_SET, body_html, plain_utc
+from .mapping import PROPERTY_SET, body_html
 
 EMAIL_LABELS = tuple("EmailAddress%d" % n for n in range(1, MAX_EMAILS + 1))
 PHONE_LABELS = {"business_phone": "BusinessPhone", "mobile_phone": "MobilePhone"}

@@ -107,6 +107,16 @@ def patch_body(item, before, current):
     return {k: v for k, v in body.items() if k in names}
 
 
+def _pages(client, path, mailbox, page_size):
+    """Every ``value`` of a collection, following ``@odata.nextLink``."""
+    headers = {"Prefer": PREFER + ", odata.maxpagesize=%d" % page_size}
+    body = client.request("GET", path, mailbox=mailbox, headers=headers)
+    yield from body.get("value", ())
+    while body.get("@odata.nextLink"):
+        body = client.request("GET", body["@odata.nextLink"], mailbox=mailbox, headers=headers)
+        yield from body.get("value", ())
+
+
 class GraphContactsSide:
     """The contacts folder of ``mailbox`` in Exchange Online (see the module docstring)."""
 
@@ -241,7 +251,7 @@ class GraphContactsSide:
             # beats a search per identity.
             self._identities = {}
             path = "%s?$expand=%s&$select=id" % (self._contacts(), quote(EXPAND))
-            for contact in self.client.pages(path, mailbox=self.mailbox, page_size=1000):
+            for contact in _pages(self.client, path, self.mailbox, page_size=1000):
                 identity = gm.identity_of(contact)
                 if identity:
                     self._identities[identity] = Remote(
