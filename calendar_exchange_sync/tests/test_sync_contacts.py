@@ -128,12 +128,15 @@ class ContactsBehaviour:
         self.sync(self.alice, force_deletions=True)
         self.assertFalse(made.exists())
 
-    def test_archiving_in_odoo_removes_from_outlook(self):
+    def test_archiving_or_deleting_in_odoo_removes_from_outlook(self):
         gone = self.partner(name="Old Customer", email="old@x.example")
+        deleted = self.partner(name="Wrong Entry", email="wrong@x.example")
         self.sync_contacts(self.alice)
-        self.assertEqual(len(self.outlook_contacts(ALICE)), 1)
+        self.assertEqual(len(self.outlook_contacts(ALICE)), 2)
         gone.active = False
-        self.sync_contacts(self.alice)
+        deleted.unlink()
+        log = self.sync_contacts(self.alice)
+        self.assertContactsSynced(log, exchange_deleted=2)
         self.assertFalse(self.outlook_contacts(ALICE))
 
     def test_two_users_share_a_contact(self):
