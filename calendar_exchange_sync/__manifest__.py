@@ -24,6 +24,9 @@
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/tenant_views.xml",
+        "views/res_config_settings_contacts_views.xml",
+        "views/res_users_contacts_views.xml",
+        "views/res_partner_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -24,3 +24,4 @@ from . import test_tenant_signin
 from . import test_tenant_migration
 from . import test_tenant_switch
 from . import test_binding_store
+from . import test_sync_contacts

@@ -32,6 +32,10 @@ COMPANY_PUBLIC = (
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
     "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode"
 ).split()
+COMPANY_CONTACTS = (
+    "exchange_contacts_enabled exchange_contacts_scope exchange_contacts_folder "
+    "exchange_contacts_folder_name exchange_contacts_deletion exchange_contacts_master"
+).split()
 FIELDS = {
     "res.users": {
         "exchange_sync_enabled": INTERNAL,
@@ -43,8 +47,24 @@ FIELDS = {
         "exchange_resolved_mailbox": INTERNAL,
         "exchange_signin_state": INTERNAL,
         "exchange_signin_message": OWNER_ADMIN,
+        "exchange_contacts_enabled": INTERNAL,
+        "exchange_contacts_tag_id": INTERNAL,
+        "exchange_contacts_company_enabled": ALL,
+        "exchange_contacts_scope": ALL,
+        "exchange_contacts_last_error": OWNER_ADMIN,
     },
-    "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN) | dict.fromkeys(COMPANY_PUBLIC, ALL),
+    "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN)
+    | dict.fromkeys(COMPANY_PUBLIC, ALL)
+    | dict.fromkeys(COMPANY_CONTACTS, ALL),
+    # Who reads the contact reads what Exchange adds to it; the sync's identity is its own.
+    "res.partner": dict.fromkeys(
+        (
+            "exchange_email2 exchange_email3 exchange_mobile exchange_state_text "
+            "exchange_revision exchange_contact_user_id exchange_contact_stopped_user_ids"
+        ).split(),
+        ALL,
+    )
+    | {"exchange_contact_identity": ADMIN},
     "calendar.event": {
         "activity_type_id": ALL,
         "exchange_revision": ALL,
@@ -73,7 +93,11 @@ FIELDS = {
         ).split(),
         ALL,
     )
-    | {"local_token": ADMIN, "remote_token": ADMIN, "binding_ids": ADMIN},
+    | {"local_token": ADMIN, "remote_token": ADMIN, "binding_ids": ADMIN}
+    | {"contacts_last_success": ALL, "contacts_last_error": ALL}
+    | dict.fromkeys(
+        "contacts_local_token contacts_remote_token contact_binding_ids".split(), ADMIN
+    ),
     "calendar.exchange.binding": dict.fromkeys(
         (
             "mailbox_id user_id identity local_id remote_id local_version remote_version "
@@ -86,12 +110,20 @@ FIELDS = {
         (
             "mailbox_id user_id company_id started duration state message odoo_created "
             "odoo_updated odoo_deleted exchange_created exchange_updated exchange_deleted "
-            "matched conflicts line_ids"
+            "matched conflicts line_ids kind"
         ).split(),
         ALL,
     ),
     "calendar.exchange.log.line": dict.fromkeys(
-        "log_id user_id event_id side action subject message private".split(), ALL
+        "log_id user_id event_id partner_id side action subject message private".split(), ALL
+    ),
+    "calendar.exchange.contact.binding": dict.fromkeys(
+        (
+            "mailbox_id user_id identity local_id remote_id local_version remote_version "
+            "item_hash field_hashes local_modified remote_modified recheck verify_side "
+            "partner_id sync_error"
+        ).split(),
+        ALL,
     ),
 }
 # A user's Microsoft sign-in: the system's (tokens), read by administrators only.
@@ -112,6 +144,7 @@ RECORDS = {
     "calendar.activity.type": INTERNAL,  # a shared type; another company's are hidden
     "calendar.exchange.mailbox": OWNER_ADMIN,
     "calendar.exchange.binding": ADMIN,
+    "calendar.exchange.contact.binding": ADMIN,
     "calendar.exchange.log": OWNER_ADMIN,
     "calendar.exchange.log.line": OWNER_ADMIN,
     "calendar.exchange.grant": ADMIN,
@@ -187,13 +220,26 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
         binding = env["calendar.exchange.binding"].create(
             {"mailbox_id": mailbox.id, "identity": "exchange:X", "event_id": event.id}
         )
+        contact = env["res.partner"].create({"name": "Mary Smith", "email": "mary@acme.example"})
+        contact.sudo().write(
+            {
+                "exchange_contact_user_id": cls.alice.id,
+                "exchange_contact_identity": "exchange:C",
+                "exchange_contact_stopped_user_ids": [(4, cls.bob.id)],
+            }
+        )
+        contact_binding = env["calendar.exchange.contact.binding"].create(
+            {"mailbox_id": mailbox.id, "identity": "exchange:C", "partner_id": contact.id}
+        )
         log = env["calendar.exchange.log"].create(
             {
                 "mailbox_id": mailbox.id,
                 "user_id": cls.alice.id,
                 "company_id": cls.company.id,
                 "state": "partial",
-                "line_ids": [(0, 0, {"subject": "Review", "message": "refused"})],
+                "line_ids": [
+                    (0, 0, {"subject": "Review", "message": "refused", "partner_id": contact.id})
+                ],
             }
         )
         grant = env["calendar.exchange.grant"].create(
@@ -223,6 +269,8 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
             "calendar.activity.type": env.ref("calendar_exchange_sync.activity_type_lunch"),
             "calendar.exchange.mailbox": mailbox,
             "calendar.exchange.binding": binding,
+            "res.partner": contact,
+            "calendar.exchange.contact.binding": contact_binding,
             "calendar.exchange.log": log,
             "calendar.exchange.log.line": log.line_ids,
         }

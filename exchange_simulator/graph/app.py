@@ -24,7 +24,16 @@ from contextlib import contextmanager, nullcontext
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
-from . import batch, delegated, delta, directory_routes, handlers, meeting_actions, translate
+from . import (
+    batch,
+    contacts,
+    delegated,
+    delta,
+    directory_routes,
+    handlers,
+    meeting_actions,
+    translate,
+)
 from .request import Call, GraphError
 from .transactions import Transactions
 
@@ -58,6 +67,7 @@ ROUTES = [
     ("POST", r"/users/(?P<user>[^/]+)/translateExchangeIds", translate.translate_ids),
     ("GET", r"/users/(?P<user>[^/]+)", handlers.get_user),
 ]
+ROUTES = contacts.ROUTES + ROUTES  # before "/users/{id}", which would take their paths
 ROUTES = [(m, re.compile("^%s$" % p, re.IGNORECASE), h) for m, p, h in ROUTES]
 
 
@@ -65,6 +75,7 @@ def operation_name(method, path):
     """The route template of a path, for the journal and fault matching."""
     template = re.sub(r"^/users/[^/]+", "/users/{id}", path)
     template = re.sub(r"/events/[^/]+", "/events/{id}", template)
+    template = re.sub(r"/(contactFolders|contacts)/(?!delta)[^/]+", r"/\1/{id}", template)
     return "%s %s" % (method, template)
 
 
@@ -134,7 +145,12 @@ class GraphApp:
         except TokenError as exc:
             extra = [("WWW-Authenticate", 'Bearer realm="", error="invalid_token"')]
             raise GraphError(exc.status, exc.code, exc.message, extra) from None
-        if claims.get("idtyp") == "app" and "Calendars.ReadWrite" not in claims["roles"]:
+        calendar = not contacts.is_contacts_path(call.path)  # contacts: checked per route
+        if (
+            calendar
+            and claims.get("idtyp") == "app"
+            and "Calendars.ReadWrite" not in claims["roles"]
+        ):
             raise GraphError(
                 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
             )
@@ -163,6 +179,7 @@ class GraphApp:
                 else "ResourceNotFound",
                 "Unsupported request: %s %s." % (call.method, call.path),
             )
+        contacts.check_role(call.path, claims)
         smtp = self.mailbox(match.group("user"), claims, call.method)
         entry.mailbox = entry.mailbox or smtp
         call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
