@@ -5,7 +5,15 @@ times. Generic kinds every front end honours through :func:`apply_generic`:
 
 - ``http_status``: answer ``status`` (500, 503 ...) with ``body`` and ``headers``;
 - ``reset``: drop the TCP connection without an answer (RST);
-- ``slow``: sleep ``seconds`` then answer normally.
+- ``slow``: sleep ``seconds`` then answer normally;
+- ``lost_answer``: carry the request out, then drop the connection (RST) instead of answering:
+  what a client sees when a proxy or the network fails on the way back;
+- ``late_answer``: carry the request out at once, then hold the answer ``seconds`` before
+  sending it: what a client that gave up at its time-out never hears (the server did it).
+
+The two last ones act on the whole HTTP request (a ``$batch`` member has no connection of its
+own): the front end marks the request with :func:`apply_generic`, and the server applies the
+mark once the answer is built (:func:`after_answer`).
 
 Protocol-specific kinds are applied by their front end: EWS ``server_busy`` (ErrorServerBusy
 with ``back_off_ms``); the Graph front end registers its own (``throttle`` with an optional
@@ -21,7 +29,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-KINDS = {"http_status", "reset", "slow", "server_busy"}
+KINDS = {"http_status", "reset", "slow", "server_busy", "lost_answer", "late_answer"}
 
 
 def register_kind(name):
@@ -97,10 +105,29 @@ def reset_connection(environ):
     raise ConnectionReset(104, "connection reset by the simulator")
 
 
+LOSE_ANSWER = "simulator.lose_answer"
+ANSWER_DELAY = "simulator.answer_delay"
+
+
+def after_answer(environ):
+    """Apply a ``lost_answer`` or ``late_answer`` mark once the request has been carried out."""
+    if environ.get(LOSE_ANSWER):
+        reset_connection(environ)  # done, but the client never hears of it
+    delay = environ.get(ANSWER_DELAY)
+    if delay:
+        time.sleep(delay)
+
+
 def apply_generic(fault, environ, start_response):
     """Handle a generic fault. Returns a WSGI body, or None to go on normally (after ``slow``)."""
     if fault.kind == "slow":
         time.sleep(float(fault.params.get("seconds", 1.0)))
+        return None
+    if fault.kind == "lost_answer" and environ is not None:
+        environ[LOSE_ANSWER] = True
+        return None
+    if fault.kind == "late_answer" and environ is not None:
+        environ[ANSWER_DELAY] = float(fault.params.get("seconds", 1.0))
         return None
     if fault.kind == "reset":
         reset_connection(environ)
