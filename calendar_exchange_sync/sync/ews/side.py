@@ -44,7 +44,7 @@ class EwsSide:
 
     def fail(self, exc):
         """Raise the mailbox-wide ``SyncError`` for ``exc`` (or ``exc`` itself if unknown)."""
-        error = mailbox_error(exc, self.settings.endpoint, self.mailbox)
+        error = mailbox_error(exc, self.settings.endpoint, self.mailbox, self.settings.timeout)
         if error is None:
             raise exc
         raise error from exc
