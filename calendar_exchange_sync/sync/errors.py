@@ -126,21 +126,3 @@ class SyncStateInvalid(SyncError):
 
     mailbox_wide = True
     retryable = True
-
-
-class DeletionGuardTripped(SyncError):
-    """A run would have deleted too much of one side, so it stopped without deleting anything."""
-
-    mailbox_wide = True
-
-    def __init__(self, side, would_delete, total, limit, *, mailbox=None):
-        message = (
-            "Synchronisation stopped: it would delete %d of the %d entries on the %s side "
-            "(the limit is %d%%). Nothing was deleted. If this is intended, raise the limit "
-            "or delete the entries by hand." % (would_delete, total, side, round(limit * 100))
-        )
-        super().__init__(message, mailbox=mailbox)
-        self.side = side
-        self.would_delete = would_delete
-        self.total = total
-        self.limit = limit

@@ -49,6 +49,7 @@ class SyncReport:
     skipped_filtered: int = 0  # local entries whose activity type does not go to Exchange
     rebaselined: list = dataclasses.field(default_factory=list)  # sides whose token was reset
     unfinished: bool = False  # the time budget ran out; the next run carries on
+    held: list = dataclasses.field(default_factory=list)  # guard.HeldDeletion, waiting for a yes
     details: list = dataclasses.field(default_factory=list)  # the first MAX_DETAILS actions
 
     def count(self, side, action, n=1):
@@ -79,7 +80,7 @@ class SyncReport:
 
     @property
     def ok(self):
-        return self.aborted is None and not self.errors
+        return self.aborted is None and not self.errors and not self.held
 
     def to_dict(self):
         return {
@@ -99,5 +100,6 @@ class SyncReport:
             "skipped_filtered": self.skipped_filtered,
             "rebaselined": list(self.rebaselined),
             "unfinished": self.unfinished,
+            "held": [h.to_dict() for h in self.held],
             "details": list(self.details),
         }
