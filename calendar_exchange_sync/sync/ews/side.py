@@ -19,7 +19,7 @@ from exchangelib import CalendarItem as EwsItem
 from exchangelib.items import SEND_TO_NONE
 
 from .. import errors
-from ..engine import ChangeSet, Fetched, OpResult, Remote
+from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
 from .mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
@@ -120,9 +120,20 @@ class EwsSide:
         masters, occurrences = self._read(ids)
         out = {}
         for item_id, ews_item in masters.items():
+            try:
+                item = from_ews(ews_item, occurrences)
+            except (ValueError, TypeError, KeyError) as exc:
+                # That entry's error, not the mailbox's: the others are read all the same.
+                error = errors.PermanentError(
+                    "The Exchange entry cannot be read: %s" % (exc,),
+                    item=item_id,
+                    mailbox=self.mailbox,
+                )
+                out[item_id] = Unreadable(error, ews_item.subject or "")
+                continue
             out[item_id] = Fetched(
                 version=ews_item.changekey,
-                item=from_ews(ews_item, occurrences),
+                item=item,
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
                 last_modified=plain_utc(ews_item.last_modified_time),
@@ -181,6 +192,9 @@ class EwsSide:
                 now = current.get(item_id)
                 if now is None:
                     results[index] = OpResult.failure(item_error(gone(), item_id, self.mailbox))
+                    continue
+                if isinstance(now, Unreadable):
+                    results[index] = OpResult.failure(now.error)
                     continue
                 if now.version != version:
                     results[index] = OpResult.failure(item_error(stale(), item_id, self.mailbox))

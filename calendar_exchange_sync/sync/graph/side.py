@@ -24,7 +24,7 @@ from urllib.parse import quote
 from .. import errors
 from .. import recurrence as rrules
 from .. import tz as tzmod
-from ..engine import ChangeSet, Fetched, OpResult, Remote
+from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from . import mapping as gm
 from .client import PREFER, GraphClient
 from .writes import SeriesWriter
@@ -177,12 +177,15 @@ class GraphSide:
             listed, horizon = instances.get(event_id, (None, None))
             try:
                 item = gm.to_item(event, listed, horizon)
-            except ValueError as exc:
-                raise errors.PermanentError(
-                    "The Exchange entry '%s' cannot be read: %s" % (event.get("subject"), exc),
+            except (ValueError, TypeError, KeyError) as exc:
+                # That entry's error, not the mailbox's: the others are read all the same.
+                error = errors.PermanentError(
+                    "The Exchange entry cannot be read: %s" % (exc,),
                     item=event_id,
                     mailbox=self.mailbox,
-                ) from None
+                )
+                out[event_id] = Unreadable(error, str(event.get("subject") or ""))
+                continue
             self._current[event_id] = item
             out[event_id] = Fetched(
                 version=event.get("@odata.etag", ""),
