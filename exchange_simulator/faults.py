@@ -1,7 +1,8 @@
 """Faults on demand: a queue of misbehaviours the next matching requests will suffer.
 
 A fault matches by protocol, operation and mailbox (each None = any) and fires ``count``
-times. Generic kinds every front end honours through :func:`apply_generic`:
+times, after letting the first ``skip`` matching requests through (a client's create ``$batch``
+comes after its look-up ``$batch``: a test aims at the one it means). Generic kinds every front end honours through :func:`apply_generic`:
 
 - ``http_status``: answer ``status`` (500, 503 ...) with ``body`` and ``headers``;
 - ``reset``: drop the TCP connection without an answer (RST);
@@ -49,6 +50,7 @@ class Fault:
     count: int = 1
     params: dict = field(default_factory=dict)
     fired: int = 0
+    skip: int = 0  # matching requests let through before it fires
 
     def matches(self, protocol, operation, mailbox):
         return (
@@ -63,10 +65,10 @@ class FaultQueue:
         self._lock = threading.Lock()
         self._faults = []
 
-    def add(self, kind, protocol=None, operation=None, mailbox=None, count=1, **params):
+    def add(self, kind, protocol=None, operation=None, mailbox=None, count=1, skip=0, **params):
         if kind not in KINDS:
             raise ValueError("unknown fault kind %r (known: %s)" % (kind, sorted(KINDS)))
-        fault = Fault(kind, protocol, operation, mailbox, count, params)
+        fault = Fault(kind, protocol, operation, mailbox, count, params, skip=int(skip))
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -76,6 +78,9 @@ class FaultQueue:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(protocol, operation, mailbox):
+                    if fault.skip > 0:
+                        fault.skip -= 1
+                        continue
                     fault.count -= 1
                     fault.fired += 1
                     if fault.count <= 0:

@@ -117,3 +117,10 @@ def test_a_late_answer_is_carried_out_at_once_and_answered_after_the_timeout(sim
     assert (entry.operation, entry.fault) == ("Echo", "late_answer")
     time.sleep(1.0)  # the server thread finishes its late answer to nobody
     assert requests.get(sim.http_url + "/echo/after").status_code == 200
+
+
+def test_a_fault_can_let_the_first_matching_requests_through(sim):
+    sim.faults.add("http_status", protocol="echo", status=500, skip=2)
+    url = sim.http_url + "/echo/s"
+    assert [requests.get(url).status_code for _ in range(4)] == [200, 200, 500, 200]
+    assert [e.fault for e in sim.journal.entries()] == ["", "", "http_status", ""]
