@@ -9,6 +9,7 @@ from datetime import datetime, time, timezone
 from ..sync import tz
 from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
 from .addresses import normalize, partner_address
+from .odoo_card import description_of
 from .ownership import OWN, RECEIVED, organizer_of
 
 UTC = timezone.utc
@@ -101,13 +102,13 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         organizer, attendees = mailbox, event_attendees(event, skip={mailbox})
     else:
         organizer, attendees = mailbox, ()
-    return CalendarItem(
+    item = CalendarItem(
         subject=event.name or "",
         start=start,
         end=end,
         all_day=all_day,
         timezone=event_zone(event, user),
-        body=str(event.description or ""),
+        body=description_of(event),
         location=event.location or "",
         privacy=event.effective_privacy or "public",
         show_as=event.show_as or "busy",
@@ -118,6 +119,7 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         activity_type=activity_type.name if activity_type else None,
         recurrence=recurrence,
     )
+    return item
 
 
 def time_values(item):
