@@ -9,6 +9,7 @@ from datetime import datetime, time, timezone
 from ..sync import tz
 from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
 from .addresses import normalize, partner_address
+from .inbound_limits import with_overflow
 from .odoo_card import description_of
 from .ownership import OWN, RECEIVED, organizer_of
 
@@ -119,7 +120,8 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         activity_type=activity_type.name if activity_type else None,
         recurrence=recurrence,
     )
-    return item
+    # What the event keeps aside of its Exchange item (see inbound_limits) is part of it.
+    return with_overflow(item, event.sudo().exchange_overflow, event.description)
 
 
 def time_values(item):

@@ -9,4 +9,5 @@ from . import res_users_mailbox
 from . import res_users
 from . import calendar_attendee
 from . import calendar_event
+from . import calendar_event_overflow
 from . import calendar_recurrence

@@ -50,6 +50,7 @@ FIELDS = {
         "exchange_identity": ADMIN,
         "exchange_uid": ADMIN,
         "exchange_source": ADMIN,
+        "exchange_overflow": ADMIN,
     },
     "calendar.attendee": {"exchange_optional": ALL},
     "calendar.recurrence": {
