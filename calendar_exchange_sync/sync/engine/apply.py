@@ -76,6 +76,7 @@ class Applier:
         self.report = report
         self.out_of_time = out_of_time
         self.jobs = [_Job(decision, decision.plan.writes) for decision in decisions]
+        self.written = 0  # batches of writes sent so far
         self.settled = []  # rows read again this run, to unflag once the tokens are stored
         self.created = []  # (row, side created on) of this run's creates
 
@@ -95,9 +96,12 @@ class Applier:
             self._settle([j for j in skipped if not j.left])
             jobs = [j for j in jobs if not j.failed]
             for batch in self.sides.batches(role, jobs):
-                if self.out_of_time():
+                # At least one batch per run: reading a large mailbox may take longer than
+                # the budget, and a run must still move the work on.
+                if self.written and self.out_of_time():
                     self.report.unfinished = True
                     return
+                self.written += 1
                 if action == "delete":
                     self._name_deleted(role, batch)
                 self._execute(role, action, batch)

@@ -40,8 +40,9 @@ class SyncOptions:
     may_export: Callable | None = None
     classify: Callable | None = None  # item -> activity type of an untyped entry new from Exchange
     now: Callable = _now  # the local clock (tests freeze it)
-    # Seconds a run may spend before it stops between two batches of writes (None: no limit).
-    # A stopped run stores no token, so the next run carries on where this one stopped.
+    # Seconds a run may spend writing before it stops between two batches (None: no limit);
+    # one batch is always written. A stopped run stores no token, so the next run carries on
+    # where this one stopped.
     time_budget: float | None = None
     monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
     # Look for a twin (by identity) before creating any new entry on the other side. Needed

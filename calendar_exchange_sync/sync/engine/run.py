@@ -73,7 +73,7 @@ class _Run:
 
     def __init__(self, engine, report, force_deletions):
         opt = engine.options
-        self.started = opt.monotonic()
+        self.started = None  # when writing began: the time budget counts from there
         verify = opt.verify_creates
         self.verify_creates = (
             not getattr(engine.status, "durable", True) if verify is None else verify
@@ -104,6 +104,7 @@ class _Run:
             decisions = read_restored(decisions, self.sides, self.opt.restored_deletions)
         decisions, held = hold_deletions(decisions, changes, self.rows.total, self.opt, self.force)
         record_held(held, self.sides, self.rows, self.report)
+        self.started = self.opt.monotonic()
         applier = Applier(decisions, self.sides, self.rows, self.report, self.out_of_time)
         applier.apply()
         if self.report.unfinished:
@@ -165,7 +166,14 @@ class _Run:
         for row in self.unsettled:
             id_ = row.id_on(role)
             verifying_other_side = row.verify_side not in (None, role) and not row.pending
-            if id_ is not None and not verifying_other_side:
+            # A complete listing that shows the item as agreed is as good as reading it (a
+            # large first sync carried on over several runs would read its work again).
+            listed_as_agreed = (
+                changes.complete
+                and not row.pending
+                and changes.changed.get(id_) == row.version_on(role)
+            )
+            if id_ is not None and not verifying_other_side and not listed_as_agreed:
                 wanted.add(id_)
         fetched, unreadable = {}, set()
         for batch in self.sides.batches(role, sorted(wanted)):
