@@ -4,6 +4,9 @@ The caller (the cron) holds the mailbox's row lock and commits afterwards; every
 here (events, bindings, tokens, the log) lands in that one transaction, so a crash leaves the
 mailbox as it was before the run, and the next run recognises what reached Exchange meanwhile
 by the identity every created item carries.
+
+Deletions the run held back are listed for the owner and the administrators to decide on (see
+``held_deletions``), and their decisions are handed to the engine.
 """
 
 import logging
@@ -15,13 +18,15 @@ from odoo.tools import SQL
 
 from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
-from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
+from ..sync.errors import SyncError
+from . import held_deletions
 from .addresses import normalize
 from .backends import make_backend
 from .binding_store import BindingStore
 from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
+from .postponement import Postponement
 from .uid_hints import UidRecordingSide
 
 _logger = logging.getLogger(__name__)
@@ -99,6 +104,7 @@ class MailboxRun:
         self._company = company
         self.backend = backend
         self.force_deletions = force_deletions
+        self.held = (0, False)  # deletions held back now, and whether that list changed
         self.lines = []  # the log's error lines of this run
         self.private = set()  # remote ids and identities of private items read this run
 
@@ -111,10 +117,16 @@ class MailboxRun:
 
     def options(self):
         company = self.env["res.company"].browse(self.company_id)
+        held, confirmed, restored = held_deletions.decisions(self.mailbox)
         return SyncOptions(
             policy=ROLES.get(self.company.policy, self.company.policy),  # "newest" stays
             clock_skew=timedelta(seconds=self.company.clock_skew),
             window_days=self.company.window_days,
+            deletion_limit=self.company.deletion_limit,
+            deletion_min=self.company.deletion_min,
+            held_deletions=held,
+            confirmed_deletions=confirmed,
+            restored_deletions=restored,
             may_export=lazily(lambda: export_filter(company)),
             classify=lazily(lambda: classifier(company)),
         )
@@ -145,6 +157,9 @@ class MailboxRun:
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
+        if report is not None:
+            finished = error is None and not report.unfinished
+            self.held = held_deletions.remember(self.mailbox, report, finished)
         return self._record(started, time.monotonic() - clock, report, error, store)
 
     def _check_mailbox(self):
@@ -166,10 +181,23 @@ class MailboxRun:
     def _record(self, started, duration, report, error, store):
         """The log line of this run; none (an empty recordset) for a run that found nothing to
         do: the cron passes every few minutes, and the mailbox's last success says so."""
-        quiet = report is not None and report.ok and not report.writes and not report.matched
+        held, held_changed = self.held
+        quiet = (
+            report is not None
+            and not report.errors
+            and not report.writes
+            and not report.matched
+            and not held_changed
+        )
         if quiet and not error:
             self._update_mailbox(report, error, store)
             return self.env["calendar.exchange.log"]
+        postponed = Postponement(self.mailbox, error)
+        if postponed.repeats():
+            # One line per mailbox for a whole throttling storm, not one per attempt.
+            log = postponed.note_again(duration)
+            self._update_mailbox(report, error, store)
+            return log
         counts = report.to_dict()["counts"] if report else {}
         values = {
             "mailbox_id": self.mailbox.id,
@@ -178,7 +206,8 @@ class MailboxRun:
             "started": started,
             "duration": duration,
             "state": self._state(report, error),
-            "message": str(error) if error else False,
+            "message": str(error) if error else self._held_message(held),
+            "held_count": held,
         }
         for side, prefix in SIDE_NAMES.items():
             for action, verb in (
@@ -196,15 +225,27 @@ class MailboxRun:
         self._update_mailbox(report, error, store)
         return log
 
+    def _held_message(self, held):
+        if not held:
+            return False
+        return self.env._(
+            "%s deletions are held back: more than the company's limit of this calendar would "
+            "have gone. Nothing was deleted; the rest was synchronised. Confirm the deletions or "
+            "restore the entries (Preferences, or this mailbox in the sync settings).",
+            held,
+        )
+
     @staticmethod
     def _state(report, error):
-        if isinstance(error, ThrottledError):
+        if Postponement.applies(error):
             return "postponed"
-        if isinstance(error, DeletionGuardTripped):
-            return "stopped"
         if error:
             return "failed"
-        return "done" if report.ok else "partial"
+        if report.held:
+            return "stopped"
+        if report.errors:
+            return "partial"
+        return "done"
 
     def _error_lines(self, report):
         bindings = {b.identity: b for b in self.mailbox.binding_ids}
@@ -287,14 +328,15 @@ class MailboxRun:
         )
 
     def _write_mailbox(self, values, report, error, state, now):
+        postponed = Postponement(self.mailbox, error)
         if state.needs_sync:
             values["needs_sync"] = False
-        if state.notify_user and not isinstance(error, ThrottledError):
+        if state.notify_user and not postponed.applies(error):
             values["notify_user"] = False
             self._tell_user(report, error)
-        if isinstance(error, ThrottledError):
+        if postponed.applies(error):
             values.pop("needs_sync", None)
-            values["next_attempt"] = now + timedelta(seconds=max(error.retry_after or 0, 1))
+            values["next_attempt"] = postponed.until(now)
             values["last_error"] = str(error)
         elif error:
             values["last_error"] = str(error)

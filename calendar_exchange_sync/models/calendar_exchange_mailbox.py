@@ -56,8 +56,34 @@ class CalendarExchangeMailbox(models.Model):
         "calendar.exchange.binding", "mailbox_id", groups="base.group_system"
     )
     log_ids = fields.One2many("calendar.exchange.log", "mailbox_id")
+    held_deletion_ids = fields.One2many(
+        "calendar.exchange.held.deletion", "mailbox_id", string="Deletions Held Back"
+    )
+    held_count = fields.Integer(
+        string="Number of Deletions Held Back", compute="_compute_held_count", compute_sudo=True
+    )
 
     _user_uniq = models.Constraint("unique(user_id)", "A user has one mailbox.")
+
+    @api.depends("held_deletion_ids")
+    def _compute_held_count(self):
+        for mailbox in self:
+            mailbox.held_count = len(mailbox.held_deletion_ids)
+
+    def action_confirm_held_deletions(self):
+        """Delete what the sync held back, where it still is (the next run does it)."""
+        return self._held_deletions().action_confirm()
+
+    def action_restore_held_deletions(self):
+        """Create what the sync held back again, where it was deleted (the next run)."""
+        return self._held_deletions().action_restore()
+
+    def _held_deletions(self):
+        self._check_may_request_run()  # the owner and administrators only
+        held = self.sudo().held_deletion_ids
+        if not held:
+            raise UserError(_("Nothing is held back for this calendar (any more)."))
+        return held.with_env(self.env)
 
     @api.model
     def _for_user(self, user):

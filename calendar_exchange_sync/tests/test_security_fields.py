@@ -11,6 +11,11 @@ from odoo.tests import new_test_user, tagged
 
 from .common import ExchangeSyncCase
 
+
+def event_id(event):
+    return "calendar.event,%d" % event.id
+
+
 ADDON = "calendar_exchange_sync"
 # The fields Odoo adds to every model (who reads them is who reads the record).
 ODOO_OWN = ("id", "display_name", "create_uid", "create_date", "write_uid", "write_date")
@@ -30,7 +35,8 @@ COMPANY_SECRETS = (
 COMPANY_PUBLIC = (
     "exchange_enabled exchange_version exchange_clock_skew exchange_clock_checked "
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
-    "exchange_default_activity_type_id exchange_personal_activity_type_id"
+    "exchange_default_activity_type_id exchange_personal_activity_type_id "
+    "exchange_deletion_limit exchange_deletion_min"
 ).split()
 FIELDS = {
     "res.users": {
@@ -39,6 +45,9 @@ FIELDS = {
         "exchange_last_sync": OWNER_ADMIN,
         "exchange_last_error": OWNER_ADMIN,
         "exchange_company_enabled": ALL,
+        # computed per reader: the user's own held deletions (administrators: anyone's)
+        "exchange_held_deletion_ids": INTERNAL,
+        "exchange_held_count": INTERNAL,
     },
     "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN) | dict.fromkeys(COMPANY_PUBLIC, ALL),
     "calendar.event": {
@@ -65,7 +74,7 @@ FIELDS = {
     "calendar.exchange.mailbox": dict.fromkeys(
         (
             "user_id company_id email active last_run last_success last_error next_attempt "
-            "needs_sync notify_user sync_requested log_ids"
+            "needs_sync notify_user sync_requested log_ids held_deletion_ids held_count"
         ).split(),
         ALL,
     )
@@ -74,7 +83,7 @@ FIELDS = {
         (
             "mailbox_id user_id identity local_id remote_id local_version remote_version "
             "item_hash field_hashes local_modified remote_modified uid recheck verify_side "
-            "event_id recurrence_id sync_error"
+            "event_id recurrence_id sync_error activity_type"
         ).split(),
         ALL,
     ),
@@ -82,13 +91,17 @@ FIELDS = {
         (
             "mailbox_id user_id company_id started duration state message odoo_created "
             "odoo_updated odoo_deleted exchange_created exchange_updated exchange_deleted "
-            "matched conflicts line_ids"
+            "matched conflicts line_ids attempts held_count held_deletion_ids"
         ).split(),
         ALL,
     ),
     "calendar.exchange.log.line": dict.fromkeys(
         "log_id user_id event_id side action subject message private".split(), ALL
     ),
+    "calendar.exchange.held.deletion": dict.fromkeys(
+        "mailbox_id user_id side deleted_in subject start event_id private decision".split(), ALL
+    )
+    | {"identity": ADMIN},
 }
 # Settings are for Settings administrators (the model's access rights say so).
 SETTINGS_MODEL = "res.config.settings"
@@ -100,6 +113,7 @@ RECORDS = {
     "calendar.exchange.binding": ADMIN,
     "calendar.exchange.log": OWNER_ADMIN,
     "calendar.exchange.log.line": OWNER_ADMIN,
+    "calendar.exchange.held.deletion": OWNER_ADMIN,
     SETTINGS_MODEL: ADMIN,
 }
 
@@ -192,6 +206,15 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
             "calendar.exchange.binding": binding,
             "calendar.exchange.log": log,
             "calendar.exchange.log.line": log.line_ids,
+            "calendar.exchange.held.deletion": env["calendar.exchange.held.deletion"].create(
+                {
+                    "mailbox_id": mailbox.id,
+                    "identity": event_id(event),
+                    "side": "odoo",
+                    "subject": "Review",
+                    "event_id": event.id,
+                }
+            ),  # fmt: skip
         }
 
     def test_every_addon_field_has_an_access_decision(self):
