@@ -19,6 +19,7 @@ from . import test_security_inbound
 from . import test_security_basic_auth
 from . import test_security_fields
 from . import test_binding_store
+from . import test_robust_lost_answers
 from . import test_robust_deletion_guard
 from . import test_robust_bad_items
 from . import test_robust_throttling
