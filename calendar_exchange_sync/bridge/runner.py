@@ -1,9 +1,11 @@
 """One synchronisation run of one mailbox, from the cron: settings -> engine -> log.
 
-The caller (the cron) holds the mailbox's row lock and commits afterwards; everything written
-here (events, bindings, tokens, the log) lands in that one transaction, so a crash leaves the
-mailbox as it was before the run, and the next run recognises what reached Exchange meanwhile
-by the identity every created item carries.
+The caller (the cron) holds the mailbox's row lock. Given ``commit`` (the cron's), the run
+commits after each batch of writes and takes the lock again, so that a large mailbox never
+holds a user's own writes back; given ``time_budget``, it stops between two batches once the
+budget is spent and the next run carries on. Without ``commit`` everything lands in the
+caller's transaction. Either way a crash loses nothing that matters: the next run recognises
+what reached Exchange meanwhile by the identity every created item carries.
 
 Deletions the run held back are listed for the owner and the administrators to decide on (see
 ``held_deletions``), and their decisions are handed to the engine.
@@ -93,7 +95,17 @@ class MailboxRun:
     """One run of one mailbox. ``state`` comes from the lock query (``MailboxState.lock``);
     without it (tests, Sync now of a single mailbox) the mailbox is locked here."""
 
-    def __init__(self, mailbox, *, state=None, company=None, backend=None, force_deletions=False):
+    def __init__(
+        self,
+        mailbox,
+        *,
+        state=None,
+        company=None,
+        backend=None,
+        force_deletions=False,
+        time_budget=None,
+        commit=None,
+    ):
         self.mailbox = mailbox.sudo()
         self.env = self.mailbox.env
         self.state = state or MailboxState.lock(self.env, mailbox.id)
@@ -104,7 +116,11 @@ class MailboxRun:
         self._company = company
         self.backend = backend
         self.force_deletions = force_deletions
+        self.time_budget = time_budget  # seconds of writing, None: no limit (see the cron)
+        self.commit = commit  # commits and locks the mailbox again; False: lock lost
+        self.lock_lost = False
         self.held = (0, False)  # deletions held back now, and whether that list changed
+        self.unfinished = False  # out of time: the next run carries on
         self.lines = []  # the log's error lines of this run
         self.private = set()  # remote ids and identities of private items read this run
 
@@ -127,9 +143,20 @@ class MailboxRun:
             held_deletions=held,
             confirmed_deletions=confirmed,
             restored_deletions=restored,
+            time_budget=self.time_budget,
             may_export=lazily(lambda: export_filter(company)),
             classify=lazily(lambda: classifier(company)),
         )
+
+    def checkpoint(self):
+        """Between two batches: commit (in the cron only) and take the mailbox's lock again.
+        False when another worker took the mailbox meanwhile: this run stops there."""
+        if self.commit is None:
+            return True
+        if not self.commit():
+            self.lock_lost = True
+            return False
+        return True
 
     def execute(self):
         """Run the engine for this mailbox and record the outcome; returns the log record."""
@@ -137,7 +164,7 @@ class MailboxRun:
         clock = time.monotonic()
         uid_hints = {}
         report = None
-        store = BindingStore(self.mailbox, self.state)
+        store = BindingStore(self.mailbox, self.state, checkpoint=self.checkpoint)
         try:
             self._check_mailbox()
             backend = self.backend or make_backend(self.company.connection, self.state.email)
@@ -157,7 +184,12 @@ class MailboxRun:
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
+        if self.lock_lost:
+            # Another worker carries on from what was committed; the mailbox is its now.
+            _logger.info("Exchange sync of mailbox %s handed over to another worker", self.state.id)
+            return self.env["calendar.exchange.log"]
         if report is not None:
+            self.unfinished = report.unfinished and error is None
             finished = error is None and not report.unfinished
             self.held = held_deletions.remember(self.mailbox, report, finished)
         return self._record(started, time.monotonic() - clock, report, error, store)
@@ -329,9 +361,10 @@ class MailboxRun:
 
     def _write_mailbox(self, values, report, error, state, now):
         postponed = Postponement(self.mailbox, error)
-        if state.needs_sync:
+        unfinished = report is not None and report.unfinished
+        if state.needs_sync and not unfinished:  # an unfinished run carries on next pass
             values["needs_sync"] = False
-        if state.notify_user and not postponed.applies(error):
+        if state.notify_user and not postponed.applies(error) and not unfinished:
             values["notify_user"] = False
             self._tell_user(report, error)
         if postponed.applies(error):
