@@ -96,6 +96,16 @@ def make_backend(settings, mailbox, **options):
     raise ConfigurationError("Choose the Exchange version in Settings first.")
 
 
+def admin_consent_url(company, redirect_uri, state):
+    """Microsoft's admin-consent page for the company's Office 365 app, back to ``redirect_uri``."""
+    from ..sync import graph
+
+    settings = graph_settings(connection_settings(company))
+    return graph.admin_consent_url(
+        settings.login_url, settings.tenant, settings.client_id, redirect_uri, state
+    )
+
+
 def check_connection(company, mailbox):
     """Run the backend's connection checks: a list of (check, ok, plain message)."""
     settings = connection_settings(company)

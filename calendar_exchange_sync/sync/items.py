@@ -343,6 +343,13 @@ class CalendarItem:
         """A copy with some fields changed (normalised again)."""
         return dataclasses.replace(self, **changes)
 
+    def occurrence_at(self, original_start):
+        """The occurrence of this series starting at ``original_start`` exactly as the series
+        makes it: the series' own values and duration, no rule (what an exception is compared
+        with, and what an exception is reset to). Timed (UTC) and all-day (date) alike."""
+        duration = self.end - self.start
+        return self.replace(start=original_start, end=original_start + duration, recurrence=None)
+
     def __eq__(self, other):
         if not isinstance(other, CalendarItem):
             return NotImplemented

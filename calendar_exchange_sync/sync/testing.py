@@ -27,11 +27,11 @@ from datetime import datetime
 from . import span
 from .engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from .errors import ItemNotFound, PermanentError, StaleVersion, SyncStateInvalid, TransientError
-from .normalize import UTC
 from .testing_faults import Faults, SimulatedCrash
 from .testing_faults import after as _after
 from .testing_faults import before as _before
 from .testing_store import IndexedMemoryStatusStore, MemoryStatusStore
+from .tz import UTC
 
 # Tests import everything from here.
 __all__ = [

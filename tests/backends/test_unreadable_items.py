@@ -13,8 +13,8 @@ from graph_support import running, side_for
 from calendar_exchange_sync.sync.engine import Engine, SyncOptions
 from calendar_exchange_sync.sync.errors import PermanentError
 from calendar_exchange_sync.sync.ews import EwsSide
-from calendar_exchange_sync.sync.normalize import UTC
 from calendar_exchange_sync.sync.testing import MemorySide, MemoryStatusStore
+from calendar_exchange_sync.sync.tz import UTC
 from exchange_simulator.simulator import Simulator
 
 NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)

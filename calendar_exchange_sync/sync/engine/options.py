@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from .. import span
-from ..normalize import UTC
+from ..tz import UTC
 from .decisions import POLICIES
 from .matching import match_key
 

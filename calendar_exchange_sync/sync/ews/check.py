@@ -9,7 +9,7 @@ copied from exceptions).
 """
 
 import email.utils
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -18,6 +18,7 @@ from exchangelib.protocol import Protocol
 from exchangelib.version import Version
 
 from .. import errors
+from ..tz import UTC
 from ..versions import EWS_VERSIONS
 from .account import calendar_folder, make_account, trust_ca_file
 from .errors import mailbox_error
@@ -96,9 +97,9 @@ def check_connection(settings, mailbox):
             add(name, False, "Not checked: %s" % why)
         return checks
 
-    sent_at = datetime.now(timezone.utc)
+    sent_at = datetime.now(UTC)
     answer = _probe(settings)
-    received_at = datetime.now(timezone.utc)
+    received_at = datetime.now(UTC)
     https = urlsplit(settings.endpoint).scheme == "https"
     later = ("authentication", "version", "impersonation", "clock")
     if isinstance(answer, requests.exceptions.SSLError):

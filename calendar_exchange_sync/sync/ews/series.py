@@ -75,7 +75,7 @@ class SeriesWriter:
             changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
         for original_start in to_reset:
             occurrence = self._occurrence(remote, item, original_start)
-            fill(occurrence, series_instance(item, original_start))
+            fill(occurrence, item.occurrence_at(original_start))
             changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
         if not changes:
             return
@@ -100,16 +100,6 @@ class SeriesWriter:
                 error = item_error(answer, remote.id, self.side.mailbox)
                 if not isinstance(error, errors.ItemNotFound):  # already gone is fine
                     raise error
-
-
-def series_instance(item, original_start):
-    """The series' own values for one occurrence (to undo an exception).
-
-    Works for timed series (UTC datetimes) and all-day ones (dates) alike: the occurrence
-    keeps the series' duration from its original start.
-    """
-    duration = item.end - item.start
-    return item.replace(start=original_start, end=original_start + duration, recurrence=None)
 
 
 def rule_changed(old, new):

@@ -19,10 +19,11 @@ from exchangelib import CalendarItem as EwsItem
 from exchangelib.items import SEND_TO_NONE
 
 from .. import errors
+from .. import tz as tzmod
 from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
-from .mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
+from .mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
 from .series import SeriesWriter, rule_changed
 
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
@@ -136,7 +137,7 @@ class EwsSide:
                 item=item,
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
-                last_modified=plain_utc(ews_item.last_modified_time),
+                last_modified=tzmod.plain_utc(ews_item.last_modified_time),
             )
         return out
 
