@@ -2,7 +2,8 @@
 
 A fault matches by protocol, operation and mailbox (each None = any) and fires ``count``
 times, after letting the first ``skip`` matching requests through (a client's create ``$batch``
-comes after its look-up ``$batch``: a test aims at the one it means). Generic kinds every front end honours through :func:`apply_generic`:
+comes after its look-up ``$batch``: a test aims at the one it means). Generic kinds every
+front end honours through :func:`apply_generic`:
 
 - ``http_status``: answer ``status`` (500, 503 ...) with ``body`` and ``headers``;
 - ``reset``: drop the TCP connection without an answer (RST);
