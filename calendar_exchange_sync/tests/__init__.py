@@ -23,3 +23,4 @@ from . import test_robust_lost_answers
 from . import test_robust_deletion_guard
 from . import test_robust_bad_items
 from . import test_robust_throttling
+from . import test_robust_big_mailbox
