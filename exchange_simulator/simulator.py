@@ -31,7 +31,7 @@ import time
 
 from cheroot import wsgi
 
-from .faults import ConnectionReset, FaultQueue
+from .faults import ConnectionReset, FaultQueue, after_answer
 from .journal import Journal
 from .seed import Seed, load_seed
 from .store import Store
@@ -117,7 +117,9 @@ class Dispatcher:
                     [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))],
                 )
                 return [body]
-            return list(app(environ, recording_start_response))
+            answer = list(app(environ, recording_start_response))
+            after_answer(environ)  # a lost or late answer: the work is done by now
+            return answer
         except ConnectionReset:
             entry.status, entry.fault = 0, entry.fault or "reset"
             raise

@@ -75,14 +75,16 @@ class BindingStore:
     """``state`` (a ``MailboxState``) holds the tokens as the run found them; the tokens the
     engine sets are kept in ``token_changes`` for the runner's one write of the mailbox."""
 
-    # Saves last only if the whole run commits (one transaction per mailbox): a worker killed
-    # after Exchange accepted creates loses their rows, so the engine must look those creates
-    # up by the identity each carries before creating anything again.
+    # Saves last only once the transaction commits (at the end of the run, or at the cron's
+    # checkpoints between batches): a worker killed after Exchange accepted creates loses
+    # their rows, so the engine must look those creates up by the identity each carries
+    # before creating anything again.
     durable = False
 
-    def __init__(self, mailbox, state):
+    def __init__(self, mailbox, state, checkpoint=None):
         self.mailbox = mailbox
         self.state = state
+        self._checkpoint = checkpoint  # the runner's: commits in the cron, see there
         self.token_changes = {}
         self.Binding = mailbox.env["calendar.exchange.binding"]
         self.cr = mailbox.env.cr
@@ -157,6 +159,10 @@ class BindingStore:
         for identity in known:
             del self._ids[identity]
         self.Binding.browse(list(known.values())).unlink()
+
+    def checkpoint(self):
+        """Between two batches of writes (see ``sync.engine.sides.StatusStore``)."""
+        return self._checkpoint() if self._checkpoint is not None else True
 
     def get_token(self, side):
         return getattr(self.state, side + "_token") or None

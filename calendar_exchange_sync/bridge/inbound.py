@@ -11,6 +11,7 @@ its box in Odoo's pages; its activity type is one of the owner's company (or a s
 from odoo.fields import Command
 from odoo.tools import html_sanitize
 
+from . import inbound_limits as limits
 from .addresses import normalize, partner_address, users_by_mailbox
 from .mapper import RESPONSE_TO_ODOO, time_values
 from .ownership import item_is_own
@@ -91,6 +92,15 @@ class InboundValues:
             self._alarms[minutes] = alarm
         return self._alarms[minutes]
 
+    def existing_tags(self, names):
+        """The names among ``names`` that are tags already (a search for those not seen yet)."""
+        unknown = [n for n in names if n not in self._tags]
+        if unknown:
+            Tag = self.env["calendar.event.type"]
+            for tag in Tag.search([("name", "in", unknown)]):
+                self._tags.setdefault(tag.name, tag)
+        return {n for n in names if n in self._tags}
+
     def tags(self, names):
         Tag = self.env["calendar.event.type"]
         records = Tag
@@ -122,9 +132,16 @@ class InboundValues:
         activity_type = self.activity_type(item.activity_type)
         # Category of the activity type's own name travels beside it: not an Odoo tag.
         tag_names = [c for c in item.categories if not activity_type or c != activity_type.name]
+        # What one item may make in Odoo is bounded; the rest is kept aside (inbound_limits).
+        tag_names, aside_tags = limits.split_categories(tag_names, self.existing_tags(tag_names))
+        body = limits.cut_body(item.body, self.env._(
+            "The rest of this description (%s characters in all) is kept in Exchange.",
+            len(item.body or ""),
+        ))  # fmt: skip
+        description = clean_html(body)
         values = {
             "name": item.subject or "(no subject)",
-            "description": clean_html(item.body),
+            "description": description,
             "location": item.location or False,
             "privacy": item.privacy,
             "show_as": item.show_as,
@@ -133,11 +150,13 @@ class InboundValues:
             "activity_type_id": activity_type.id,
         }
         values.update(time_values(item))
+        aside_people = ()
         if with_attendees:
             own = item_is_own(item, self.mailbox)
             organizer = "" if own else normalize(item.organizer)
             partners = self.user.partner_id
-            for attendee in item.attendees:
+            linked, aside_people = limits.split_attendees(item.attendees, self.mailbox)
+            for attendee in linked:
                 # Only the organizer's own mailbox speaks for who else takes part: on a copy
                 # received from somebody else, colleagues are named, never linked.
                 partners |= self.partner(attendee.email, attendee.name, link_users=own)
@@ -145,6 +164,8 @@ class InboundValues:
             values["user_id"] = self.user.id
             values["partner_ids"] = [Command.set(partners.ids)]
             values["exchange_organizer"] = organizer or False
+        cut = item.body if body != item.body else None
+        values["exchange_overflow"] = limits.overflow(aside_tags, aside_people, cut, description)
         return values
 
     def set_responses(self, event, item):

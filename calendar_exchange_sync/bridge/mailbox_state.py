@@ -60,6 +60,8 @@ class CompanySettings:
     policy: str = "newest"
     clock_skew: float = 0.0
     window_days: int = 30
+    deletion_limit: float = 0.5  # the deletion guard's share (Settings give a percentage)
+    deletion_min: int = 5
 
     @classmethod
     def read(cls, company):
@@ -72,4 +74,6 @@ class CompanySettings:
             policy=company.exchange_conflict_policy or "newest",
             clock_skew=company.exchange_clock_skew or 0.0,
             window_days=company.exchange_window_days,
+            deletion_limit=(company.exchange_deletion_limit or 0) / 100.0,
+            deletion_min=company.exchange_deletion_min,
         )

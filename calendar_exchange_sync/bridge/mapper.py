@@ -9,6 +9,8 @@ from datetime import datetime, time, timezone
 from ..sync import tz
 from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
 from .addresses import normalize, partner_address
+from .inbound_limits import with_overflow
+from .odoo_card import description_of
 from .ownership import OWN, RECEIVED, organizer_of
 
 UTC = timezone.utc
@@ -101,13 +103,13 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         organizer, attendees = mailbox, event_attendees(event, skip={mailbox})
     else:
         organizer, attendees = mailbox, ()
-    return CalendarItem(
+    item = CalendarItem(
         subject=event.name or "",
         start=start,
         end=end,
         all_day=all_day,
         timezone=event_zone(event, user),
-        body=str(event.description or ""),
+        body=description_of(event),
         location=event.location or "",
         privacy=event.effective_privacy or "public",
         show_as=event.show_as or "busy",
@@ -118,6 +120,8 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         activity_type=activity_type.name if activity_type else None,
         recurrence=recurrence,
     )
+    # What the event keeps aside of its Exchange item (see inbound_limits) is part of it.
+    return with_overflow(item, event.sudo().exchange_overflow, event.description)
 
 
 def time_values(item):

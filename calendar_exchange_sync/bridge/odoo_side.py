@@ -11,7 +11,7 @@ rules of ``ownership``; the listing is in ``odoo_listing``. Inbound writes carry
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..sync.engine import Fetched, OpResult, Remote
+from ..sync.engine import Fetched, OpResult, Remote, Unreadable
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
 from . import odoo_listing, ownership
 from .addresses import normalize
@@ -166,7 +166,12 @@ class OdooSide:
     def fetch(self, ids):
         answer = {}
         for record in list(self._events(ids)) + list(self._series(ids)):
-            answer[local_id(record)] = self._fetched(record)
+            try:
+                answer[local_id(record)] = self._fetched(record)
+            except (ValueError, TypeError) as error:
+                # That entry's error (an Odoo value Exchange cannot hold), not the mailbox's.
+                problem = PermanentError(self.env._("This entry cannot be read: %s", error))
+                answer[local_id(record)] = Unreadable(problem, record.display_name or "")
         return answer
 
     def find_by_identity(self, identities):

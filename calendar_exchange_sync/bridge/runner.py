@@ -1,9 +1,14 @@
 """One synchronisation run of one mailbox, from the cron: settings -> engine -> log.
 
-The caller (the cron) holds the mailbox's row lock and commits afterwards; everything written
-here (events, bindings, tokens, the log) lands in that one transaction, so a crash leaves the
-mailbox as it was before the run, and the next run recognises what reached Exchange meanwhile
-by the identity every created item carries.
+The caller (the cron) holds the mailbox's row lock. Given ``commit`` (the cron's), the run
+commits after each batch of writes and takes the lock again, so that a large mailbox never
+holds a user's own writes back; given ``time_budget``, it stops between two batches once the
+budget is spent and the next run carries on. Without ``commit`` everything lands in the
+caller's transaction. Either way a crash loses nothing that matters: the next run recognises
+what reached Exchange meanwhile by the identity every created item carries.
+
+Deletions the run held back are listed for the owner and the administrators to decide on (see
+``held_deletions``), and their decisions are handed to the engine.
 """
 
 import logging
@@ -15,13 +20,15 @@ from odoo.tools import SQL
 
 from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
-from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
+from ..sync.errors import SyncError
+from . import held_deletions
 from .addresses import normalize
 from .binding_store import BindingStore
 from .contacts_runner import ContactsRun
 from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
+from .postponement import Postponement
 from .tenancy import open_backend
 from .uid_hints import UidRecordingSide
 
@@ -89,7 +96,17 @@ class MailboxRun:
     """One run of one mailbox. ``state`` comes from the lock query (``MailboxState.lock``);
     without it (tests, Sync now of a single mailbox) the mailbox is locked here."""
 
-    def __init__(self, mailbox, *, state=None, company=None, backend=None, force_deletions=False):
+    def __init__(
+        self,
+        mailbox,
+        *,
+        state=None,
+        company=None,
+        backend=None,
+        force_deletions=False,
+        time_budget=None,
+        commit=None,
+    ):
         self.mailbox = mailbox.sudo()
         self.env = self.mailbox.env
         self.state = state or MailboxState.lock(self.env, mailbox.id)
@@ -101,6 +118,11 @@ class MailboxRun:
         self.backend = backend
         self.address = None  # the mailbox address this run reached (set by execute)
         self.force_deletions = force_deletions
+        self.time_budget = time_budget  # seconds of writing, None: no limit (see the cron)
+        self.commit = commit  # commits and locks the mailbox again; False: lock lost
+        self.lock_lost = False
+        self.held = (0, False)  # deletions held back now, and whether that list changed
+        self.unfinished = False  # out of time: the next run carries on
         self.lines = []  # the log's error lines of this run
         self.private = set()  # remote ids and identities of private items read this run
 
@@ -113,13 +135,30 @@ class MailboxRun:
 
     def options(self):
         company = self.env["res.company"].browse(self.company_id)
+        held, confirmed, restored = held_deletions.decisions(self.mailbox)
         return SyncOptions(
             policy=ROLES.get(self.company.policy, self.company.policy),  # "newest" stays
             clock_skew=timedelta(seconds=self.company.clock_skew),
             window_days=self.company.window_days,
+            deletion_limit=self.company.deletion_limit,
+            deletion_min=self.company.deletion_min,
+            held_deletions=held,
+            confirmed_deletions=confirmed,
+            restored_deletions=restored,
+            time_budget=self.time_budget,
             may_export=lazily(lambda: export_filter(company)),
             classify=lazily(lambda: classifier(company)),
         )
+
+    def checkpoint(self):
+        """Between two batches: commit (in the cron only) and take the mailbox's lock again.
+        False when another worker took the mailbox meanwhile: this run stops there."""
+        if self.commit is None:
+            return True
+        if not self.commit():
+            self.lock_lost = True
+            return False
+        return True
 
     def execute(self):
         """Run the engine for this mailbox and record the outcome; returns the log record."""
@@ -127,7 +166,7 @@ class MailboxRun:
         clock = time.monotonic()
         uid_hints = {}
         report = None
-        store = BindingStore(self.mailbox, self.state)
+        store = BindingStore(self.mailbox, self.state, checkpoint=self.checkpoint)
         try:
             self._check_mailbox()
             backend, address = self.backend, self.state.email
@@ -149,6 +188,14 @@ class MailboxRun:
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
+        if self.lock_lost:
+            # Another worker carries on from what was committed; the mailbox is its now.
+            _logger.info("Exchange sync of mailbox %s handed over to another worker", self.state.id)
+            return self.env["calendar.exchange.log"]
+        if report is not None:
+            self.unfinished = report.unfinished and error is None
+            finished = error is None and not report.unfinished
+            self.held = held_deletions.remember(self.mailbox, report, finished)
         log = self._record(started, time.monotonic() - clock, report, error, store)
         ContactsRun(self, error).execute()  # contacts: the mailbox's second item kind
         return log
@@ -172,10 +219,23 @@ class MailboxRun:
     def _record(self, started, duration, report, error, store):
         """The log line of this run; none (an empty recordset) for a run that found nothing to
         do: the cron passes every few minutes, and the mailbox's last success says so."""
-        quiet = report is not None and report.ok and not report.writes and not report.matched
+        held, held_changed = self.held
+        quiet = (
+            report is not None
+            and not report.errors
+            and not report.writes
+            and not report.matched
+            and not held_changed
+        )
         if quiet and not error:
             self._update_mailbox(report, error, store)
             return self.env["calendar.exchange.log"]
+        postponed = Postponement(self.mailbox, error)
+        if postponed.repeats():
+            # One line per mailbox for a whole throttling storm, not one per attempt.
+            log = postponed.note_again(duration)
+            self._update_mailbox(report, error, store)
+            return log
         counts = report.to_dict()["counts"] if report else {}
         values = {
             "mailbox_id": self.mailbox.id,
@@ -184,7 +244,8 @@ class MailboxRun:
             "started": started,
             "duration": duration,
             "state": self._state(report, error),
-            "message": str(error) if error else False,
+            "message": str(error) if error else self._held_message(held),
+            "held_count": held,
         }
         for side, prefix in SIDE_NAMES.items():
             for action, verb in (
@@ -202,15 +263,27 @@ class MailboxRun:
         self._update_mailbox(report, error, store)
         return log
 
+    def _held_message(self, held):
+        if not held:
+            return False
+        return self.env._(
+            "%s deletions are held back: more than the company's limit of this calendar would "
+            "have gone. Nothing was deleted; the rest was synchronised. Confirm the deletions or "
+            "restore the entries (Preferences, or this mailbox in the sync settings).",
+            held,
+        )
+
     @staticmethod
     def _state(report, error):
-        if isinstance(error, ThrottledError):
+        if Postponement.applies(error):
             return "postponed"
-        if isinstance(error, DeletionGuardTripped):
-            return "stopped"
         if error:
             return "failed"
-        return "done" if report.ok else "partial"
+        if report.held:
+            return "stopped"
+        if report.errors:
+            return "partial"
+        return "done"
 
     def _error_lines(self, report):
         bindings = {b.identity: b for b in self.mailbox.binding_ids}
@@ -293,14 +366,16 @@ class MailboxRun:
         )
 
     def _write_mailbox(self, values, report, error, state, now):
-        if state.needs_sync:
+        postponed = Postponement(self.mailbox, error)
+        unfinished = report is not None and report.unfinished
+        if state.needs_sync and not unfinished:  # an unfinished run carries on next pass
             values["needs_sync"] = False
-        if state.notify_user and not isinstance(error, ThrottledError):
+        if state.notify_user and not postponed.applies(error) and not unfinished:
             values["notify_user"] = False
             self._tell_user(report, error)
-        if isinstance(error, ThrottledError):
+        if postponed.applies(error):
             values.pop("needs_sync", None)
-            values["next_attempt"] = now + timedelta(seconds=max(error.retry_after or 0, 1))
+            values["next_attempt"] = postponed.until(now)
             values["last_error"] = str(error)
         elif error:
             values["last_error"] = str(error)

@@ -9,6 +9,8 @@ It also remembers which items are private, so that the log can name an entry tha
 come in only to those who may see it (the item never became an Odoo event to ask).
 """
 
+from ..sync.engine import Unreadable
+
 
 class UidRecordingSide:
     def __init__(self, side, hints, private=None):
@@ -21,6 +23,8 @@ class UidRecordingSide:
     def fetch(self, ids):
         answer = self._side.fetch(ids)
         for id_, fetched in answer.items():
+            if isinstance(fetched, Unreadable):
+                continue
             key = "%s:%s" % (self.name, id_)
             if fetched.uid:
                 self._hints[key] = fetched.uid

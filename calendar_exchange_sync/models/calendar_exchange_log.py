@@ -27,7 +27,7 @@ class CalendarExchangeLog(models.Model):
             ("partial", "Done with errors"),
             ("failed", "Failed"),
             ("postponed", "Postponed"),
-            ("stopped", "Stopped before deleting"),
+            ("stopped", "Deletions held back"),
         ],
         readonly=True,
     )
@@ -40,7 +40,22 @@ class CalendarExchangeLog(models.Model):
     exchange_deleted = fields.Integer(readonly=True)
     matched = fields.Integer(string="Paired on first sync", readonly=True)
     conflicts = fields.Integer(readonly=True)
+    attempts = fields.Integer(
+        string="Runs",
+        default=1,
+        readonly=True,
+        help="Postponed runs of one throttling episode share one line: how many there were.",
+    )
+    held_count = fields.Integer(string="Number of Deletions Held Back", readonly=True)
+    held_deletion_ids = fields.One2many(related="mailbox_id.held_deletion_ids")
     line_ids = fields.One2many("calendar.exchange.log.line", "log_id", readonly=True)
+
+    def action_confirm_held_deletions(self):
+        """The log's control over what its mailbox holds back: see the mailbox."""
+        return self.mailbox_id.action_confirm_held_deletions()
+
+    def action_restore_held_deletions(self):
+        return self.mailbox_id.action_restore_held_deletions()
 
 
 class CalendarExchangeLogLine(models.Model):

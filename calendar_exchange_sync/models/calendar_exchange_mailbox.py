@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..bridge.mailbox_state import CompanySettings, MailboxState
 from ..bridge.runner import MailboxRun
@@ -19,6 +20,10 @@ _logger = logging.getLogger(__name__)
 # A cron run stops taking new mailboxes after this many seconds and asks to be run again, so
 # that one worker is not held for long and other crons get their turn.
 TIME_BUDGET = 120
+# One mailbox's run stops writing after this many seconds (between two batches) and carries on
+# at the next pass: a first sync of thousands of entries must not keep the other mailboxes of
+# the pass waiting, nor one worker busy for minutes. Each batch is committed on its own.
+MAILBOX_TIME_BUDGET = 60
 # Sync now asks for a run of one mailbox at most this often (seconds). A run starts within
 # seconds and a second press meanwhile would only queue the same work again; without a limit a
 # button (or a script calling it) could make Exchange throttle the whole company's delegate.
@@ -56,8 +61,34 @@ class CalendarExchangeMailbox(models.Model):
         "calendar.exchange.binding", "mailbox_id", groups="base.group_system"
     )
     log_ids = fields.One2many("calendar.exchange.log", "mailbox_id")
+    held_deletion_ids = fields.One2many(
+        "calendar.exchange.held.deletion", "mailbox_id", string="Deletions Held Back"
+    )
+    held_count = fields.Integer(
+        string="Number of Deletions Held Back", compute="_compute_held_count", compute_sudo=True
+    )
 
     _user_uniq = models.Constraint("unique(user_id)", "A user has one mailbox.")
+
+    @api.depends("held_deletion_ids")
+    def _compute_held_count(self):
+        for mailbox in self:
+            mailbox.held_count = len(mailbox.held_deletion_ids)
+
+    def action_confirm_held_deletions(self):
+        """Delete what the sync held back, where it still is (the next run does it)."""
+        return self._held_deletions().action_confirm()
+
+    def action_restore_held_deletions(self):
+        """Create what the sync held back again, where it was deleted (the next run)."""
+        return self._held_deletions().action_restore()
+
+    def _held_deletions(self):
+        self._check_may_request_run()  # the owner and administrators only
+        held = self.sudo().held_deletion_ids
+        if not held:
+            raise UserError(_("Nothing is held back for this calendar (any more)."))
+        return held.with_env(self.env)
 
     @api.model
     def _for_user(self, user):
@@ -122,8 +153,11 @@ class CalendarExchangeMailbox(models.Model):
         off.write({"active": False})
 
     @api.model
-    def _cron_sync(self, time_budget=TIME_BUDGET):
-        """The sync cron: each due mailbox, locked, run and committed on its own."""
+    def _cron_sync(self, time_budget=TIME_BUDGET, mailbox_budget=MAILBOX_TIME_BUDGET):
+        """The sync cron: each due mailbox, locked, run and committed on its own, in steps
+        (a commit after each batch of writes), for at most ``mailbox_budget`` seconds of
+        writing; a mailbox with work left is taken again at the next pass, which is asked
+        for at once."""
         Cron = self.env["ir.cron"]
         self._ensure_mailboxes()
         mailboxes = self.sudo()._due(fields.Datetime.now())
@@ -144,14 +178,35 @@ class CalendarExchangeMailbox(models.Model):
             if state.company_id not in companies:
                 company = self.env["res.company"].browse(state.company_id)
                 companies[state.company_id] = CompanySettings.read(company)
+            run = MailboxRun(
+                mailbox,
+                state=state,
+                company=companies[state.company_id],
+                time_budget=mailbox_budget,
+                commit=self._cron_checkpoint(mailbox.id),
+            )
             try:
-                MailboxRun(mailbox, state=state, company=companies[state.company_id]).execute()
+                run.execute()
+                if run.unfinished:
+                    self._trigger_cron()  # the rest of its work, at the next pass
             except Exception as error:  # one mailbox's bug must not stop the others
                 self.env.cr.rollback()
                 _logger.exception("Exchange sync of mailbox %s crashed", mailbox.id)
                 mailbox._record_crash(error)
             if Cron._commit_progress(1) <= 0:
                 return
+
+    def _cron_checkpoint(self, mailbox_id):
+        """What a cron run calls between two batches: commit what was done (in the cron
+        worker only, never in a user's request), then lock the mailbox again. False when
+        another worker took it in between: the run stops and leaves it to that worker."""
+        Cron = self.env["ir.cron"]
+
+        def checkpoint():
+            Cron._commit_progress()
+            return MailboxState.lock(self.env, mailbox_id) is not None
+
+        return checkpoint
 
     def _record_crash(self, error):
         message = _("The synchronisation stopped on an unexpected error: %s", error)
@@ -190,8 +245,24 @@ class CalendarExchangeMailbox(models.Model):
         if not users:
             return
         mailboxes = self.sudo().search([("user_id", "in", users.ids)])
-        mailboxes.filtered(lambda m: not m.needs_sync).write({"needs_sync": True})
+        self._mark_needs_sync(mailboxes.filtered(lambda m: not m.needs_sync))
         self._trigger_cron(delay_seconds=5)
+
+    def _mark_needs_sync(self, mailboxes):
+        """Flag mailboxes for the next pass, skipping those a sync holds right now: the user's
+        write never waits for a running sync (the pass asked for lists the change anyway)."""
+        if not mailboxes:
+            return
+        mailboxes.flush_recordset(["needs_sync"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM calendar_exchange_mailbox WHERE id IN %s AND needs_sync IS NOT TRUE"
+                " FOR NO KEY UPDATE SKIP LOCKED",
+                tuple(mailboxes.ids),
+            )
+        )
+        free = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
+        free.write({"needs_sync": True})
 
     def _trigger_cron(self, delay_seconds=0):
         cron = self.env.ref(

@@ -24,6 +24,12 @@ class ResConfigSettings(models.TransientModel):
     exchange_login_url = fields.Char(related="company_id.exchange_login_url", readonly=False)
     exchange_graph_url = fields.Char(related="company_id.exchange_graph_url", readonly=False)
     exchange_window_days = fields.Integer(related="company_id.exchange_window_days", readonly=False)
+    exchange_deletion_limit = fields.Integer(
+        related="company_id.exchange_deletion_limit", readonly=False
+    )
+    exchange_deletion_min = fields.Integer(
+        related="company_id.exchange_deletion_min", readonly=False
+    )
     exchange_conflict_policy = fields.Selection(
         related="company_id.exchange_conflict_policy", readonly=False
     )

@@ -56,6 +56,28 @@ class ConnectionFailed(TransientError):
     mailbox_wide = True
 
 
+class ServerTimeout(ConnectionFailed):
+    """The Exchange server took the request but did not answer in time; the mailbox is
+    postponed (a slow server is not helped by asking again at once)."""
+
+
+class AnswerLost(TransientError):
+    """A request was sent but its answer never came: the server may have carried it out.
+
+    For a write this is an error of the items it carried, not of the mailbox: the side checks
+    what happened where it can (a create, by its identity) and the next run checks again;
+    nothing is sent twice blindly. For a read, ``as_read`` gives the mailbox-wide error.
+    """
+
+    def __init__(self, message="", *, timed_out=False, item=None, mailbox=None):
+        super().__init__(message, item=item, mailbox=mailbox)
+        self.timed_out = timed_out  # no answer within the time-out (else: connection dropped)
+
+    def as_read(self, mailbox=None):
+        kind = ServerTimeout if self.timed_out else ConnectionFailed
+        return kind(self.message, mailbox=mailbox or self.mailbox)
+
+
 class PermanentError(SyncError):
     """The server refused this item for good (invalid value, too large, …); it is skipped."""
 
@@ -104,24 +126,6 @@ class SyncStateInvalid(SyncError):
 
     mailbox_wide = True
     retryable = True
-
-
-class DeletionGuardTripped(SyncError):
-    """A run would have deleted too much of one side, so it stopped without deleting anything."""
-
-    mailbox_wide = True
-
-    def __init__(self, side, would_delete, total, limit, *, mailbox=None):
-        message = (
-            "Synchronisation stopped: it would delete %d of the %d entries on the %s side "
-            "(the limit is %d%%). Nothing was deleted. If this is intended, raise the limit "
-            "or delete the entries by hand." % (would_delete, total, side, round(limit * 100))
-        )
-        super().__init__(message, mailbox=mailbox)
-        self.side = side
-        self.would_delete = would_delete
-        self.total = total
-        self.limit = limit
 
 
 class MailboxNotInCloud(MailboxNotFound):

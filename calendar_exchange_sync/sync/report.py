@@ -51,6 +51,7 @@ class SyncReport:
     unfinished: bool = False  # the time budget ran out; the next run carries on
     # items whose Exchange edit or deletion Odoo overruled (Odoo is master), by subject
     overruled: list = dataclasses.field(default_factory=list)
+    held: list = dataclasses.field(default_factory=list)  # guard.HeldDeletion, waiting for a yes
     details: list = dataclasses.field(default_factory=list)  # the first MAX_DETAILS actions
 
     def count(self, side, action, n=1):
@@ -81,7 +82,7 @@ class SyncReport:
 
     @property
     def ok(self):
-        return self.aborted is None and not self.errors
+        return self.aborted is None and not self.errors and not self.held
 
     def to_dict(self):
         return {
@@ -102,5 +103,6 @@ class SyncReport:
             "rebaselined": list(self.rebaselined),
             "unfinished": self.unfinished,
             "overruled": list(self.overruled),
+            "held": [h.to_dict() for h in self.held],
             "details": list(self.details),
         }

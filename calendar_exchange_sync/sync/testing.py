@@ -3,13 +3,18 @@
 ``MemorySide`` behaves like a careful Exchange mailbox: every write gets a new version, updates
 and deletes check the version they name (``StaleVersion``), creates remember their identity,
 and a change log gives incremental listings whose tokens can be invalidated
-(``SyncStateInvalid``). ``user_*`` methods play a person editing the calendar directly.
+(``SyncStateInvalid``). ``user_*`` methods play a person editing the calendar directly;
+``user_break`` makes an item one the product cannot read (``Unreadable``) until it is edited.
 
 Faults are queued with ``faults.add(op, mode)`` and hit the next matching call:
 
 * ``"fail"``: nothing is done; batch operations answer a ``TransientError`` per item, reads
   raise it;
 * ``"lost"``: the operation is done, then ``TransientError`` is raised (the answer was lost);
+* ``"dup"``: a create is done twice (the second item, an extra copy with the same identity, is
+  listed in ``extra_copies``), then its answer is lost: a create sent again blindly;
+* ``"late"``: nothing is done now and ``TransientError`` is raised; the creates are carried out
+  when the next call reaches this side (an answer that came after the client's time-out);
 * ``"down"``: nothing is done and ``ConnectionFailed`` (mailbox-wide) is raised;
 * ``"crash"`` / ``"crash_before"``: ``SimulatedCrash`` (not a ``SyncError``: the process
   died) after or before doing the operation.
@@ -20,57 +25,23 @@ import itertools
 from datetime import datetime
 
 from . import span
-from .engine import ChangeSet, Fetched, OpResult, Remote
-from .errors import ConnectionFailed, ItemNotFound, StaleVersion, SyncStateInvalid, TransientError
+from .engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
+from .errors import ItemNotFound, PermanentError, StaleVersion, SyncStateInvalid, TransientError
+from .testing_faults import Faults, SimulatedCrash
+from .testing_faults import after as _after
+from .testing_faults import before as _before
+from .testing_store import IndexedMemoryStatusStore, MemoryStatusStore
 from .tz import UTC
 
-
-class SimulatedCrash(Exception):
-    """The worker died at this point (deliberately not a SyncError)."""
-
-
-class Faults:
-    """A queue of faults, each hitting the ``after``-th next call of ``op`` ``count`` times.
-
-    ``op`` ``"*"`` matches any operation of that side or store.
-    """
-
-    def __init__(self):
-        self.queue = []  # [op, mode, after, count]
-
-    def add(self, op, mode, after=0, count=1):
-        self.queue.append([op, mode, after, count])
-
-    def clear(self):
-        self.queue.clear()
-
-    def take(self, op):
-        """The mode of the fault hitting this call of ``op``, or None."""
-        for fault in self.queue:
-            if fault[0] not in (op, "*"):
-                continue
-            if fault[2] > 0:
-                fault[2] -= 1
-                return None
-            fault[3] -= 1
-            if fault[3] <= 0:
-                self.queue.remove(fault)
-            return fault[1]
-        return None
-
-
-def _before(mode, op):
-    if mode == "crash_before":
-        raise SimulatedCrash("crash before %s" % op)
-    if mode == "down":
-        raise ConnectionFailed("The simulated server is unreachable (%s)." % op)
-
-
-def _after(mode, op):
-    if mode == "lost":
-        raise TransientError("The answer to %s was lost on the way back." % op)
-    if mode == "crash":
-        raise SimulatedCrash("crash after %s" % op)
+# Tests import everything from here.
+__all__ = [
+    "Faults",
+    "IndexedMemoryStatusStore",
+    "MemorySide",
+    "MemoryStatusStore",
+    "SimulatedCrash",
+    "Stored",
+]
 
 
 @dataclasses.dataclass
@@ -98,6 +69,9 @@ class MemorySide:
         self.faults = Faults()
         self.calls = {}  # op -> number of calls (tests assert on traffic)
         self.filter_window = True  # False: complete listings include entries of any age
+        self.broken = set()  # ids of items the product cannot read (see user_break)
+        self.extra_copies = set()  # ids of items a "dup" or "late" fault made a second time
+        self._late = []  # creates a "late" fault carries out when the next call comes
         self._ids = itertools.count(1)
         self._versions = itertools.count(1)
 
@@ -109,7 +83,14 @@ class MemorySide:
         return id_
 
     def user_update(self, id_, item):
+        self.broken.discard(id_)
         self._store(id_, item, self.items[id_].identity, self.items[id_].uid)
+
+    def user_break(self, id_):
+        """The item becomes one the product cannot read (as an end before its start would)."""
+        self.broken.add(id_)
+        stored = self.items[id_]
+        self._store(id_, stored.item, stored.identity, stored.uid)
 
     def user_delete(self, id_):
         self._drop(id_)
@@ -146,6 +127,8 @@ class MemorySide:
         return Remote(id_, version)
 
     def _drop(self, id_):
+        self.extra_copies.discard(id_)
+        self.broken.discard(id_)
         stored = self.items.pop(id_)
         if stored.identity and self.by_identity.get(stored.identity) == id_:
             del self.by_identity[stored.identity]
@@ -153,7 +136,17 @@ class MemorySide:
 
     def _count(self, op):
         self.calls[op] = self.calls.get(op, 0) + 1
+        late, self._late = self._late, []
+        for identity, item in late:  # carried out after the client had given up
+            self._new(identity, item, copy=True)
         return self.faults.take(op)
+
+    def _new(self, identity, item, copy=False):
+        """Create an item; ``copy``: made by a fault, an extra copy if the identity is taken."""
+        id_ = "%s%d" % (self.prefix, next(self._ids))
+        if copy and identity in self.by_identity:
+            self.extra_copies.add(id_)
+        return self._store(id_, item, identity, None)
 
     # -- the Side interface ----------------------------------------------------------------
 
@@ -192,7 +185,10 @@ class MemorySide:
         result = {}
         for id_ in ids:
             stored = self.items.get(id_)
-            if stored is not None:
+            if id_ in self.broken:
+                error = PermanentError("Item %s cannot be read." % id_, item=id_)
+                result[id_] = Unreadable(error, stored.item.subject)
+            elif stored is not None:
                 result[id_] = Fetched(
                     stored.version, stored.item, stored.identity, stored.uid, stored.last_modified
                 )
@@ -223,11 +219,26 @@ class MemorySide:
         return results
 
     def create(self, batch):
+        mode = self.faults.queue and self._peek("create")
+        if mode == "late":
+            self._count("create")
+            self._late.extend(batch)
+            raise TransientError("The simulated server answered after the time-out.")
+
         def one(identity, item):
-            id_ = "%s%d" % (self.prefix, next(self._ids))
-            return OpResult.success(self._store(id_, item, identity, None))
+            remote = self._new(identity, item)
+            if mode == "dup":
+                self._new(identity, item, copy=True)
+            return OpResult.success(remote)
 
         return self._batch("create", batch, one)
+
+    def _peek(self, op):
+        """The mode the next call of ``op`` will meet, without using the fault up."""
+        for fault in self.faults.queue:
+            if fault[0] in (op, "*"):
+                return fault[1] if fault[2] <= 0 else None
+        return None
 
     def _check(self, id_, version):
         stored = self.items.get(id_)
@@ -256,140 +267,3 @@ class MemorySide:
             return OpResult.success()
 
         return self._batch("delete", batch, one)
-
-
-def _copy(row):
-    # Rows hold only immutable values besides this dict: a shallow copy is a full copy.
-    return dataclasses.replace(row, field_hashes=dict(row.field_hashes))
-
-
-class MemoryStatusStore:
-    """Status rows and tokens in dicts; rows are copied in and out like a database would.
-
-    ``durable`` False plays a store whose writes only last if the whole run ends well (the
-    Odoo store: one transaction per run); tests then ``restore`` a ``snapshot`` after a crash.
-    """
-
-    durable = True
-
-    def __init__(self):
-        self.rows = {}
-        self.tokens = {}
-        self.faults = Faults()
-        self.saves = 0
-        self.loads = 0  # full loads (tests check that quiet runs avoid them)
-
-    def _hit(self, op, apply):
-        mode = self.faults.take(op)
-        _before(mode, op)
-        apply()
-        _after(mode, op)
-
-    def load(self):
-        self.loads += 1
-        return [_copy(row) for row in self.rows.values()]
-
-    def save(self, rows):
-        rows = [_copy(row) for row in rows]
-        self.saves += 1
-
-        def apply():
-            for row in rows:
-                self.rows[row.identity] = row
-
-        self._hit("save", apply)
-
-    def remove(self, identities):
-        identities = list(identities)
-        self._hit("remove", lambda: [self.rows.pop(i, None) for i in identities])
-
-    def get_token(self, side):
-        return self.tokens.get(side)
-
-    def set_token(self, side, token):
-        self._hit("set_token", lambda: self.tokens.__setitem__(side, token))
-
-    def forget_everything(self):
-        """As if the status table were lost (a reinstall): the next run matches from scratch."""
-        self.rows.clear()
-        self.tokens.clear()
-
-    def snapshot(self):
-        return ({i: _copy(r) for i, r in self.rows.items()}, dict(self.tokens))
-
-    def restore(self, state):
-        rows, tokens = state
-        self.rows = {i: _copy(r) for i, r in rows.items()}
-        self.tokens = dict(tokens)
-
-
-class IndexedMemoryStatusStore(MemoryStatusStore):
-    """A status store that also offers the optional targeted look-ups of ``StatusStore``,
-    answered from indexes the way a database would."""
-
-    def __init__(self):
-        super().__init__()
-        self.by_id = {"local": {}, "remote": {}}  # id -> identity
-
-    def _unindex(self, identity):
-        row = self.rows.get(identity)
-        if row is not None:
-            for role in ("local", "remote"):
-                id_ = row.id_on(role)
-                if id_ is not None and self.by_id[role].get(id_) == identity:
-                    del self.by_id[role][id_]
-
-    def save(self, rows):
-        rows = list(rows)
-        for row in rows:
-            self._unindex(row.identity)
-        try:
-            super().save(rows)
-        finally:
-            for row in rows:  # index what is stored now (a crash_before left the old rows)
-                stored = self.rows.get(row.identity)
-                for role in ("local", "remote"):
-                    id_ = stored.id_on(role) if stored is not None else None
-                    if id_ is not None:
-                        self.by_id[role][id_] = stored.identity
-
-    def remove(self, identities):
-        identities = list(identities)
-        backup = {i: self.rows.get(i) for i in identities}
-        for identity in identities:
-            self._unindex(identity)
-        try:
-            super().remove(identities)
-        finally:
-            for identity, row in backup.items():  # re-index rows a crash left in place
-                if row is not None and identity in self.rows:
-                    for role in ("local", "remote"):
-                        id_ = row.id_on(role)
-                        if id_ is not None:
-                            self.by_id[role][id_] = identity
-
-    def forget_everything(self):
-        super().forget_everything()
-        self.by_id = {"local": {}, "remote": {}}
-
-    def restore(self, state):
-        super().restore(state)
-        self.by_id = {"local": {}, "remote": {}}
-        for identity, row in self.rows.items():
-            for role in ("local", "remote"):
-                id_ = row.id_on(role)
-                if id_ is not None:
-                    self.by_id[role][id_] = identity
-
-    def lookup(self, local_ids, remote_ids, identities):
-        wanted = set(identities)
-        wanted.update(self.by_id["local"][i] for i in local_ids if i in self.by_id["local"])
-        wanted.update(self.by_id["remote"][i] for i in remote_ids if i in self.by_id["remote"])
-        return [_copy(self.rows[i]) for i in wanted if i in self.rows]
-
-    def unsettled(self):
-        # Few rows are unsettled at any time; a real store keeps a partial index on them.
-        return [_copy(r) for r in self.rows.values() if r.recheck or r.pending]
-
-    def totals(self):
-        return len(self.by_id["local"]), len(self.by_id["remote"])

@@ -25,3 +25,8 @@ from . import test_tenant_migration
 from . import test_tenant_switch
 from . import test_binding_store
 from . import test_sync_contacts
+from . import test_robust_lost_answers
+from . import test_robust_deletion_guard
+from . import test_robust_bad_items
+from . import test_robust_throttling
+from . import test_robust_big_mailbox

@@ -11,6 +11,11 @@ from odoo.tests import new_test_user, tagged
 
 from .common import ExchangeSyncCase
 
+
+def event_id(event):
+    return "calendar.event,%d" % event.id
+
+
 ADDON = "calendar_exchange_sync"
 # The fields Odoo adds to every model (who reads them is who reads the record).
 ODOO_OWN = ("id", "display_name", "create_uid", "create_date", "write_uid", "write_date")
@@ -30,7 +35,8 @@ COMPANY_SECRETS = (
 COMPANY_PUBLIC = (
     "exchange_enabled exchange_version exchange_clock_skew exchange_clock_checked "
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
-    "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode"
+    "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode "
+    "exchange_deletion_limit exchange_deletion_min"
 ).split()
 COMPANY_CONTACTS = (
     "exchange_contacts_enabled exchange_contacts_scope exchange_contacts_folder "
@@ -52,6 +58,9 @@ FIELDS = {
         "exchange_contacts_company_enabled": ALL,
         "exchange_contacts_scope": ALL,
         "exchange_contacts_last_error": OWNER_ADMIN,
+        # computed per reader: the user's own held deletions (administrators: anyone's)
+        "exchange_held_deletion_ids": INTERNAL,
+        "exchange_held_count": INTERNAL,
     },
     "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN)
     | dict.fromkeys(COMPANY_PUBLIC, ALL)
@@ -74,6 +83,7 @@ FIELDS = {
         "exchange_identity": ADMIN,
         "exchange_uid": ADMIN,
         "exchange_source": ADMIN,
+        "exchange_overflow": ADMIN,
     },
     "calendar.attendee": {"exchange_optional": ALL},
     "calendar.recurrence": {
@@ -89,7 +99,7 @@ FIELDS = {
         (
             "user_id company_id email active last_run last_success last_error next_attempt "
             "needs_sync notify_user sync_requested log_ids resolved_email resolved_from "
-            "remote_kind access_problem access_checked"
+            "remote_kind access_problem access_checked held_deletion_ids held_count"
         ).split(),
         ALL,
     )
@@ -110,7 +120,7 @@ FIELDS = {
         (
             "mailbox_id user_id company_id started duration state message odoo_created "
             "odoo_updated odoo_deleted exchange_created exchange_updated exchange_deleted "
-            "matched conflicts line_ids kind"
+            "matched conflicts line_ids kind attempts held_count held_deletion_ids"
         ).split(),
         ALL,
     ),
@@ -125,6 +135,10 @@ FIELDS = {
         ).split(),
         ALL,
     ),
+    "calendar.exchange.held.deletion": dict.fromkeys(
+        "mailbox_id user_id side deleted_in subject start event_id private decision".split(), ALL
+    )
+    | {"identity": ADMIN},
 }
 # A user's Microsoft sign-in: the system's (tokens), read by administrators only.
 FIELDS["calendar.exchange.grant"] = dict.fromkeys(
@@ -148,6 +162,7 @@ RECORDS = {
     "calendar.exchange.log": OWNER_ADMIN,
     "calendar.exchange.log.line": OWNER_ADMIN,
     "calendar.exchange.grant": ADMIN,
+    "calendar.exchange.held.deletion": OWNER_ADMIN,
     SETTINGS_MODEL: ADMIN,
     SWITCH_MODEL: ADMIN,
 }
@@ -273,6 +288,15 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
             "calendar.exchange.contact.binding": contact_binding,
             "calendar.exchange.log": log,
             "calendar.exchange.log.line": log.line_ids,
+            "calendar.exchange.held.deletion": env["calendar.exchange.held.deletion"].create(
+                {
+                    "mailbox_id": mailbox.id,
+                    "identity": event_id(event),
+                    "side": "odoo",
+                    "subject": "Review",
+                    "event_id": event.id,
+                }
+            ),  # fmt: skip
         }
 
     def test_every_addon_field_has_an_access_decision(self):

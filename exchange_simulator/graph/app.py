@@ -11,9 +11,11 @@ Faults (``sim.faults.add(kind, protocol="graph", operation=..., mailbox=...)``) 
 generic ones: ``throttle`` (429 ApplicationThrottled) and ``unavailable`` (503), both with a
 Retry-After of ``retry_after`` seconds (:data:`RETRY_AFTER` when not given; ``None`` leaves
 it out), ``empty_page`` (the next delta page comes back empty with a nextLink),
-``lost_answer`` (the call is carried out, then the connection drops before the answer: what
-makes a client send a create again). Operation names are route templates such as
-``GET /users/{id}/calendarView/delta`` or ``POST /$batch`` (the batch itself: no mailbox).
+and the generic ``lost_answer`` / ``late_answer`` (the call is carried out, then its answer
+is lost or comes after the client's time-out: see faults.py) on a whole request, ``$batch``
+included (a member has no connection of its own to lose). Operation names are route templates
+such as ``GET /users/{id}/calendarView/delta`` or ``POST /$batch`` (the batch itself: no
+mailbox).
 """
 
 import json
@@ -41,7 +43,7 @@ CONCURRENCY_LIMIT = 4
 # Graph sends Retry-After with every 429 and 503 of the Outlook resources ("Microsoft Graph
 # throttling guidance"); a fault without its own value gets this one.
 RETRY_AFTER = 1
-for _kind in ("throttle", "unavailable", "empty_page", "lost_answer"):
+for _kind in ("throttle", "unavailable", "empty_page"):
     faultmod.register_kind(_kind)
 
 ROUTES = [
@@ -120,8 +122,6 @@ class GraphApp:
         except GraphError as exc:
             status, body, extra = exc.status, exc.body(self.sim.store.clock.now()), exc.headers
             entry.errors.append(exc.code)
-        if environ.get("simulator.lose_answer"):
-            faultmod.reset_connection(environ)  # done, but the client never hears of it
         return self.respond(start_response, status, body, extra)
 
     @staticmethod
@@ -272,9 +272,7 @@ class GraphApp:
             )  # fmt: skip
         if fault.kind == "reset":
             faultmod.reset_connection(environ)
-        if fault.kind == "lost_answer" and environ is not None:
-            environ["simulator.lose_answer"] = True
-        if fault.kind == "slow":
+        if fault.kind in ("slow", "lost_answer", "late_answer"):
             faultmod.apply_generic(fault, environ, None)
 
 

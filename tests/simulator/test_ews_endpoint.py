@@ -281,3 +281,20 @@ def test_an_invalid_answer_is_caught(monkeypatch):
     from exchange_simulator.ews.app import BROKEN_ANSWERS
 
     assert BROKEN_ANSWERS.pop()[0] == "ResolveNames"
+
+
+def test_a_create_item_whose_answer_is_lost_was_carried_out(demo):
+    from exchangelib import CalendarItem
+    from exchangelib.errors import ErrorTimeoutExpired
+
+    acc = account(demo)
+    before = demo.store.count("admin@contoso.com")
+    demo.faults.add("lost_answer", protocol="ews", operation="CreateItem")
+    start = datetime.datetime(2026, 5, 4, 9, tzinfo=UTC)
+    item = CalendarItem(account=acc, folder=acc.calendar, subject="Lost on the way back",
+                        start=start, end=start + datetime.timedelta(hours=1))  # fmt: skip
+    # FailFast: exchangelib says so and sends nothing again (a resend would be a second item).
+    with pytest.raises(ErrorTimeoutExpired):
+        item.save(send_meeting_invitations="SendToNone")
+    assert demo.store.count("admin@contoso.com") == before + 1
+    assert [e.fault for e in demo.journal.entries(operation="CreateItem")] == ["lost_answer"]

@@ -95,3 +95,32 @@ def test_stop_releases_the_port(seed):
     sim.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(url + "/EWS/Exchange.asmx", timeout=2)
+
+
+def test_a_lost_answer_is_carried_out_then_the_connection_drops(sim):
+    sim.faults.add("lost_answer", protocol="echo")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(sim.http_url + "/echo/lost")
+    [entry] = sim.journal.entries(protocol="echo")
+    # The app answered (status set) before the connection was dropped.
+    assert (entry.operation, entry.fault, entry.status) == ("Echo", "lost_answer", 0)
+    assert requests.get(sim.http_url + "/echo/again").status_code == 200
+
+
+def test_a_late_answer_is_carried_out_at_once_and_answered_after_the_timeout(sim):
+    sim.faults.add("late_answer", protocol="echo", seconds=1.0)
+    began = time.monotonic()
+    with pytest.raises(requests.Timeout):
+        requests.get(sim.http_url + "/echo/late", timeout=0.3)
+    assert time.monotonic() - began < 0.9  # the client gave up on its own time-out
+    [entry] = sim.journal.entries(protocol="echo")
+    assert (entry.operation, entry.fault) == ("Echo", "late_answer")
+    time.sleep(1.0)  # the server thread finishes its late answer to nobody
+    assert requests.get(sim.http_url + "/echo/after").status_code == 200
+
+
+def test_a_fault_can_let_the_first_matching_requests_through(sim):
+    sim.faults.add("http_status", protocol="echo", status=500, skip=2)
+    url = sim.http_url + "/echo/s"
+    assert [requests.get(url).status_code for _ in range(4)] == [200, 200, 500, 200]
+    assert [e.fault for e in sim.journal.entries()] == ["", "", "http_status", ""]

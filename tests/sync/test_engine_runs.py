@@ -5,7 +5,6 @@ from datetime import date, timedelta, timezone
 
 from engine_world import T0, World, make_item
 
-from calendar_exchange_sync.sync.errors import DeletionGuardTripped
 from calendar_exchange_sync.sync.items import CalendarItem, Recurrence
 
 UTC = timezone.utc
@@ -166,19 +165,67 @@ def synced_world(n):
     return world, ids
 
 
-def test_guard_stops_a_run_that_deletes_too_much():
+def test_guard_holds_back_the_deletions_and_lets_the_rest_through():
     world, ids = synced_world(10)
     for id_ in ids[:6]:
         world.remote.user_delete(world.pair_of(id_))
     world.remote.user_create(make_item("New meanwhile"))
+    world.local.user_update(ids[8], make_item("Edited in Odoo", day=9))
     report = world.sync()
-    assert isinstance(report.aborted, DeletionGuardTripped)
-    assert report.aborted.would_delete == 6 and report.aborted.side == "odoo"
-    assert "6 of the 10" in str(report.aborted)
-    assert len(world.local.items) == 10 and report.writes == 0  # nothing at all was done
-    # The administrator confirms: the run goes through.
-    report = world.sync(force_deletions=True)
-    assert report.ok and report.get("local", "delete") == 6 and len(world.local.items) == 5
+    assert report.aborted is None and not report.ok  # held deletions want attention
+    # Nothing deleted; the new entry and the edit went through all the same.
+    assert len(world.local.items) == 11
+    assert report.get("local", "create") == 1 and report.get("remote", "update") == 1
+    assert sorted(h.identity for h in report.held) == sorted(ids[:6])
+    assert {h.side for h in report.held} == {"local"}
+    assert sorted(h.subject for h in report.held) == ["E%d" % i for i in range(6)]
+    # Held, run after run, until someone decides.
+    again = world.sync(held_deletions=frozenset(h.identity for h in report.held))
+    assert len(again.held) == 6 and again.writes == 0 and len(world.local.items) == 11
+
+
+def test_confirmed_deletions_are_carried_out_and_the_others_stay_held():
+    world, ids = synced_world(10)
+    for id_ in ids[:6]:
+        world.remote.user_delete(world.pair_of(id_))
+    held = frozenset(h.identity for h in world.sync().held)
+    assert len(held) == 6
+    # Two fewer would be under the limit: the others stay held all the same.
+    report = world.sync(held_deletions=held, confirmed_deletions=frozenset(ids[:2]))
+    assert report.get("local", "delete") == 2
+    assert sorted(h.identity for h in report.held) == sorted(ids[2:6])
+    assert ids[0] not in world.local.items and ids[2] in world.local.items
+
+
+def test_restored_entries_are_created_again_where_they_were_deleted():
+    world, ids = synced_world(10)
+    for id_ in ids[:6]:
+        world.remote.user_delete(world.pair_of(id_))
+    world.sync()
+    report = world.sync(restored_deletions=frozenset(ids[:6]))
+    assert report.ok and report.get("remote", "create") == 6 and not report.held
+    assert len(world.remote.items) == 10 and len(world.local.items) == 10
+    assert world.sync().writes == 0  # and that is the new agreement
+    restored = {world.remote.items[world.pair_of(i)].item.subject for i in ids[:6]}
+    assert restored == {"E%d" % i for i in range(6)}
+
+
+def test_a_restore_never_turns_into_a_deletion():
+    # Below the limit the guard would let the deletion through; asked to restore, it restores.
+    world, ids = synced_world(10)
+    world.remote.user_delete(world.pair_of(ids[0]))
+    report = world.sync(restored_deletions=frozenset([ids[0]]))
+    assert report.get("remote", "create") == 1 and len(world.local.items) == 10
+
+
+def test_a_held_deletion_undone_by_an_edit_is_held_no_more():
+    world, ids = synced_world(10)
+    for id_ in ids[:6]:
+        world.remote.user_delete(world.pair_of(id_))
+    held = frozenset(h.identity for h in world.sync().held)
+    world.local.user_update(ids[0], make_item("Still wanted", day=1))  # modify beats delete
+    report = world.sync(held_deletions=held)
+    assert report.get("remote", "create") == 1 and len(report.held) == 5
 
 
 def test_guard_lets_a_small_share_through():
@@ -194,7 +241,7 @@ def test_guard_never_empties_a_side_from_an_empty_listing():
         world.remote.user_delete(id_)
     world.remote.invalidate_tokens()  # and the next listing is a complete, empty one
     report = world.sync(deletion_limit=1.0)
-    assert isinstance(report.aborted, DeletionGuardTripped)
+    assert len(report.held) == 3 and report.writes == 0
     assert len(world.local.items) == 3
 
 

@@ -2,7 +2,8 @@
 
 ``sides`` is the small interface both sides and the status store implement; ``run`` holds
 ``Engine`` and the run itself, which uses ``decisions`` and ``merge`` (what to do with a pair),
-``matching`` (pairing entries found on both sides), ``guard`` (never delete too much) and
+``matching`` (pairing entries found on both sides), ``copies`` (an extra copy of an entry is
+removed, never imported), ``guard`` (never delete too much: deletions held back) and
 ``apply`` (carrying the plans out in batches, keeping the status truthful). Callers outside
 the engine import the names below from here.
 """
@@ -18,6 +19,7 @@ from .sides import (
     Side,
     StatusRow,
     StatusStore,
+    Unreadable,
     Window,
 )
 
@@ -32,5 +34,6 @@ __all__ = [
     "StatusRow",
     "StatusStore",
     "SyncOptions",
+    "Unreadable",
     "Window",
 ]

@@ -10,7 +10,12 @@ The rules that make a crash at any point harmless:
 * a delete forgets its row only after the side confirmed it (or said the item was already gone).
 
 Errors for one item are recorded in the report and do not stop the others; a ``mailbox_wide``
-error propagates and ends the run.
+error propagates and ends the run, also when a side answers one for an item of a batch (a
+throttled ``$batch`` member): the batch's other results are recorded first.
+
+Between two batches the run stops when its time is up, and the status store may make what was
+saved durable (``checkpoint``: the Odoo store commits, in the cron), so that a large mailbox
+is synchronised over several runs, each carrying on where the last one stopped.
 """
 
 import dataclasses
@@ -71,6 +76,7 @@ class Applier:
         self.report = report
         self.out_of_time = out_of_time
         self.jobs = [_Job(decision, decision.plan.writes) for decision in decisions]
+        self.written = 0  # batches of writes sent so far
         self.settled = []  # rows read again this run, to unflag once the tokens are stored
         self.created = []  # (row, side created on) of this run's creates
 
@@ -78,6 +84,8 @@ class Applier:
         quiet = [job for job in self.jobs if not job.left]
         self._settle(quiet)
         self._announce([j for j in self.jobs if j.plan.creates_on])
+        if not self._checkpoint():
+            return
         for role, action in _ORDER:
             jobs = [j for j in self.jobs if j.plan.op_on(role) == action]
             # A merge whose first write failed does not write the other side: the next run
@@ -88,12 +96,25 @@ class Applier:
             self._settle([j for j in skipped if not j.left])
             jobs = [j for j in jobs if not j.failed]
             for batch in self.sides.batches(role, jobs):
-                if self.out_of_time():
+                # At least one batch per run: reading a large mailbox may take longer than
+                # the budget, and a run must still move the work on.
+                if self.written and self.out_of_time():
                     self.report.unfinished = True
                     return
+                self.written += 1
                 if action == "delete":
                     self._name_deleted(role, batch)
                 self._execute(role, action, batch)
+                if not self._checkpoint():
+                    return
+
+    def _checkpoint(self):
+        """Let the store make the saved rows durable; False (the store says to stop) leaves
+        the run unfinished, as when its time is up."""
+        if self.rows.checkpoint():
+            return True
+        self.report.unfinished = True
+        return False
 
     # -- bookkeeping --------------------------------------------------------------------
 
@@ -198,11 +219,17 @@ class Applier:
                 self.report.record(role, action, item_id, job.row.identity, subject)
             else:
                 job.failed = True
-                self.report.errors.append(self._error(job, role, action, result.error))
+                if not getattr(result.error, "mailbox_wide", False):
+                    self.report.errors.append(self._error(job, role, action, result.error))
             job.left -= 1
             if not job.left:
                 finished.append(job)
         self._settle(finished)
+        # An error of the whole mailbox among the answers (Graph throttles members of a
+        # $batch one by one): this batch is recorded, the run ends here.
+        for result in results:
+            if not result.ok and getattr(result.error, "mailbox_wide", False):
+                raise result.error
 
     @staticmethod
     def _call(side, action, args):

@@ -63,6 +63,9 @@ class Plan:
     item: object = None
     forget: bool = False
     conflicts: frozenset = frozenset()
+    # Removes an extra copy of an entry (a create the server carried out twice), not the entry:
+    # the deletion guard does not count it.
+    copy: bool = False
 
     @property
     def writes(self):

@@ -28,14 +28,21 @@ class SyncOptions:
     window_days: int = 30  # new entries that ended longer ago are left alone
     deletion_limit: float = 0.5  # stop when a run would delete more than this share of a side
     deletion_min: int = 5  # ... and at least this many (see guard.py for emptying a side)
+    # Identities of deletions held back by earlier runs (see guard.py): held again, whatever
+    # the share, until someone decides; and those decided: delete them, or create them again
+    # on the side they were deleted from.
+    held_deletions: frozenset = frozenset()
+    confirmed_deletions: frozenset = frozenset()
+    restored_deletions: frozenset = frozenset()
     batch_size: int | None = None  # None: each side's own batch_size
     # item -> bool: may this new Odoo entry go to Exchange? (A pair, once formed, keeps
     # syncing both ways: an Exchange entry typed as a non-exported type must still get edits.)
     may_export: Callable | None = None
     classify: Callable | None = None  # item -> activity type of an untyped entry new from Exchange
     now: Callable = _now  # the local clock (tests freeze it)
-    # Seconds a run may spend writing before it stops between two batches (None: no limit).
-    # A stopped run stores no token, so the next run carries on where this one stopped.
+    # Seconds a run may spend writing before it stops between two batches (None: no limit);
+    # one batch is always written. A stopped run stores no token, so the next run carries on
+    # where this one stopped.
     time_budget: float | None = None
     monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
     # Look for a twin (by identity) before creating any new entry on the other side. Needed

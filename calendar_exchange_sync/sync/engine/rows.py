@@ -110,3 +110,8 @@ class RunRows:
 
     def remove(self, identities):
         self.store.remove(identities)
+
+    def checkpoint(self):
+        """The store's optional ``checkpoint()`` (see ``sides.StatusStore``): True to go on."""
+        checkpoint = getattr(self.store, "checkpoint", None)
+        return checkpoint() if checkpoint is not None else True

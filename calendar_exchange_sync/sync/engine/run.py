@@ -15,9 +15,14 @@ One ``Engine.run()``:
    when ``may_export`` allows it; gives entries new from Exchange an activity type with
    ``classify`` (an Exchange entry without a type later keeps the agreed type: Exchange only
    knows types Odoo wrote);
-5. checks the deletion guard (see ``guard``), then applies the plans in batches
-   (``apply.Applier``), saving the status after each batch, and stores the new tokens only when
-   the run was not interrupted.
+5. holds back the deletions the guard does not let through (see ``guard``: the rest of the run
+   goes on), then applies the plans in batches (``apply.Applier``), saving the status after
+   each batch, and stores the new tokens only when the run was not interrupted.
+
+An item a side cannot read (``Unreadable``) is an error of that item: logged, left alone with
+its pair, never taken for a deletion. An item carrying the identity of an entry paired with
+another item is an extra copy (see ``copies``): removed when it holds nothing more, never
+imported as a new entry.
 
 Crash safety comes from the order of writes: a status row is saved *before* the create it
 announces, a row is only marked agreed after every write for it succeeded (otherwise it is
@@ -28,15 +33,15 @@ what was already applied shows up with the agreed content and is a no-op.
 from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
-from ..report import SyncReport
-from . import master
+from ..report import ItemError, SyncReport
+from . import copies, master
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
-from .guard import check_deletions
+from .guard import hold_deletions, read_restored, record_held
 from .matching import pair_by_identity, pair_new, typed
 from .options import SyncOptions
 from .rows import RunRows
-from .sides import ROLES, SidePair, StatusRow, Window
+from .sides import ROLES, SidePair, StatusRow, Unreadable, Window
 
 
 class Engine:
@@ -51,9 +56,9 @@ class Engine:
     def run(self, force_deletions=False):
         """Run once and return a ``SyncReport``; a mailbox-wide error ends up in ``aborted``.
 
-        ``force_deletions`` is the administrator's answer to a tripped deletion guard.
-        Exceptions that are not ``SyncError`` (bugs, a killed worker) propagate: the next run
-        recovers from whatever was saved.
+        ``force_deletions`` lets every deletion through the guard (scripts, tests; people
+        decide entry by entry through ``SyncOptions``). Exceptions that are not ``SyncError``
+        (bugs, a killed worker) propagate: the next run recovers from whatever was saved.
         """
         report = SyncReport()
         try:
@@ -68,7 +73,7 @@ class _Run:
 
     def __init__(self, engine, report, force_deletions):
         opt = engine.options
-        self.started = opt.monotonic()
+        self.started = None  # when writing began: the time budget counts from there
         verify = opt.verify_creates
         self.verify_creates = (
             not getattr(engine.status, "durable", True) if verify is None else verify
@@ -79,6 +84,7 @@ class _Run:
         self.force = force_deletions
         self.sides = SidePair(engine.local, engine.remote, opt.batch_size)
         self.rows = RunRows(self.store, {role: self.sides.name(role) for role in ROLES})
+        self.removals = []  # decisions removing extra copies (see copies.py)
 
     # -- 1. status and listings ----------------------------------------------------------
 
@@ -93,16 +99,12 @@ class _Run:
         self._keep_activity_types(seen)
         decisions = self._plan_known(seen)
         complete = changes["local"].complete or changes["remote"].complete
-        decisions += self._plan_new(seen, complete)
-        if not self.force:
-            check_deletions(
-                decisions,
-                changes,
-                self.rows.total,
-                self.sides.name,
-                self.opt.deletion_limit,
-                self.opt.deletion_min,
-            )
+        decisions += self._plan_new(seen, complete) + self.removals
+        if self.opt.restored_deletions:
+            decisions = read_restored(decisions, self.sides, self.opt.restored_deletions)
+        decisions, held = hold_deletions(decisions, changes, self.rows.total, self.opt, self.force)
+        record_held(held, self.sides, self.rows, self.report)
+        self.started = self.opt.monotonic()
         applier = Applier(decisions, self.sides, self.rows, self.report, self.out_of_time)
         applier.apply()
         if self.report.unfinished:
@@ -164,15 +166,42 @@ class _Run:
         for row in self.unsettled:
             id_ = row.id_on(role)
             verifying_other_side = row.verify_side not in (None, role) and not row.pending
-            if id_ is not None and not verifying_other_side:
+            # A complete listing that shows the item as agreed is as good as reading it (a
+            # large first sync carried on over several runs would read its work again).
+            listed_as_agreed = (
+                changes.complete
+                and not row.pending
+                and changes.changed.get(id_) == row.version_on(role)
+            )
+            if id_ is not None and not verifying_other_side and not listed_as_agreed:
                 wanted.add(id_)
-        fetched = {}
+        fetched, unreadable = {}, set()
         for batch in self.sides.batches(role, sorted(wanted)):
             answer = self.sides[role].fetch(batch)
-            fetched.update((i, answer[i]) for i in batch if i in answer)  # only what was asked
+            for id_ in batch:  # only what was asked
+                got = answer.get(id_)
+                if isinstance(got, Unreadable):
+                    unreadable.add(id_)
+                    self._unreadable(role, id_, got, known.get(id_))
+                elif got is not None:
+                    fetched[id_] = got
         gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
-        gone -= fetched.keys()
+        gone -= fetched.keys() | unreadable
         return fetched, gone
+
+    def _unreadable(self, role, item_id, got, row):
+        """An item this side cannot read: its error, and nothing else happens to it (it is not
+        gone, and its pair is left as it was)."""
+        self.report.errors.append(
+            ItemError(
+                side=role,
+                action="read",
+                error=got.error,
+                item_id=item_id,
+                identity=row.identity if row is not None else None,
+                subject=got.subject,
+            )
+        )
 
     def _keep_activity_types(self, seen):
         """An Exchange entry without an activity type keeps the type agreed for the pair.
@@ -301,13 +330,18 @@ class _Run:
         self.rows.more(identities=unknown)
         for role in ROLES:
             fetched, gone = seen[role]
-            for id_, got in fetched.items():
+            for id_, got in list(fetched.items()):
                 row = self.rows.get(got.identity) if got.identity else None
                 if id_ in self.rows.known(role) or row is None:
                     continue
                 old_id = row.id_on(role)
                 if old_id is not None and old_id not in gone:
-                    continue  # the original still exists: this is a copy, a new entry
+                    # The original still exists: this is a copy of it (see copies.py).
+                    if copies.is_extra_copy(got, row, fetched.get(old_id)):
+                        del fetched[id_]
+                        name = self.sides.name(role)
+                        self.removals.append(copies.removal(role, name, id_, got))
+                    continue
                 if old_id is not None:
                     gone.discard(old_id)
                     self.rows.unindex(role, old_id)

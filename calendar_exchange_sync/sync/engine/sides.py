@@ -2,9 +2,10 @@
 EWS or Graph) and a ``StatusStore`` that remembers what both sides last agreed on.
 
 A side only knows its own items. It answers in ids and versions, never raises for one bad item
-of a batch (it returns an ``OpResult`` carrying a ``sync.errors`` instance instead), and raises
-a ``mailbox_wide`` error (authentication, TLS, throttling, ``SyncStateInvalid`` …) when nothing
-can go on. The engine never knows which kind of Exchange it talks to.
+of a batch (it returns an ``OpResult`` carrying a ``sync.errors`` instance instead, and answers
+an item it cannot read with ``Unreadable``), and raises a ``mailbox_wide`` error
+(authentication, TLS, throttling, ``SyncStateInvalid`` …) when nothing can go on. The engine
+never knows which kind of Exchange it talks to.
 
 Vocabulary:
 
@@ -87,6 +88,17 @@ class Fetched:
 
 
 @dataclasses.dataclass(frozen=True)
+class Unreadable:
+    """What ``Side.fetch`` answers for an item that exists but that the product cannot take
+    (an end before its start, a value it cannot parse …): an error of that item alone. The
+    engine logs it and leaves the item and its pair as they are; it is read again when it
+    changes."""
+
+    error: SyncError
+    subject: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class OpResult:
     """The outcome of one create/update/delete of a batch, in the batch's order."""
 
@@ -117,8 +129,9 @@ class Side(Protocol):
         again with ``token=None``.
         """
 
-    def fetch(self, ids: Sequence[str]) -> dict[str, Fetched]:
-        """The current content of these items; an id missing from the answer no longer exists."""
+    def fetch(self, ids: Sequence[str]) -> dict[str, Fetched | Unreadable]:
+        """The current content of these items; an id missing from the answer no longer exists.
+        An item that exists but cannot be read is answered as ``Unreadable``."""
 
     def create(self, batch: Sequence[tuple[str, CalendarItem]]) -> list[OpResult]:
         """Create ``(identity, item)`` pairs; each result carries the new ``Remote``."""
@@ -215,6 +228,10 @@ class StatusStore(Protocol):
 
     def set_token(self, side: str, token: str | None) -> None:
         """Remember the token of that side; None forces a complete listing next run."""
+
+    # Optional: ``checkpoint() -> bool``, called between two batches of writes: make what was
+    # saved so far durable (the Odoo store commits, in a cron worker only). False stops the
+    # run there, as if its time were up (another worker took the mailbox over meanwhile).
 
 
 class IndexedStatusStore(StatusStore, Protocol):

@@ -141,7 +141,7 @@ def check_connection(settings, mailbox):
     try:
         version = _guess_version(settings)
     except Exception as exc:  # translated below into one sentence
-        error = mailbox_error(exc, settings.endpoint, mailbox)
+        error = mailbox_error(exc, settings.endpoint, mailbox, settings.timeout)
         if isinstance(error, errors.AuthenticationError):
             add(
                 "authentication",
@@ -178,7 +178,7 @@ def check_connection(settings, mailbox):
         list(calendar_folder(account).filter(subject="odoo-connection-test").only("subject"))
         add("impersonation", True, "The delegate may act on behalf of %s." % mailbox)
     except Exception as exc:  # translated below into one sentence
-        error = mailbox_error(exc, settings.endpoint, mailbox)
+        error = mailbox_error(exc, settings.endpoint, mailbox, settings.timeout)
         if isinstance(error, (errors.ImpersonationDenied, errors.MailboxNotFound)):
             add("impersonation", False, str(error))
         else:

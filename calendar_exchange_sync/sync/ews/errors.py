@@ -17,7 +17,38 @@ def _is_tls(exc):
     return isinstance(exc, requests.exceptions.SSLError) or any(w in text for w in TLS_WORDS)
 
 
-def mailbox_error(exc, endpoint="", mailbox=""):
+def _connection_error(exc, endpoint, mailbox, timeout):
+    """What went wrong with the connection, in the words that fit: exchangelib reports a
+    refused connection, a reset and a time-out alike (ErrorTimeoutExpired under FailFast),
+    with the requests exception it caught as the context."""
+    cause = exc.__context__ if isinstance(exc, ews.ErrorTimeoutExpired) else exc
+    text = "%r %s" % (cause, cause)
+    if isinstance(cause, requests.exceptions.ConnectTimeout) or "NewConnectionError" in text:
+        return errors.ConnectionFailed(
+            "The Exchange server at %s could not be reached (connection refused or no route)."
+            % endpoint,
+            mailbox=mailbox,
+        )
+    if isinstance(cause, (requests.exceptions.Timeout, TimeoutError)) or "Read timed out" in text:
+        return errors.ServerTimeout(
+            "The Exchange server at %s did not answer within %s seconds; the mailbox is "
+            "synchronised later." % (endpoint, _seconds(timeout)),
+            mailbox=mailbox,
+        )
+    # Sent, and the connection dropped before the answer: a write may have been carried out,
+    # which the next run finds by the identity every created item carries.
+    return errors.ConnectionFailed(
+        "The Exchange server at %s dropped the connection before answering; the next run "
+        "checks what was done." % endpoint,
+        mailbox=mailbox,
+    )
+
+
+def _seconds(timeout):
+    return "%g" % timeout if timeout else "the allowed"
+
+
+def mailbox_error(exc, endpoint="", mailbox="", timeout=None):
     """The ``SyncError`` for an exception that stops work on the whole mailbox, or None."""
     if isinstance(exc, errors.SyncError):
         return exc
@@ -28,12 +59,7 @@ def mailbox_error(exc, endpoint="", mailbox=""):
             mailbox=mailbox,
         )
     if isinstance(exc, ews.ErrorTimeoutExpired):
-        # exchangelib's name for a connection refused, reset or timed out under FailFast.
-        return errors.ConnectionFailed(
-            "The Exchange server at %s could not be reached (refused, reset or timed out)."
-            % endpoint,
-            mailbox=mailbox,
-        )
+        return _connection_error(exc, endpoint, mailbox, timeout)
     if isinstance(exc, ews.ErrorServerBusy):
         seconds = exc.back_off if exc.back_off is not None else 60
         return errors.ThrottledError(
@@ -88,11 +114,7 @@ def mailbox_error(exc, endpoint="", mailbox=""):
                 "again later." % (endpoint, status),
                 mailbox=mailbox,
             )
-        return errors.ConnectionFailed(
-            "The Exchange server at %s could not be reached (refused, reset or timed out)."
-            % endpoint,
-            mailbox=mailbox,
-        )
+        return _connection_error(exc, endpoint, mailbox, timeout)
     if isinstance(exc, (ews.ErrorInternalServerError, ews.ErrorInternalServerTransientError)):
         return errors.ConnectionFailed(
             "The Exchange server at %s reported an internal error; it will be tried again later."

@@ -20,7 +20,7 @@ from exchangelib.items import SEND_TO_NONE
 
 from .. import errors
 from .. import tz as tzmod
-from ..engine import ChangeSet, Fetched, OpResult, Remote
+from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
 from .mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
@@ -45,7 +45,7 @@ class EwsSide:
 
     def fail(self, exc):
         """Raise the mailbox-wide ``SyncError`` for ``exc`` (or ``exc`` itself if unknown)."""
-        error = mailbox_error(exc, self.settings.endpoint, self.mailbox)
+        error = mailbox_error(exc, self.settings.endpoint, self.mailbox, self.settings.timeout)
         if error is None:
             raise exc
         raise error from exc
@@ -121,9 +121,20 @@ class EwsSide:
         masters, occurrences = self._read(ids)
         out = {}
         for item_id, ews_item in masters.items():
+            try:
+                item = from_ews(ews_item, occurrences)
+            except (ValueError, TypeError, KeyError) as exc:
+                # That entry's error, not the mailbox's: the others are read all the same.
+                error = errors.PermanentError(
+                    "The Exchange entry cannot be read: %s" % (exc,),
+                    item=item_id,
+                    mailbox=self.mailbox,
+                )
+                out[item_id] = Unreadable(error, ews_item.subject or "")
+                continue
             out[item_id] = Fetched(
                 version=ews_item.changekey,
-                item=from_ews(ews_item, occurrences),
+                item=item,
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
                 last_modified=tzmod.plain_utc(ews_item.last_modified_time),
@@ -182,6 +193,9 @@ class EwsSide:
                 now = current.get(item_id)
                 if now is None:
                     results[index] = OpResult.failure(item_error(gone(), item_id, self.mailbox))
+                    continue
+                if isinstance(now, Unreadable):
+                    results[index] = OpResult.failure(now.error)
                     continue
                 if now.version != version:
                     results[index] = OpResult.failure(item_error(stale(), item_id, self.mailbox))

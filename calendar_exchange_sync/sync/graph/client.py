@@ -11,9 +11,15 @@ as a ``sync.errors`` class with a sentence an administrator can act on.
   ``REQUESTS_CA_BUNDLE`` in the environment (requests merges the environment over it).
 * Throttling: 429/503 with ``Retry-After`` up to ``max_wait`` seconds are slept and retried
   (three tries); longer waits, or throttling that goes on, raise ``ThrottledError`` carrying
-  the server's Retry-After so the mailbox is postponed, not failed.
+  the server's Retry-After so the mailbox is postponed, not failed. ``max_wait`` is 0 unless a
+  caller chooses otherwise: a cron worker never sleeps on a server's behalf.
 * ``$batch``: members in groups of 20 (Graph's limit); throttled members are retried the same
   way; the answers come back in the order of the requests.
+* Nothing is sent twice unless the server certainly did not carry it out: a request whose
+  connection could not be opened, a 429/503 (Graph did nothing), a 401 before a fresh token.
+  A read whose connection dropped is sent once more; a write whose answer was lost (the
+  connection dropped after sending, or no answer within ``timeout``) raises ``AnswerLost``, and
+  the caller finds out what happened (creates: by identity, see side.py) instead of resending.
 """
 
 import email.utils
@@ -24,6 +30,7 @@ from datetime import datetime, timedelta
 
 import msal
 import requests
+from requests.packages.urllib3.exceptions import NewConnectionError
 
 from .. import errors
 from ..tz import UTC
@@ -194,24 +201,53 @@ class GraphClient:
                 % (self.settings.graph_url, exc)
             ) from None
         except requests.exceptions.RequestException as exc:
-            raise errors.ConnectionFailed(
-                "Microsoft Graph at %s could not be reached (%s)."
-                % (self.settings.graph_url, type(exc).__name__)
-            ) from None
+            raise self._unanswered(exc) from None
         self._note_date(response)
         return response
 
-    def request(self, method, path, mailbox=None, **kwargs):
-        """The JSON answer (or None for 204) of one call; raises a ``sync.errors`` class."""
+    def _unanswered(self, exc):
+        """The error for a request that got no answer: never sent, timed out, or dropped."""
+        where = self.settings.graph_url
+        if _never_sent(exc):
+            return errors.ConnectionFailed(
+                "Microsoft Graph at %s could not be reached (%s)." % (where, type(exc).__name__)
+            )
+        if isinstance(exc, requests.exceptions.Timeout):
+            return errors.AnswerLost(
+                "Microsoft Graph at %s did not answer within %d seconds."
+                % (where, self.settings.timeout),
+                timed_out=True,
+            )
+        return errors.AnswerLost(
+            "Microsoft Graph at %s dropped the connection before answering (%s)."
+            % (where, type(exc).__name__)
+        )
+
+    def request(self, method, path, mailbox=None, resend=None, **kwargs):
+        """The JSON answer (or None for 204) of one call; raises a ``sync.errors`` class.
+
+        ``resend``: may the request be sent again when its answer was lost (True for reads,
+        None: only for GET)? A write is never resent: the server may have carried it out.
+        """
         url, refreshed, resets = self.url(path), False, 0
+        resend = method == "GET" if resend is None else resend
         for attempt in range(4):
             try:
                 response = self._send(method, url, **dict(kwargs))
             except errors.ConnectionFailed:
-                # A dropped keep-alive connection is worth one immediate retry.
+                # Never sent: a dropped keep-alive connection is worth one immediate retry.
                 resets += 1
                 if resets > 1:
                     raise
+                continue
+            except errors.AnswerLost as lost:
+                # A read may be sent again once after a dropped connection, never after a
+                # time-out (the worker would wait twice as long for a server that is slow).
+                resets += 1
+                if not resend:
+                    raise
+                if lost.timed_out or resets > 1:
+                    raise lost.as_read(mailbox) from None
                 continue
             status = response.status_code
             if status == 401 and not refreshed:
@@ -235,7 +271,7 @@ class GraphClient:
             return None
         after = _retry_after(headers)
         if after is None:
-            after = min(0.5 * 2**attempt, self.settings.max_wait)
+            after = 0.5 * 2**attempt
         return after if after <= self.settings.max_wait else None
 
     def throttled(self, headers, mailbox):
@@ -321,7 +357,8 @@ class GraphClient:
             for start in range(0, len(pending), BATCH_LIMIT):
                 chunk = pending[start : start + BATCH_LIMIT]
                 payload = {"requests": [self._member(str(i), members[i]) for i in chunk]}
-                body = self.request("POST", "/$batch", mailbox=mailbox, json=payload)
+                reads = all(members[i]["method"] == "GET" for i in chunk)
+                body = self.request("POST", "/$batch", mailbox=mailbox, resend=reads, json=payload)
                 for answer in body.get("responses", ()):
                     index = int(answer["id"])
                     status = int(answer.get("status", 500))
@@ -347,6 +384,14 @@ class GraphClient:
             headers["Content-Type"] = "application/json"
         out["headers"] = headers
         return out
+
+
+def _never_sent(exc):
+    """True when the request certainly never reached the server (no connection was made)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(reason, NewConnectionError)
 
 
 def _json(response):

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from .. import errors, expansion
 from .. import tz as tzmod
-from ..engine import ChangeSet, Fetched, OpResult, Remote
+from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from . import mapping as gm
 from .client import PREFER, GraphClient
 from .writes import SeriesWriter
@@ -40,7 +40,9 @@ class GraphSettings:
     graph_url: str = "https://graph.microsoft.com"
     verify: bool | str = True  # a CA bundle path for a private CA (tests, proxies)
     timeout: float = 30.0
-    max_wait: float = 10.0  # the longest Retry-After slept inside a run
+    # The longest Retry-After slept inside a run: none, by default. A worker that slept for the
+    # server would hold the other mailboxes up; the mailbox is postponed instead.
+    max_wait: float = 0.0
     page_size: int = 500  # events per delta page (Prefer odata.maxpagesize)
     horizon_days: int = 400  # how far ahead the delta window reaches
     min_ahead_days: int = 180  # start a new round when the window ends sooner than this
@@ -170,12 +172,15 @@ class GraphSide:
             listed, horizon = instances.get(event_id, (None, None))
             try:
                 item = gm.to_item(event, listed, horizon)
-            except ValueError as exc:
-                raise errors.PermanentError(
-                    "The Exchange entry '%s' cannot be read: %s" % (event.get("subject"), exc),
+            except (ValueError, TypeError, KeyError) as exc:
+                # That entry's error, not the mailbox's: the others are read all the same.
+                error = errors.PermanentError(
+                    "The Exchange entry cannot be read: %s" % (exc,),
                     item=event_id,
                     mailbox=self.mailbox,
-                ) from None
+                )
+                out[event_id] = Unreadable(error, str(event.get("subject") or ""))
+                continue
             self._current[event_id] = item
             out[event_id] = Fetched(
                 version=event.get("@odata.etag", ""),
@@ -236,6 +241,8 @@ class GraphSide:
     # -- writing ---------------------------------------------------------------------------
 
     def _result(self, status, body, item_id=None):
+        if status is None:  # the answer was lost and the item was not found (see above)
+            return OpResult.failure(body)
         if status >= 400:
             return OpResult.failure(self.client.error(status, body, self.mailbox, item_id))
         return OpResult.success(Remote(body["id"], body.get("@odata.etag", "")))
@@ -252,7 +259,12 @@ class GraphSide:
                 continue
             members.append({"method": "POST", "url": self.user + "/calendar/events", "body": body})
             slots.append(index)
-        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        try:
+            answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        except errors.SyncError as lost:
+            if lost.mailbox_wide:
+                raise
+            answers = self._after_lost_creates([batch[i][0] for i in slots], lost)
         writer = SeriesWriter(self)
         for index, (status, _headers, body) in zip(slots, answers, strict=True):
             results[index] = self._result(status, body)
@@ -262,6 +274,25 @@ class GraphSide:
         for index, result in writer.run().items():
             results[index] = result
         return results
+
+    def _after_lost_creates(self, identities, lost):
+        """Answers for creates whose ``$batch`` answer was lost (or failed as a whole): what
+        the server made is found by identity (a read, safe to send); the rest fails for now,
+        and the next run looks again before it creates anything, with the same transactionId
+        (Graph answers the event made meanwhile instead of a second one)."""
+        found = self.find_by_identity([i for i in identities if i])
+        failed = errors.AnswerLost(
+            "%s Whether the entry was made there is checked again on the next run." % lost,
+            mailbox=self.mailbox,
+        )
+        answers = []
+        for identity in identities:
+            remote = found.get(identity) if identity else None
+            if remote is None:
+                answers.append((None, {}, failed))
+            else:
+                answers.append((201, {}, {"id": remote.id, "@odata.etag": remote.version}))
+        return answers
 
     def update(self, batch):
         members, results = [], [None] * len(batch)
@@ -286,7 +317,7 @@ class GraphSide:
                 }
             )
             slots.append(index)
-        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        answers = self._writes(members)
         writer = SeriesWriter(self)
         for index, (status, _headers, body) in zip(slots, answers, strict=True):
             item_id, _version, item = batch[index]
@@ -308,16 +339,28 @@ class GraphSide:
             }
             for item_id, version in batch
         ]
-        answers = self.client.batch(members, mailbox=self.mailbox) if members else []
+        answers = self._writes(members)
         results = []
         for (item_id, _version), (status, _headers, body) in zip(batch, answers, strict=True):
-            if status >= 400:
+            if status is None:
+                results.append(OpResult.failure(body))
+            elif status >= 400:
                 results.append(
                     OpResult.failure(self.client.error(status, body, self.mailbox, item_id))
                 )
             else:
                 results.append(OpResult.success())
         return results
+
+    def _writes(self, members):
+        """The answers of a ``$batch`` of updates or deletes; one whose answer was lost fails
+        for each of its items (the next run reads them again and sees what happened)."""
+        try:
+            return self.client.batch(members, mailbox=self.mailbox) if members else []
+        except errors.SyncError as lost:
+            if lost.mailbox_wide:
+                raise
+            return [(None, {}, lost)] * len(members)
 
     def find_by_identity(self, identities):
         identities = list(dict.fromkeys(identities))

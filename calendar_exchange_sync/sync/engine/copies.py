@@ -1,0 +1,34 @@
+"""Extra copies: an item carrying the identity of an entry that is already paired elsewhere.
+
+Every item the engine creates carries its entry's identity. A second item with that identity,
+while the paired one still exists, is the same entry made twice: a create whose answer was lost
+and that was sent again (by a client retrying, or a proxy), or carried out late after the run
+had given up on it. Importing it as a new entry would put the entry twice on both sides (the
+copy imported, then exported again), so the copy is removed instead, when it holds nothing the
+entry does not: its content is the content both sides agreed on, or that of the paired item
+as read this run.
+
+A copy that differs from both is somebody's work (Outlook's "copy" keeps the item's properties,
+ours included, and the user may have moved it to another day): it is left to be a new entry of
+its own, as before.
+"""
+
+from .decisions import CHANGED, Decision, Plan, Seen
+from .sides import StatusRow
+
+
+def is_extra_copy(got, row, original):
+    """Whether ``got`` (``Fetched``) is an extra copy of ``row``'s entry whose item on the same
+    side is ``original`` (its ``Fetched`` this run, or None when it was not read)."""
+    digest = got.item.content_hash()
+    if digest == row.item_hash:
+        return True
+    return original is not None and digest == original.item.content_hash()
+
+
+def removal(role, name, item_id, got):
+    """The decision that deletes the extra copy ``item_id`` on ``role`` (its side is called
+    ``name``). The row is a throwaway one: the entry's own row stays as it is."""
+    row = StatusRow("copy:%s:%s" % (name, item_id), **{"%s_id" % role: item_id})
+    plan = Plan(forget=True, copy=True, **{"%s_op" % role: "delete"})
+    return Decision(row, plan, **{role: Seen(CHANGED, got)})

@@ -1,0 +1,149 @@
+"""In-memory ``StatusStore``s for tests and benchmarks (see ``testing`` for the sides).
+
+``MemoryStatusStore`` copies rows in and out like a database would, takes the same faults as
+the sides on ``save``, ``remove`` and ``set_token``, and can play a store that is not durable
+per save (``durable = False``); ``IndexedMemoryStatusStore`` adds the targeted look-ups.
+"""
+
+import dataclasses
+
+from .testing_faults import Faults
+from .testing_faults import after as _after
+from .testing_faults import before as _before
+
+
+def _copy(row):
+    # Rows hold only immutable values besides this dict: a shallow copy is a full copy.
+    return dataclasses.replace(row, field_hashes=dict(row.field_hashes))
+
+
+class MemoryStatusStore:
+    """Status rows and tokens in dicts; rows are copied in and out like a database would.
+
+    ``durable`` False plays a store whose writes only last if the whole run ends well (the
+    Odoo store: one transaction per run); tests then ``restore`` a ``snapshot`` after a crash.
+    """
+
+    durable = True
+
+    def __init__(self):
+        self.rows = {}
+        self.tokens = {}
+        self.faults = Faults()
+        self.saves = 0
+        self.loads = 0  # full loads (tests check that quiet runs avoid them)
+
+    def _hit(self, op, apply):
+        mode = self.faults.take(op)
+        _before(mode, op)
+        apply()
+        _after(mode, op)
+
+    def load(self):
+        self.loads += 1
+        return [_copy(row) for row in self.rows.values()]
+
+    def save(self, rows):
+        rows = [_copy(row) for row in rows]
+        self.saves += 1
+
+        def apply():
+            for row in rows:
+                self.rows[row.identity] = row
+
+        self._hit("save", apply)
+
+    def remove(self, identities):
+        identities = list(identities)
+        self._hit("remove", lambda: [self.rows.pop(i, None) for i in identities])
+
+    def get_token(self, side):
+        return self.tokens.get(side)
+
+    def set_token(self, side, token):
+        self._hit("set_token", lambda: self.tokens.__setitem__(side, token))
+
+    def forget_everything(self):
+        """As if the status table were lost (a reinstall): the next run matches from scratch."""
+        self.rows.clear()
+        self.tokens.clear()
+
+    def snapshot(self):
+        return ({i: _copy(r) for i, r in self.rows.items()}, dict(self.tokens))
+
+    def restore(self, state):
+        rows, tokens = state
+        self.rows = {i: _copy(r) for i, r in rows.items()}
+        self.tokens = dict(tokens)
+
+
+class IndexedMemoryStatusStore(MemoryStatusStore):
+    """A status store that also offers the optional targeted look-ups of ``StatusStore``,
+    answered from indexes the way a database would."""
+
+    def __init__(self):
+        super().__init__()
+        self.by_id = {"local": {}, "remote": {}}  # id -> identity
+
+    def _unindex(self, identity):
+        row = self.rows.get(identity)
+        if row is not None:
+            for role in ("local", "remote"):
+                id_ = row.id_on(role)
+                if id_ is not None and self.by_id[role].get(id_) == identity:
+                    del self.by_id[role][id_]
+
+    def save(self, rows):
+        rows = list(rows)
+        for row in rows:
+            self._unindex(row.identity)
+        try:
+            super().save(rows)
+        finally:
+            for row in rows:  # index what is stored now (a crash_before left the old rows)
+                stored = self.rows.get(row.identity)
+                for role in ("local", "remote"):
+                    id_ = stored.id_on(role) if stored is not None else None
+                    if id_ is not None:
+                        self.by_id[role][id_] = stored.identity
+
+    def remove(self, identities):
+        identities = list(identities)
+        backup = {i: self.rows.get(i) for i in identities}
+        for identity in identities:
+            self._unindex(identity)
+        try:
+            super().remove(identities)
+        finally:
+            for identity, row in backup.items():  # re-index rows a crash left in place
+                if row is not None and identity in self.rows:
+                    for role in ("local", "remote"):
+                        id_ = row.id_on(role)
+                        if id_ is not None:
+                            self.by_id[role][id_] = identity
+
+    def forget_everything(self):
+        super().forget_everything()
+        self.by_id = {"local": {}, "remote": {}}
+
+    def restore(self, state):
+        super().restore(state)
+        self.by_id = {"local": {}, "remote": {}}
+        for identity, row in self.rows.items():
+            for role in ("local", "remote"):
+                id_ = row.id_on(role)
+                if id_ is not None:
+                    self.by_id[role][id_] = identity
+
+    def lookup(self, local_ids, remote_ids, identities):
+        wanted = set(identities)
+        wanted.update(self.by_id["local"][i] for i in local_ids if i in self.by_id["local"])
+        wanted.update(self.by_id["remote"][i] for i in remote_ids if i in self.by_id["remote"])
+        return [_copy(self.rows[i]) for i in wanted if i in self.rows]
+
+    def unsettled(self):
+        # Few rows are unsettled at any time; a real store keeps a partial index on them.
+        return [_copy(r) for r in self.rows.values() if r.recheck or r.pending]
+
+    def totals(self):
+        return len(self.by_id["local"]), len(self.by_id["remote"])
