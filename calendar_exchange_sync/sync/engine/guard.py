@@ -143,8 +143,9 @@ def record_held(held, sides, rows, report):
                 identity=row.identity,
                 item_id=row.id_on(role),
                 subject=item.subject if item is not None else "",
-                start=item.start if item is not None else None,
-                private=item is None or item.privacy == "private",  # unknown: private
+                # a contact has neither a start nor a privacy of its own
+                start=getattr(item, "start", None),
+                private=item is None or getattr(item, "privacy", "") == "private",
             )
         )
         row.recheck, row.verify_side = True, None
