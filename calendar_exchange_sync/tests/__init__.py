@@ -20,3 +20,4 @@ from . import test_security_basic_auth
 from . import test_security_fields
 from . import test_binding_store
 from . import test_synced_fields
+from . import test_view_ids
