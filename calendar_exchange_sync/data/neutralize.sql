@@ -2,6 +2,14 @@
 UPDATE res_company
    SET exchange_password = NULL,
        exchange_client_secret = NULL,
+       exchange_consent_nonce = NULL,
        exchange_enabled = FALSE;
 UPDATE res_users
    SET exchange_sync_enabled = FALSE;
+-- The mailboxes' sync state belongs to the production database's run: its delta and sync
+-- tokens must not be replayed from the copy. An inactive mailbox starts over (bindings and
+-- tokens dropped) when its user switches the sync on again in the copy.
+UPDATE calendar_exchange_mailbox
+   SET local_token = NULL,
+       remote_token = NULL,
+       active = FALSE;
