@@ -17,11 +17,11 @@ from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
 from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
 from .addresses import normalize
-from .backends import make_backend
 from .binding_store import BindingStore
 from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
+from .tenancy import open_backend
 from .uid_hints import UidRecordingSide
 
 _logger = logging.getLogger(__name__)
@@ -128,16 +128,17 @@ class MailboxRun:
         store = BindingStore(self.mailbox, self.state)
         try:
             self._check_mailbox()
-            backend = self.backend or make_backend(self.company.connection, self.state.email)
-            remote = UidRecordingSide(
-                OrganizerGuardSide(backend, self.state.email), uid_hints, self.private
-            )
+            backend, address = self.backend, self.state.email
+            if backend is None:
+                # The address Exchange knows, the route and the ids (see tenancy.py).
+                backend, address = open_backend(self)
+            remote = UidRecordingSide(OrganizerGuardSide(backend, address), uid_hints, self.private)
             local = OdooSide(
                 self.env,
                 self.user,
                 uid_hints=uid_hints,
                 mailbox_id=self.mailbox.id,
-                mailbox=self.state.email,
+                mailbox=address,
                 partner_id=self.state.partner_id,
             )
             engine = Engine(local, remote, store, self.options())

@@ -13,3 +13,14 @@ UPDATE calendar_exchange_mailbox
    SET local_token = NULL,
        remote_token = NULL,
        active = FALSE;
+-- Users' own Microsoft sign-ins: their tokens are as secret as the company's.
+UPDATE calendar_exchange_grant
+   SET access_token = NULL,
+       refresh_token = NULL,
+       code = NULL,
+       code_verifier = NULL,
+       nonce = NULL,
+       state = 'revoked';
+-- The Move to Office 365 wizard keeps the client secret typed in it until it is vacuumed.
+UPDATE calendar_exchange_switch
+   SET client_secret = NULL;

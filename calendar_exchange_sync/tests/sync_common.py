@@ -25,9 +25,12 @@ ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 DELEGATE, PASSWORD = "svc-sync", "S3rvice!"
 
 # The one test seed of the repository (exchange_simulator/seeds/contoso.json), shared with the
-# pytest suite: the delegate impersonates Alice and Bob; the Office 365 app may reach every
-# mailbox but Carol's. Each case starts its simulator from a fresh copy.
+# pytest suite; the Office 365 app may reach every mailbox but Carol's. Here the delegate
+# impersonates Carol too (the pytest suite keeps her outside its scope). Each case starts its
+# simulator from a fresh copy.
 SEED = seed_data("contoso") if seed_data else {}
+if SEED:
+    SEED["impersonation"]["svc-sync@contoso.com"].append(CAROL)
 
 
 def in_days(days, hour=9, minutes=0):
@@ -150,8 +153,9 @@ class SimulatorCase(ExchangeSyncCase):
 
 # The same seed serves Office 365, through its tenant's app.
 GRAPH_SEED = SEED
-_APP = SEED["tenants"][0]["apps"][0] if SEED else {}
-CLIENT_ID, SECRET = _APP.get("client_id"), _APP.get("client_secret")
+_TENANT = SEED["tenants"][0] if SEED else {"apps": [{}]}
+TENANT = _TENANT.get("tenant_id")
+CLIENT_ID, SECRET = _TENANT["apps"][0].get("client_id"), _TENANT["apps"][0].get("client_secret")
 
 
 def office365_settings(sim):

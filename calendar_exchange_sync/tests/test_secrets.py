@@ -68,6 +68,14 @@ class TestSecrets(ExchangeSyncCase):
             {"mailbox_id": mailbox.id, "identity": "item-1", "remote_id": "AAMk-1"}
         )
         self.company.exchange_consent_nonce = "nonce-in-flight"
+        switch = self.env["calendar.exchange.switch"].create(
+            {
+                "company_id": self.company.id,
+                "tenant": "contoso.onmicrosoft.com",
+                "client_id": "client-1",
+                "client_secret": "typed-in-the-wizard",
+            }
+        )
         self.env.flush_all()
         for query in get_neutralization_queries(["calendar_exchange_sync"]):
             self.env.cr.execute(query)
@@ -77,6 +85,7 @@ class TestSecrets(ExchangeSyncCase):
         self.assertFalse(self.company.exchange_password or self.company.exchange_client_secret)
         self.assertFalse(mailbox.local_token or mailbox.remote_token)
         self.assertFalse(mailbox.active)
+        self.assertFalse(switch.client_secret)
         # Whoever switches the sync on again in the copy starts over: nothing of the
         # production run (bindings, tokens) is applied to whatever the copy connects to.
         self.enable_on_premises()

@@ -25,12 +25,12 @@ COMPANY_SECRETS = (
     "exchange_domain exchange_ews_url exchange_username exchange_password exchange_auth_type "
     "exchange_basic_over_http exchange_tenant exchange_client_id exchange_client_secret "
     "exchange_login_url exchange_graph_url exchange_ca_file exchange_consent_granted "
-    "exchange_consent_date exchange_consent_nonce"
+    "exchange_consent_date exchange_consent_nonce exchange_hybrid exchange_onprem_version"
 ).split()
 COMPANY_PUBLIC = (
     "exchange_enabled exchange_version exchange_clock_skew exchange_clock_checked "
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
-    "exchange_default_activity_type_id exchange_personal_activity_type_id"
+    "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode"
 ).split()
 FIELDS = {
     "res.users": {
@@ -39,6 +39,10 @@ FIELDS = {
         "exchange_last_sync": OWNER_ADMIN,
         "exchange_last_error": OWNER_ADMIN,
         "exchange_company_enabled": ALL,
+        "exchange_access_mode": ALL,
+        "exchange_resolved_mailbox": INTERNAL,
+        "exchange_signin_state": INTERNAL,
+        "exchange_signin_message": OWNER_ADMIN,
     },
     "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN) | dict.fromkeys(COMPANY_PUBLIC, ALL),
     "calendar.event": {
@@ -64,7 +68,8 @@ FIELDS = {
     "calendar.exchange.mailbox": dict.fromkeys(
         (
             "user_id company_id email active last_run last_success last_error next_attempt "
-            "needs_sync notify_user sync_requested log_ids"
+            "needs_sync notify_user sync_requested log_ids resolved_email resolved_from "
+            "remote_kind access_problem access_checked"
         ).split(),
         ALL,
     )
@@ -89,8 +94,18 @@ FIELDS = {
         "log_id user_id event_id side action subject message private".split(), ALL
     ),
 }
-# Settings are for Settings administrators (the model's access rights say so).
+# A user's Microsoft sign-in: the system's (tokens), read by administrators only.
+FIELDS["calendar.exchange.grant"] = dict.fromkeys(
+    (
+        "user_id company_id state nonce nonce_date session_hash code_verifier code access_token "
+        "refresh_token expires_at scope ms_user_id ms_mailbox signed_in problem"
+    ).split(),
+    ADMIN,
+)
+# Settings are for Settings administrators (the model's access rights say so), and so is
+# "Move to Office 365".
 SETTINGS_MODEL = "res.config.settings"
+SWITCH_MODEL = "calendar.exchange.switch"
 
 # The addon's own models: who reads a record of the owner's (rights + record rules).
 RECORDS = {
@@ -99,7 +114,9 @@ RECORDS = {
     "calendar.exchange.binding": ADMIN,
     "calendar.exchange.log": OWNER_ADMIN,
     "calendar.exchange.log.line": OWNER_ADMIN,
+    "calendar.exchange.grant": ADMIN,
     SETTINGS_MODEL: ADMIN,
+    SWITCH_MODEL: ADMIN,
 }
 
 
@@ -179,7 +196,24 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
                 "line_ids": [(0, 0, {"subject": "Review", "message": "refused"})],
             }
         )
+        grant = env["calendar.exchange.grant"].create(
+            {"user_id": cls.alice.id, "refresh_token": "secret-rt", "access_token": "secret-at"}
+        )
+        switch = (
+            env[SWITCH_MODEL]
+            .with_user(cls.admin)
+            .create(
+                {
+                    "company_id": cls.company.id,
+                    "tenant": "t",
+                    "client_id": "c",
+                    "client_secret": "s",
+                }
+            )
+        )
         return {
+            "calendar.exchange.grant": grant,
+            SWITCH_MODEL: switch,
             "res.users": cls.alice,
             "res.company": cls.company,
             SETTINGS_MODEL: env[SETTINGS_MODEL].with_user(cls.admin).create({}),
@@ -195,14 +229,17 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
 
     def test_every_addon_field_has_an_access_decision(self):
         decided = {model: set(names) for model, names in FIELDS.items()}
-        decided[SETTINGS_MODEL] = set(addon_fields(self.env).get(SETTINGS_MODEL, ()))
+        for model in (SETTINGS_MODEL, SWITCH_MODEL):
+            decided[model] = set(addon_fields(self.env).get(model, ()))
         for model, names in addon_fields(self.env).items():
             with self.subTest(model=model):
                 self.assertEqual(names - decided.get(model, set()), set(), "who may read them?")
                 self.assertIn(model, self.targets, "no record to read")
 
     def test_each_field_reads_as_decided(self):
-        fields = dict(FIELDS, **{SETTINGS_MODEL: addon_fields(self.env)[SETTINGS_MODEL]})
+        fields = dict(
+            FIELDS, **{m: addon_fields(self.env)[m] for m in (SETTINGS_MODEL, SWITCH_MODEL)}
+        )
         for model, names in fields.items():
             target = self.targets[model]
             for role, user in self.users.items():
@@ -215,7 +252,8 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
                 if model in RECORDS:
                     self.assertEqual(readable, role in RECORDS[model], (model, role, "record"))
                 for name in names:
-                    allowed = ADMIN if model == SETTINGS_MODEL else fields[model][name]
+                    admin_only = model in (SETTINGS_MODEL, SWITCH_MODEL)
+                    allowed = ADMIN if admin_only else fields[model][name]
                     expected = readable and role in allowed
                     with self.subTest(model=model, field=name, role=role):
                         self.env.invalidate_all()

@@ -4,7 +4,7 @@ A handler gets the request's :class:`~exchange_simulator.ews.app.Context` and th
 element of the SOAP body, and returns a :class:`~exchange_simulator.ews.soap.ResponseBuilder`.
 """
 
-from . import ops_folder, ops_items, ops_misc
+from . import ops_folder, ops_items, ops_misc, ops_resolve
 
 HANDLERS = {
     "GetFolder": ops_folder.get_folder,
@@ -15,5 +15,5 @@ HANDLERS = {
     "UpdateItem": ops_items.update_item,
     "DeleteItem": ops_items.delete_item,
     "ConvertId": ops_misc.convert_id,
-    "ResolveNames": ops_misc.resolve_names,
+    "ResolveNames": ops_resolve.resolve_names,
 }
