@@ -20,6 +20,7 @@
         "data/ir_cron_signin_data.xml",
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
+        "views/calendar_exchange_mailbox_views.xml",
         "views/calendar_event_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",

@@ -47,6 +47,9 @@ VERSIONS = ("Exchange2007_SP1", "Exchange2010_SP2", "Exchange2013", "Exchange201
 _DATETIMES = ("created", "last_modified", "start", "end", "original_start", "response_time")
 _ATTENDEE_LISTS = ("required_attendees", "optional_attendees", "to_recipients", "cc_recipients")
 _SKIP = {"id", "change_key", "folder_id", "master_id", "instance_index", "original_start"}
+# The seeds that come with the simulator: demo.json for the demo, contoso.json for the tests
+# (the pytest suite and the addon's Odoo tests load the same file; see seeds/README.md).
+SEEDS = Path(__file__).resolve().parent / "seeds"
 
 
 @dataclass
@@ -136,6 +139,11 @@ class Seed:
             data["mailboxes"] = self.mailboxes
             data["state"] = self.state
         return data
+
+
+def seed_data(name):
+    """The bundled seed ``seeds/<name>.json`` as a fresh dict, for a test to adjust."""
+    return json.loads((SEEDS / ("%s.json" % name)).read_text(encoding="utf-8"))
 
 
 def load_seed(source):

@@ -3,33 +3,6 @@ their changes to Exchange (after commit, from the sync cron; never in the user's
 
 from odoo import api, fields, models
 
-# The fields whose change must reach Exchange (the rest is Odoo-only).
-SYNCED_FIELDS = frozenset(
-    {
-        "name",
-        "start",
-        "stop",
-        "allday",
-        "start_date",
-        "stop_date",
-        "description",
-        "location",
-        "privacy",
-        "show_as",
-        "alarm_ids",
-        "user_id",
-        "partner_ids",
-        "attendee_ids",
-        "categ_ids",
-        "activity_type_id",
-        "active",
-        "recurrence_id",
-        "rrule",
-        "recurrency",
-        "event_tz",
-    }
-)
-
 
 class CalendarEvent(models.Model):
     _inherit = "calendar.event"
@@ -106,6 +79,37 @@ class CalendarEvent(models.Model):
         for event in self:
             event.exchange_sync_error = "\n".join(errors.get(event._origin.id, [])) or False
 
+    @api.model
+    def _exchange_synced_fields(self):
+        """The fields whose change must reach Exchange (the rest is Odoo-only).
+
+        A method, not a constant, so that another addon that maps a field of its own to
+        Exchange adds it here (``super()`` | {...}) and its changes are sent too.
+        """
+        return {
+            "name",
+            "start",
+            "stop",
+            "allday",
+            "start_date",
+            "stop_date",
+            "description",
+            "location",
+            "privacy",
+            "show_as",
+            "alarm_ids",
+            "user_id",
+            "partner_ids",
+            "attendee_ids",
+            "categ_ids",
+            "activity_type_id",
+            "active",
+            "recurrence_id",
+            "rrule",
+            "recurrency",
+            "event_tz",
+        }
+
     @api.model_create_multi
     def create(self, vals_list):
         events = super().create(vals_list)
@@ -116,7 +120,7 @@ class CalendarEvent(models.Model):
         if vals.keys() & {"start", "stop", "start_date", "stop_date"}:
             self._exchange_remember_original_start()
         result = super().write(vals)
-        if SYNCED_FIELDS.intersection(vals):
+        if self._exchange_synced_fields().intersection(vals):
             self._exchange_bump_revision()
             self._exchange_request_sync()
         return result

@@ -18,7 +18,7 @@ cron (never a network call here).
 
 from odoo import api, fields, models
 
-SYNCED_FIELDS = {
+CONTACT_FIELDS = {  # the default of _exchange_contact_synced_fields()
     "name",
     "parent_id",
     "company_name",
@@ -84,6 +84,12 @@ class ResPartner(models.Model):
         "synchronised with them. Remove a user here to synchronise it with them again.",
     )
 
+    @api.model
+    def _exchange_contact_synced_fields(self):
+        """The contact fields whose change must reach Exchange: a method, so that another addon
+        that maps a field of its own adds it (``super()`` | {...})."""
+        return set(CONTACT_FIELDS)
+
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
@@ -92,7 +98,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        synced = bool(SYNCED_FIELDS & set(vals))
+        synced = bool(self._exchange_contact_synced_fields() & set(vals))
         touched = synced and not self.env.context.get("exchange_sync_inbound")
         if touched:
             self._exchange_contacts_changed()  # before: mailboxes the contact leaves, too

@@ -30,3 +30,5 @@ from . import test_robust_deletion_guard
 from . import test_robust_bad_items
 from . import test_robust_throttling
 from . import test_robust_big_mailbox
+from . import test_synced_fields
+from . import test_view_ids

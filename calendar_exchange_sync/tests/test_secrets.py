@@ -58,6 +58,42 @@ class TestSecrets(ExchangeSyncCase):
         self.assertFalse(self.company.exchange_enabled)
         self.assertFalse(self.alice.exchange_sync_enabled)
 
+    def test_neutralize_clears_mailbox_tokens_and_consent_nonce(self):
+        # As Odoo's `neutralize` command does it for this module, on a database in use: a
+        # mailbox with its delta/sync tokens and a binding, a consent under way.
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        mailbox = self.env["calendar.exchange.mailbox"]._for_user(self.alice)
+        mailbox.write({"local_token": "odoo-since-42", "remote_token": "sync-state-abc"})
+        binding = self.env["calendar.exchange.binding"].create(
+            {"mailbox_id": mailbox.id, "identity": "item-1", "remote_id": "AAMk-1"}
+        )
+        self.company.exchange_consent_nonce = "nonce-in-flight"
+        switch = self.env["calendar.exchange.switch"].create(
+            {
+                "company_id": self.company.id,
+                "tenant": "contoso.onmicrosoft.com",
+                "client_id": "client-1",
+                "client_secret": "typed-in-the-wizard",
+            }
+        )
+        self.env.flush_all()
+        for query in get_neutralization_queries(["calendar_exchange_sync"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+
+        self.assertFalse(self.company.exchange_consent_nonce)
+        self.assertFalse(self.company.exchange_password or self.company.exchange_client_secret)
+        self.assertFalse(mailbox.local_token or mailbox.remote_token)
+        self.assertFalse(mailbox.active)
+        self.assertFalse(switch.client_secret)
+        # Whoever switches the sync on again in the copy starts over: nothing of the
+        # production run (bindings, tokens) is applied to whatever the copy connects to.
+        self.enable_on_premises()
+        self.alice.with_user(self.alice).exchange_sync_enabled = True
+        self.assertTrue(mailbox.active)
+        self.assertFalse(binding.exists())
+        self.assertFalse(mailbox.local_token or mailbox.remote_token)
+
     def test_neutralize_is_registered(self):
         # Odoo's `neutralize` command runs every installed module's data/neutralize.sql.
         queries = get_neutralization_queries(["calendar_exchange_sync"])

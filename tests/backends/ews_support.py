@@ -11,29 +11,16 @@ import pytest
 
 from calendar_exchange_sync.sync.ews import EwsSettings, EwsSide
 from calendar_exchange_sync.sync.items import Attendee, CalendarItem
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
 
 UTC = timezone.utc
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 DELEGATE, PASSWORD = "CONTOSO\\svc-sync", "S3rvice!"
 
-SEED = {
-    "server": {"version": "Exchange2016", "domain": "CONTOSO"},
-    "users": [
-        {
-            "smtp": "svc-sync@contoso.com",
-            "username": "svc-sync",
-            "password": PASSWORD,
-            "display_name": "Sync service",
-            "mailbox": False,
-        },
-        {"smtp": ALICE, "password": "alice-pw", "display_name": "Alice"},
-        {"smtp": BOB, "password": "bob-pw", "display_name": "Bob"},
-        {"smtp": CAROL, "password": "carol-pw", "display_name": "Carol"},
-    ],
-    # Carol's mailbox exists but the delegate may not impersonate it.
-    "impersonation": {"svc-sync@contoso.com": [ALICE, BOB]},
-}
+# The shared test seed (exchange_simulator/seeds/contoso.json): the delegate may impersonate
+# Alice and Bob; Carol's mailbox exists but the delegate may not impersonate it.
+SEED = seed_data("contoso")
 
 
 def utc(*args):

@@ -12,41 +12,19 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 from calendar_exchange_sync.sync.graph import GraphSettings, GraphSide
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
 
 UTC = timezone.utc
-TENANT = "7a1c0e52-3b4d-4f6e-8a9b-0c1d2e3f4a5b"
-CLIENT_ID = "5f0e2d1c-aaaa-4bbb-8ccc-0123456789ab"
-SECRET = "s3cr3t~value"
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 
-SEED = {
-    "server": {"version": "Exchange2016"},
-    "users": [
-        {"smtp": ALICE, "password": "x", "display_name": "Alice Archer"},
-        {"smtp": BOB, "password": "x", "display_name": "Bob Baker"},
-        {"smtp": CAROL, "password": "x", "display_name": "Carol Cook"},
-        {"smtp": "room@contoso.com", "password": "x", "mailbox": False},
-    ],
-    "tenants": [
-        {
-            "tenant_id": TENANT,
-            "domains": ["contoso.com", "contoso.onmicrosoft.com"],
-            "apps": [
-                {
-                    "client_id": CLIENT_ID,
-                    "client_secret": SECRET,
-                    "name": "Odoo calendar sync",
-                    "consented": True,
-                    "permissions": ["Calendars.ReadWrite"],
-                    "mailbox_policy": {"deny": [CAROL]},
-                    "redirect_uris": ["https://odoo.example.com/exchange/consent"],
-                }
-            ],
-        }
-    ],
-    "mailboxes": {},
-}
+# The shared test seed (exchange_simulator/seeds/contoso.json); this app also registers the
+# consent redirect URI that test_graph_auth checks.
+SEED = seed_data("contoso")
+_APP = SEED["tenants"][0]["apps"][0]
+_APP["redirect_uris"] = ["https://odoo.example.com/exchange/consent"]
+TENANT = SEED["tenants"][0]["tenant_id"]
+CLIENT_ID, SECRET = _APP["client_id"], _APP["client_secret"]
 
 
 def seed(**app_changes):

@@ -13,6 +13,7 @@ from graph_support import (
     BOB,
     CAROL,
     CLIENT_ID,
+    SECRET,
     TENANT,
     loopback_only,
     running,
@@ -68,7 +69,7 @@ def test_unknown_tenant_and_unknown_client():
 
 def test_consent_round_trip():
     with running(seed(consented=False)) as sim:
-        side = side_for(sim, client_secret="s3cr3t~value", tenant=TENANT)
+        side = side_for(sim, client_secret=SECRET, tenant=TENANT)
         with pytest.raises(errors.ConsentRequired, match="Grant permissions"):
             side.list_changes(None, window())
         url = admin_consent_url(sim.https_url, "contoso.com", CLIENT_ID, REDIRECT, "st-123")

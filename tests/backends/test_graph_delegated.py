@@ -34,7 +34,7 @@ def signin_settings(sim):
     )
 
 
-def browser_signs_in(sim, url, login=ALICE, password="x"):
+def browser_signs_in(sim, url, login=ALICE, password="alice-pw"):
     """What the user's browser does: open the page, post the form; the redirect's query."""
     page = requests.get(url, verify=sim.ca_file, timeout=5)
     assert page.status_code == 200, page.text
@@ -52,7 +52,8 @@ def browser_signs_in(sim, url, login=ALICE, password="x"):
 @pytest.fixture(name="sim")
 def sim_fixture():
     data = seed(redirect_uris=[REDIRECT], permissions=["Calendars.ReadWrite", "User.Read.All"])
-    data["users"][0]["aliases"] = ["a.archer@fabrikam.com"]
+    [alice] = [user for user in data["users"] if user["smtp"] == ALICE]
+    alice["aliases"] = ["a.archer@fabrikam.com"]
     with running(data) as sim:
         yield sim
 

@@ -18,6 +18,8 @@ from exchangelib import (
 )
 from exchangelib.items import CalendarItem, MeetingCancellation, MeetingRequest, MeetingResponse
 
+from exchange_simulator.seed import seed_data
+
 UTC = datetime.timezone.utc
 ALICE, BOB, CAROL, DAN = (
     "alice@contoso.com",
@@ -28,6 +30,8 @@ ALICE, BOB, CAROL, DAN = (
 OUTSIDER = "eve@fabrikam.example"  # no mailbox on the server: mail to her leaves it
 BUILDS = {"Exchange2016": Build(15, 1), "Exchange2013": Build(15, 0)}
 BUILDS |= {"Exchange2010_SP2": Build(14, 2), "Exchange2007_SP1": Build(8, 1)}
+# The app of the shared test seed.
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 
 class GlobalObjectId(ExtendedProperty):
@@ -49,22 +53,14 @@ for _cls in (CalendarItem, MeetingRequest, MeetingResponse, MeetingCancellation)
 
 
 def meeting_seed(version="Exchange2016"):
-    users = [
-        {"smtp": "svc-sync@contoso.com", "username": "svc-sync", "password": "S3rvice!",
-         "display_name": "Sync service", "mailbox": False},
-    ] + [
-        {"smtp": smtp, "password": "pw", "display_name": smtp.split("@")[0].title()}
-        for smtp in (ALICE, BOB, CAROL, DAN)
-    ]  # fmt: skip
-    app = {"client_id": "app-1", "client_secret": "secret-1", "consented": True,
-           "permissions": ["Calendars.ReadWrite"]}  # fmt: skip
-    return {
-        "server": {"version": version, "domain": "CONTOSO"},
-        "users": users,
-        "impersonation": {"svc-sync@contoso.com": ["*"]},
-        "tenants": [{"tenant_id": "11111111-2222-3333-4444-555555555555",
-                     "domains": ["contoso.com"], "apps": [app]}],
-    }  # fmt: skip
+    """The shared test seed (exchange_simulator/seeds/contoso.json) with Dan as a fourth
+    mailbox, and a delegate and an app that reach every mailbox (Carol's too)."""
+    seed = seed_data("contoso")
+    seed["server"]["version"] = version
+    seed["users"].append({"smtp": DAN, "password": "dan-pw", "display_name": "Dan"})
+    seed["impersonation"] = {"svc-sync@contoso.com": ["*"]}
+    del seed["tenants"][0]["apps"][0]["mailbox_policy"]
+    return seed
 
 
 def account(sim, mailbox, version="Exchange2016"):
@@ -91,8 +87,8 @@ def at(day, hour):
 def graph_session(sim):
     token = requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url,
-        data={"grant_type": "client_credentials", "client_id": "app-1",
-              "client_secret": "secret-1", "scope": sim.https_url + "/.default"},
+        data={"grant_type": "client_credentials", "client_id": APP["client_id"],
+              "client_secret": APP["client_secret"], "scope": sim.https_url + "/.default"},
         verify=sim.ca_file, timeout=5,
     ).json()["access_token"]  # fmt: skip
     session = requests.Session()

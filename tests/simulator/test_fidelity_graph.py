@@ -13,7 +13,11 @@ import time
 import pytest
 import requests
 
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
+
+# The app of the shared test seed (exchange_simulator/seeds/contoso.json).
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 ALICE = "alice@contoso.com"
 WINDOW = {"startDateTime": "2026-02-01T00:00:00Z", "endDateTime": "2026-05-01T00:00:00Z"}
@@ -35,8 +39,8 @@ def sim(seed):
 def api(sim):
     token = requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url,
-        data={"grant_type": "client_credentials", "client_id": "app-1",
-              "client_secret": "secret-1", "scope": sim.https_url + "/.default"},
+        data={"grant_type": "client_credentials", "client_id": APP["client_id"],
+              "client_secret": APP["client_secret"], "scope": sim.https_url + "/.default"},
         verify=sim.ca_file, timeout=5,
     ).json()["access_token"]  # fmt: skip
     session = requests.Session()

@@ -8,7 +8,11 @@ from datetime import timedelta
 import pytest
 import requests
 
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
+
+# The app of the shared test seed (exchange_simulator/seeds/contoso.json).
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 ALICE = "alice@contoso.com"
 PROP = "String {3c8d2a51-7f0e-4d6b-9a41-0c5e2f7b9d13} Name OdooIdentity"
@@ -41,8 +45,8 @@ def sim(seed):
 def api(sim):
     token = requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url,
-        data={"grant_type": "client_credentials", "client_id": "app-1",
-              "client_secret": "secret-1", "scope": sim.https_url + "/.default"},
+        data={"grant_type": "client_credentials", "client_id": APP["client_id"],
+              "client_secret": APP["client_secret"], "scope": sim.https_url + "/.default"},
         verify=sim.ca_file, timeout=5,
     ).json()["access_token"]  # fmt: skip
     session = requests.Session()

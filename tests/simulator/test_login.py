@@ -10,9 +10,12 @@ import pytest
 import requests
 
 from exchange_simulator.login.directory import TokenError
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
 
-TENANT = "11111111-2222-3333-4444-555555555555"
+TENANT = seed_data("contoso")["tenants"][0]["tenant_id"]
+# The app of the shared test seed (exchange_simulator/seeds/contoso.json).
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 
 @pytest.fixture
@@ -25,7 +28,9 @@ def sim(seed):
         yield running
 
 
-def _token(sim, tenant="contoso.com", client="app-1", secret="secret-1", scope=None):
+def _token(
+    sim, tenant="contoso.com", client=APP["client_id"], secret=APP["client_secret"], scope=None
+):
     return requests.post(
         "%s/%s/oauth2/v2.0/token" % (sim.https_url, tenant),
         data={
@@ -102,7 +107,7 @@ def test_tokens_expire_by_the_servers_clock(sim):
     directory.set_lifetime(60)
     token = _token(sim).json()["access_token"]
     audiences = {sim.https_url}
-    assert directory.verify(token, audiences)["appid"] == "app-1"
+    assert directory.verify(token, audiences)["appid"] == APP["client_id"]
     sim.store.clock.shift(timedelta(seconds=61))
     with pytest.raises(TokenError, match="expired"):
         directory.verify(token, audiences)

@@ -15,7 +15,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
+
+# The app of the shared test seed (exchange_simulator/seeds/contoso.json).
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 REDIRECT = "https://odoo.example.com/calendar_exchange_sync/signin"
 
@@ -35,7 +39,7 @@ def pkce():
 
 def authorize_params(sim, challenge, **changes):
     params = {
-        "client_id": "app-1",
+        "client_id": APP["client_id"],
         "response_type": "code",
         "redirect_uri": REDIRECT,
         "scope": "%s/Calendars.ReadWrite %s/User.Read offline_access"
@@ -74,7 +78,7 @@ def code_of(answer):
 
 
 def token(sim, **form):
-    data = {"client_id": "app-1", "client_secret": "secret-1"}
+    data = {"client_id": APP["client_id"], "client_secret": APP["client_secret"]}
     data.update(form)
     return requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url, data=data, verify=sim.ca_file, timeout=5
@@ -251,7 +255,7 @@ def test_an_unused_refresh_token_expires_after_90_days(sim):
 
 
 def test_an_application_without_consent_needs_admin_approval(sim):
-    sim.directory.set_consent("contoso.com", "app-1", False)
+    sim.directory.set_consent("contoso.com", APP["client_id"], False)
     _verifier, challenge = pkce()
     answer = sign_in(sim, authorize_params(sim, challenge))
     assert answer.status_code == 400 and "AADSTS90094" in answer.text

@@ -22,7 +22,11 @@ from exchangelib.errors import ErrorImpersonateUserDenied, ErrorNameResolutionNo
 from exchangelib.properties import Mailbox
 
 from exchange_simulator.migration import move_mailbox
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
+
+# The app of the shared test seed (exchange_simulator/seeds/contoso.json).
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 
 ALICE, BOB, CAROL = "alice@contoso.com", "bob@contoso.com", "carol@contoso.com"
 IDENTITY = ("c11ff724-aa03-4555-9952-8fa248a11c3e", "OdooIdentity", "String")
@@ -48,7 +52,7 @@ def sim(tenant_seed):
         yield running
 
 
-def app_token(sim, client="app-1", secret="secret-1"):
+def app_token(sim, client=APP["client_id"], secret=APP["client_secret"]):
     answer = requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url,
         data={
