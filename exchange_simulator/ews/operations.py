@@ -4,7 +4,7 @@ A handler gets the request's :class:`~exchange_simulator.ews.app.Context` and th
 element of the SOAP body, and returns a :class:`~exchange_simulator.ews.soap.ResponseBuilder`.
 """
 
-from . import ops_folder, ops_items, ops_misc
+from . import ops_folder, ops_items, ops_misc, ops_notify
 
 HANDLERS = {
     "GetFolder": ops_folder.get_folder,
@@ -16,4 +16,6 @@ HANDLERS = {
     "DeleteItem": ops_items.delete_item,
     "ConvertId": ops_misc.convert_id,
     "ResolveNames": ops_misc.resolve_names,
+    "Subscribe": ops_notify.subscribe,
+    "Unsubscribe": ops_notify.unsubscribe,
 }

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
-from . import batch, delta, handlers, meeting_actions
+from . import batch, delta, handlers, meeting_actions, subscriptions
 from .request import Call, GraphError
 
 CONCURRENCY_LIMIT = 4
@@ -125,6 +125,8 @@ class GraphApp:
 
     def handle(self, call, claims, base, entry, environ=None, inner=False):
         """(status, body, headers) of one call that passed authentication."""
+        if subscriptions.matches(call.path):  # change notifications: see subscriptions.py
+            return subscriptions.subscriptions_for(self.sim).handle(self, call, claims, base, entry)
         if re.match(r"^/me(/|$)", call.path, re.IGNORECASE):
             raise GraphError(
                 400, "BadRequest", "/me request is only valid with delegated authentication flow."
