@@ -15,12 +15,16 @@
     "data": [
         "security/calendar_exchange_sync_security.xml",
         "security/ir.model.access.csv",
+        "security/realtime_security.xml",
         "data/calendar_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_realtime_data.xml",
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
         "views/calendar_event_views.xml",
         "views/res_config_settings_views.xml",
+        "views/calendar_exchange_subscription_views.xml",
+        "views/res_config_settings_realtime_views.xml",
         "views/res_users_views.xml",
     ],
     "assets": {

@@ -9,3 +9,7 @@ from . import res_users
 from . import calendar_attendee
 from . import calendar_event
 from . import calendar_recurrence
+from . import calendar_exchange_subscription
+from . import calendar_exchange_subscription_notify
+from . import calendar_exchange_realtime_hooks
+from . import res_company_realtime

@@ -10,3 +10,6 @@ from . import test_sync_behaviour
 from . import test_tours
 from . import test_cron_workers
 from . import test_connection_check
+from . import test_realtime_ews
+from . import test_realtime_graph
+from . import test_realtime_settings

@@ -160,11 +160,13 @@ class GraphSubscriptions:
                 }
             ]
         }
-        return self.callbacks.post(
+        delivery = self.callbacks.post(
             "graph", "lifecycle", sub.lifecycle_url, json.dumps(body).encode(),
             {"Content-Type": "application/json; charset=utf-8"}, NOTIFY_TIMEOUT, sub.id,
             events=[event],
         )  # fmt: skip
+        delivery.outcome = "accepted" if 200 <= delivery.status < 300 else "failed"
+        return delivery
 
     # -- routes ------------------------------------------------------------------------------
 
