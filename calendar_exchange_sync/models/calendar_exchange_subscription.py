@@ -61,7 +61,9 @@ class CalendarExchangeSubscription(models.Model):
         required=True,
         readonly=True,
     )
-    is_test = fields.Boolean(readonly=True, help="Made by the Test button of Settings.")
+    is_test = fields.Boolean(
+        default=False, readonly=True, help="Made by the Test button of Settings."
+    )
     token = fields.Char(groups="base.group_system", copy=False, readonly=True)
     client_state = fields.Char(groups="base.group_system", copy=False, readonly=True)
     remote_id = fields.Char(string="Subscription ID", readonly=True, copy=False)
