@@ -10,7 +10,7 @@
     "maintainers": [],
     "depends": ["calendar"],
     "external_dependencies": {
-        "python": ["exchangelib", "msal", "requests-oauthlib"],
+        "python": ["exchangelib", "msal"],
     },
     "data": [
         "security/calendar_exchange_sync_security.xml",
@@ -22,10 +22,10 @@
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
         "views/calendar_event_views.xml",
+        "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/calendar_exchange_subscription_views.xml",
         "views/res_config_settings_realtime_views.xml",
-        "views/res_users_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

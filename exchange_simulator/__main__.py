@@ -3,7 +3,9 @@
 ``--fault KIND[:key=value,...]`` queues faults, e.g. ``--fault server_busy:back_off_ms=2000,
 count=3,operation=SyncFolderItems`` or ``--fault http_status:status=503``; the keys
 protocol, operation, mailbox and count select the requests, the others are the fault's
-parameters. ``--save FILE.json`` writes the seed with the current items on exit.
+parameters. ``--save FILE.json`` writes the seed with the current items on exit, with their
+ids and the change logs: ``--seed FILE.json`` then starts the same server again (ids, EWS
+SyncStates and Graph delta tokens still valid; see persist.py).
 """
 
 import argparse

@@ -17,11 +17,13 @@ Format (every key optional except ``users``)::
       "mailboxes": {"alice@contoso.com": {"items": [ITEM, …]}}
     }
 
-``server.version`` is one of :data:`VERSIONS`. ``username`` is the NetBIOS logon name used as
-``DOMAIN\\username`` (defaults to the SMTP local part). Users with ``"mailbox": false`` (a
-service account) get no mailbox. ``impersonation`` names, per delegate, the mailboxes it may
-impersonate (Exchange's ApplicationImpersonation role scope). ``tenants`` carry the Azure AD
-app registrations the Graph/login front ends check (client id, secret, admin consent).
+``server.version`` is one of :data:`VERSIONS`; ``server.batch_order_seed`` (0 by default)
+seeds the order in which Graph ``$batch`` answers come back. ``username`` is the NetBIOS
+logon name used as ``DOMAIN\\username`` (defaults to the SMTP local part). Users with
+``"mailbox": false`` (a service account) get no mailbox. ``impersonation`` names, per
+delegate, the mailboxes it may impersonate (Exchange's ApplicationImpersonation role scope).
+``tenants`` carry the Azure AD app registrations the Graph/login front ends check (client id,
+secret, admin consent).
 
 ITEM is a store :class:`~exchange_simulator.store.Item` as JSON: the same attribute names,
 datetimes as ISO 8601 strings in UTC (``"2026-03-02T08:00:00Z"``), attendees as
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from . import persist
 from .store import Attendee, Item, Store
 
 VERSIONS = ("Exchange2007_SP1", "Exchange2010_SP2", "Exchange2013", "Exchange2016")
@@ -65,6 +68,8 @@ class Seed:
     impersonation: dict = field(default_factory=dict)
     tenants: list = field(default_factory=list)
     mailboxes: dict = field(default_factory=dict)
+    # What the server keeps besides items (see persist.py): change logs, the sync-state key.
+    state: dict = field(default_factory=dict)
 
     @property
     def version(self):
@@ -98,10 +103,16 @@ class Seed:
         for user in self.users:
             if user.mailbox:
                 store.add_mailbox(user.smtp, user.display_name)
+        saved = self.state.get("mailboxes", {})
         for smtp, content in self.mailboxes.items():
             store.add_mailbox(smtp)
+            if smtp in saved:
+                persist.restore_mailbox(store, smtp, saved[smtp])
             for raw in content.get("items", ()):
-                store.create_item(smtp, item_from_json(raw))
+                if "id" in raw:  # written by save_seed: the same item as before the restart
+                    persist.restore_item(store, smtp, item_from_json(raw))
+                else:
+                    store.create_item(smtp, item_from_json(raw))
         return store
 
     def to_json(self, store=None):
@@ -113,11 +124,13 @@ class Seed:
         }
         if store is not None:
             data["mailboxes"] = {
-                smtp: {"items": [item_to_json(i) for i in store.items(smtp)]}
+                smtp: {"items": [item_to_json(i, keep_ids=True) for i in store.items(smtp)]}
                 for smtp in store.mailboxes()
             }
+            data["state"] = {**self.state, "mailboxes": persist.dump(store)}
         else:
             data["mailboxes"] = self.mailboxes
+            data["state"] = self.state
         return data
 
 
@@ -141,6 +154,7 @@ def load_seed(source):
         impersonation=impersonation,
         tenants=list(source.get("tenants", ())),
         mailboxes=dict(source.get("mailboxes", {})),
+        state=dict(source.get("state", {})),
     )
 
 
@@ -157,6 +171,10 @@ def _dt(value):
 
 def _iso(value):
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stamp(value):
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def item_from_json(raw):
@@ -195,13 +213,17 @@ def _attendee_json(att):
     return out
 
 
-def item_to_json(item):
-    """The ITEM dict of a store item (inverse of :func:`item_from_json`)."""
+def item_to_json(item, keep_ids=False):
+    """The ITEM dict of a store item (inverse of :func:`item_from_json`); ``keep_ids`` adds
+    its id, change key and timestamps, to start the same server again (persist.py)."""
     out = {}
     for f in fields(Item):
         if f.name in _SKIP or f.name in ("created", "last_modified"):
             continue
         out[f.name] = _value_to_json(f.name, getattr(item, f.name))
+    if keep_ids:
+        out["id"], out["change_key"] = item.id, item.change_key
+        out["created"], out["last_modified"] = _stamp(item.created), _stamp(item.last_modified)
     return out
 
 

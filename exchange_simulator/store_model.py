@@ -65,8 +65,9 @@ class Clock:
         self.offset = offset
 
     def now(self):
-        # Exchange keeps whole seconds; trimming microseconds keeps round trips comparable.
-        return (datetime.now(UTC) + self.offset).replace(microsecond=0)
+        # Exchange keeps its own timestamps (created, last modified) finer than a second: Graph
+        # writes them with seven fraction digits, EWS to the second (each front end's choice).
+        return datetime.now(UTC) + self.offset
 
     def shift(self, delta):
         self.offset += delta

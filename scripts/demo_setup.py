@@ -21,7 +21,9 @@ DEMO_USERS = (("base.user_admin", "admin@contoso.com"), ("base.user_demo", "marc
 for xmlid, email in DEMO_USERS:
     user = env.ref(xmlid, raise_if_not_found=False)  # noqa: F821
     if user:
-        # The superuser sets the demo users up; a real user switches sync on in Preferences.
-        user.write({"email": email, "exchange_sync_enabled": True})
+        # The superuser sets the demo users up: the mailbox is an administrator's decision (the
+        # e-mail alone would not move it); a real user then switches sync on in Preferences.
+        user.write({"email": email, "exchange_mailbox": email})
+        user.write({"exchange_sync_enabled": True})
 env.cr.commit()  # noqa: F821
 print("demo connected to the simulator on port %s" % port)

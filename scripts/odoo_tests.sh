@@ -34,12 +34,20 @@ COMMON=(-d "$DB" --db_host=127.0.0.1 "--db_port=$PGPORT" --db_user=odoo --db_pas
 cleanup() { dropdb -h 127.0.0.1 -p "$PGPORT" -U odoo --if-exists "$DB" 2>/dev/null; }
 trap cleanup EXIT
 
+# Each Odoo run has a time limit, so that a stuck test or a thread that keeps the server from
+# exiting ends the command (as a failure) instead of hanging it.
+limit=${ODOO_TEST_TIME_LIMIT:-2400}
+LIMIT=(timeout --kill-after=30 "$limit")
+
 status=0
 install_log="$LOG_DIR/install.log"
-(cd / && exec "${ODOO[@]}" "${COMMON[@]}" -i calendar_exchange_sync --test-enable \
-    --test-tags=/calendar_exchange_sync --stop-after-init "--http-port=$(free_port)" \
+(cd / && exec "${LIMIT[@]}" "${ODOO[@]}" "${COMMON[@]}" -i calendar_exchange_sync \
+    --test-enable --test-tags=/calendar_exchange_sync --stop-after-init "--http-port=$(free_port)" \
     ${ODOO_TEST_ARGS:-}) >"$install_log" 2>&1
 rc=$?
+if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+    echo "odoo: the test run did not end within $limit s (ODOO_TEST_TIME_LIMIT) and was stopped"
+fi
 grep -E ' (ERROR|CRITICAL|WARNING) |FAIL:|ERROR:|Traceback' "$install_log" | head -60
 result=$(grep -oE '[0-9]+ failed, [0-9]+ error\(s\) of [0-9]+ tests' "$install_log" | tail -n 1)
 if [ -z "$result" ]; then
@@ -54,7 +62,7 @@ else
 fi
 
 uninstall_log="$LOG_DIR/uninstall.log"
-(cd / && exec "${ODOO[@]}" shell "${COMMON[@]}" --no-http) >"$uninstall_log" 2>&1 <<'PYEOF'
+(cd / && exec "${LIMIT[@]}" "${ODOO[@]}" shell "${COMMON[@]}" --no-http) >"$uninstall_log" 2>&1 <<'PYEOF'
 module = env["ir.module.module"].search([("name", "=", "calendar_exchange_sync")])
 module.button_immediate_uninstall()
 env.cr.commit()

@@ -1,40 +1,70 @@
 """``CalendarItem`` -> values for ``calendar.event``: the lookups the mapping needs on the way
-into Odoo (partners by address, reminders, tags, activity types), cached for one run."""
+into Odoo (partners by address, reminders, tags, activity types), cached for one run.
+
+What comes from Exchange is data about the mailbox's owner, never a claim Odoo acts on: an entry
+imported from a mailbox belongs to its owner (``user_id``), whatever organizer it names; other
+Odoo users are linked to it only through the owner's own meetings and only by the mailbox an
+administrator gave them (see ``addresses``); its HTML is stripped of anything that could escape
+its box in Odoo's pages; its activity type is one of the owner's company (or a shared one).
+"""
 
 from odoo.fields import Command
+from odoo.tools import html_sanitize
 
+from .addresses import normalize, partner_address, users_by_mailbox
 from .mapper import RESPONSE_TO_ODOO, time_values
+from .ownership import item_is_own
+
+
+def clean_html(body):
+    """Exchange's HTML as Odoo may show it: Odoo's own sanitiser, with styles and classes
+    stripped (a ``position: fixed`` link would cover the whole page and take every click)."""
+    if not body:
+        return False
+    return html_sanitize(
+        body,
+        sanitize_tags=True,
+        sanitize_attributes=True,
+        sanitize_style=True,
+        strip_style=True,
+        strip_classes=True,
+    )
 
 
 class InboundValues:
     """Builds event values for one mailbox's run; creates missing partners, alarms and tags."""
 
-    def __init__(self, env, user):
+    def __init__(self, env, user, mailbox):
         self.env = env
         self.user = user
+        self.mailbox = mailbox  # the mailbox's (normalised) address
         self._partners = {}
         self._alarms = {}
         self._tags = {}
         self._types = None  # read on first use: most runs import nothing
         self.default_type = user.company_id.exchange_default_activity_type_id
 
-    def partner(self, email, name=""):
-        key = (email or "").strip().lower()
-        if key not in self._partners:
-            Partner = self.env["res.partner"]
-            users = self.env["res.users"].search([("email", "=ilike", key)], limit=1)
-            partner = users.partner_id or Partner.search([("email", "=ilike", key)], limit=1)
+    def partner(self, email, name="", *, link_users=True):
+        """The partner for an address: the owner's own for the mailbox's address; a colleague's
+        only when ``link_users`` and an administrator gave them that mailbox; else a contact that
+        is nobody's login (a user's partner carries an e-mail that user typed), made if need be.
+        """
+        key = normalize(email) or (email or "").strip().lower()
+        if key == self.mailbox:
+            return self.user.partner_id
+        if (key, link_users) not in self._partners:
+            partner = self.env["res.partner"]
+            if link_users:
+                partner = users_by_mailbox(self.env, [key]).get(key, self.env["res.users"])
+                partner = partner.partner_id
             if not partner:
-                partner = Partner.create({"name": name or key, "email": key})
-            self._partners[key] = partner
-        return self._partners[key]
-
-    def organizer_user(self, item):
-        if item.organizer:
-            user = self.env["res.users"].search([("email", "=ilike", item.organizer)], limit=1)
-            if user:
-                return user
-        return self.user
+                partner = self.env["res.partner"].search(
+                    [("email_normalized", "=", key), ("user_ids", "=", False)], limit=1
+                )
+            if not partner:
+                partner = self.env["res.partner"].create({"name": name or key, "email": key})
+            self._partners[key, link_users] = partner
+        return self._partners[key, link_users]
 
     def alarm(self, minutes):
         if minutes is None:
@@ -74,20 +104,27 @@ class InboundValues:
 
     def activity_type(self, name):
         if self._types is None:
-            types = self.env["calendar.activity.type"].search([])
-            self._types = {t.name.casefold(): t for t in types}
+            company = self.user.company_id
+            types = self.env["calendar.activity.type"].search(
+                [("company_id", "in", [company.id, False])]
+            )
+            # A company's own type wins over a shared one of the same name.
+            self._types = {}
+            for activity_type in types.sorted(lambda t: (not t.company_id, t.sequence, t.id)):
+                self._types.setdefault(activity_type.name.casefold(), activity_type)
         if name and name.casefold() in self._types:
             return self._types[name.casefold()]
         return self.default_type
 
     def values(self, item, *, with_attendees=True):
-        """Event values for ``item``; attendees only for the organizer's mailbox."""
+        """Event values for ``item``; attendees only for an entry the owner organises or
+        received (a participant's own copy of somebody else's Odoo meeting carries none)."""
         activity_type = self.activity_type(item.activity_type)
         # Category of the activity type's own name travels beside it: not an Odoo tag.
         tag_names = [c for c in item.categories if not activity_type or c != activity_type.name]
         values = {
             "name": item.subject or "(no subject)",
-            "description": item.body or False,
+            "description": clean_html(item.body),
             "location": item.location or False,
             "privacy": item.privacy,
             "show_as": item.show_as,
@@ -97,14 +134,17 @@ class InboundValues:
         }
         values.update(time_values(item))
         if with_attendees:
-            organizer = self.organizer_user(item)
-            partners = self.user.partner_id | organizer.partner_id
+            own = item_is_own(item, self.mailbox)
+            organizer = "" if own else normalize(item.organizer)
+            partners = self.user.partner_id
             for attendee in item.attendees:
-                partners |= self.partner(attendee.email, attendee.name)
-            if item.organizer and organizer == self.user and item.organizer != self.user.email:
-                partners |= self.partner(item.organizer)
-            values["user_id"] = organizer.id
+                # Only the organizer's own mailbox speaks for who else takes part: on a copy
+                # received from somebody else, colleagues are named, never linked.
+                partners |= self.partner(attendee.email, attendee.name, link_users=own)
+            # The entry is the owner's, whoever the item says organised it.
+            values["user_id"] = self.user.id
             values["partner_ids"] = [Command.set(partners.ids)]
+            values["exchange_organizer"] = organizer or False
         return values
 
     def set_responses(self, event, item):
@@ -113,7 +153,7 @@ class InboundValues:
         if not by_email:
             return  # every answer is "none" and nobody optional: Odoo's defaults already
         for attendee in event.attendee_ids:
-            remote = by_email.get((attendee.partner_id.email or "").lower())
+            remote = by_email.get(partner_address(attendee.partner_id))
             if remote is None:
                 continue
             values = {}

@@ -11,7 +11,8 @@ from datetime import datetime
 
 LOCK_QUERY = """
     SELECT m.id, m.email, m.local_token, m.remote_token, m.needs_sync, m.next_attempt,
-           m.last_error, m.notify_user, u.id, u.partner_id, u.company_id
+           m.last_error, m.notify_user, u.id, u.partner_id, u.company_id,
+           u.exchange_mailbox, u.exchange_sync_enabled, u.share, u.active
       FROM calendar_exchange_mailbox m
       JOIN res_users u ON u.id = m.user_id
      WHERE m.id = %s AND m.active
@@ -32,12 +33,19 @@ class MailboxState:
     user_id: int
     partner_id: int
     company_id: int
+    # The user as the run starts: the run checks it may act for them on that mailbox.
+    user_mailbox: str | None
+    user_sync: bool
+    user_share: bool
+    user_active: bool
 
     @classmethod
     def lock(cls, env, mailbox_id):
         """The mailbox's state with its row locked, or None when another worker holds it."""
         env["calendar.exchange.mailbox"].flush_model()
-        env["res.users"].flush_model(["partner_id", "company_id"])
+        env["res.users"].flush_model(
+            ["partner_id", "company_id", "exchange_mailbox", "exchange_sync_enabled", "share"]
+        )
         env.cr.execute(LOCK_QUERY, [mailbox_id])
         row = env.cr.fetchone()
         return cls(*row) if row else None

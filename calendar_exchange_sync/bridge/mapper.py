@@ -8,6 +8,8 @@ from datetime import datetime, time, timezone
 
 from ..sync import tz
 from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
+from .addresses import normalize, partner_address
+from .ownership import OWN, RECEIVED, organizer_of
 
 UTC = timezone.utc
 RESPONSE_TO_ITEM = {
@@ -61,15 +63,18 @@ def first_reminder(event):
     return max(minutes) if minutes else None
 
 
-def event_attendees(event, organizer_partner):
+def event_attendees(event, skip=()):
+    """The attendees Exchange lists, each under the address Exchange knows them by; ``skip``
+    holds addresses Exchange does not list as attendees (the organizer's)."""
     attendees = []
     for attendee in event.attendee_ids:
         partner = attendee.partner_id
-        if not partner.email or partner == organizer_partner:
+        address = partner_address(partner)
+        if not address or address in skip:
             continue
         attendees.append(
             Attendee(
-                email=partner.email,
+                email=address,
                 # A partner created from a bare address is named after it: no display name.
                 name="" if partner.name == partner.email else partner.name or "",
                 response=RESPONSE_TO_ITEM.get(attendee.state, "none"),
@@ -79,15 +84,23 @@ def event_attendees(event, organizer_partner):
     return tuple(attendees)
 
 
-def event_to_item(event, user, *, with_attendees=True, recurrence=None, default_type=None):
-    """The item one mailbox sees for this event (or series base event).
+def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_type=None):
+    """The item ``mailbox`` (of ``user``) holds for this event (or series base event).
 
-    ``with_attendees`` is False for a participant's own copy of a meeting organised by someone
-    else: Exchange would make the participant its organizer, so the copy is a plain entry.
+    ``kind`` (see ``ownership``) decides organizer and attendees: the owner's own meeting lists
+    its attendees; a meeting received from somebody else keeps that organizer's address and the
+    attendee list Exchange gave; anything else is a plain entry of the owner's, without
+    attendees, since Exchange makes the mailbox's owner the organizer of what we write.
     """
     start, end, all_day = event_times(event)
-    organizer_partner = event.user_id.partner_id or event.partner_id
     activity_type = event.activity_type_id or default_type
+    if kind == RECEIVED:
+        organizer = normalize(organizer_of(event))
+        attendees = event_attendees(event, skip={organizer})
+    elif kind == OWN:
+        organizer, attendees = mailbox, event_attendees(event, skip={mailbox})
+    else:
+        organizer, attendees = mailbox, ()
     return CalendarItem(
         subject=event.name or "",
         start=start,
@@ -99,9 +112,8 @@ def event_to_item(event, user, *, with_attendees=True, recurrence=None, default_
         privacy=event.effective_privacy or "public",
         show_as=event.show_as or "busy",
         reminder_minutes=first_reminder(event),
-        # A participant's own copy is an entry of their mailbox: Exchange names them organizer.
-        organizer=(organizer_partner.email or None) if with_attendees else user.email,
-        attendees=event_attendees(event, organizer_partner) if with_attendees else (),
+        organizer=organizer or None,
+        attendees=attendees,
         categories=tuple(event.categ_ids.mapped("name")),
         activity_type=activity_type.name if activity_type else None,
         recurrence=recurrence,

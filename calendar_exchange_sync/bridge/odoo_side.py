@@ -4,65 +4,23 @@ Ids are ``"calendar.event,ID"`` for single events and ``"calendar.recurrence,ID"
 whole series (see ``series``). Versions are write dates; for a series, the latest write date
 of its events and their count, so that a deleted occurrence changes it too.
 
-The token is a write-date cursor taken a margin before the run's transaction began, so that an
-edit committed by a transaction that started earlier is never skipped (items listed again with
-an unchanged version cost nothing: the engine compares versions before reading). Inbound
-writes carry the context flag ``exchange_sync_inbound`` so they never trigger a sync back.
+What a mailbox holds of each event, and which events an incoming item may pair with, follow the
+rules of ``ownership``; the listing is in ``odoo_listing``. Inbound writes carry the context flag
+``exchange_sync_inbound`` so they never trigger a sync back.
 """
-
-from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..sync.engine import ChangeSet, Fetched, OpResult, Remote
+from ..sync.engine import Fetched, OpResult, Remote
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
+from . import odoo_listing, ownership
+from .addresses import normalize
 from .inbound import InboundValues
 from .mapper import as_utc, event_to_item
 from .series import SeriesMapper
 
 EVENT = "calendar.event"
 SERIES = "calendar.recurrence"
-TOKEN_MARGIN = timedelta(minutes=10)
-
-# One query lists the whole calendar of a user: single events, series (their events summed up)
-# and the database's clock, for the next token.
-LIST_QUERY = """
-    WITH mine AS (
-        -- Two indexed lookups (organizer, attendee) rather than one scan of every event.
-        SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date,
-               CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
-          FROM calendar_event e
-         WHERE e.active AND e.user_id = %(user)s
-        UNION
-        SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date,
-               CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
-          FROM calendar_event_res_partner_rel r
-          JOIN calendar_event e ON e.id = r.calendar_event_id
-         WHERE r.res_partner_id = %(partner)s AND e.active
-    ), listed AS (
-        SELECT 'event' AS kind, id, exchange_revision AS revisions, 1 AS count, write_date,
-               last_end
-          FROM mine WHERE recurrence_id IS NULL
-        UNION ALL
-        SELECT 'series', e.recurrence_id, sum(e.exchange_revision), count(*), max(e.write_date),
-               max(CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END)
-          FROM calendar_event e
-         WHERE e.active
-           AND e.recurrence_id IN (SELECT recurrence_id FROM mine WHERE recurrence_id IS NOT NULL)
-         GROUP BY e.recurrence_id
-    )
-    SELECT kind, id, revisions, count, write_date, last_end, NULL FROM listed
-    UNION ALL
-    -- Bound in this mailbox, but no longer in the user's calendar: deleted (or left).
-    SELECT 'removed', b.id, 0, 0, NULL, NULL, b.local_id
-      FROM calendar_exchange_binding b
-     WHERE b.mailbox_id = %(mailbox)s AND b.local_id IS NOT NULL
-       AND b.local_id NOT IN (
-             SELECT CASE kind WHEN 'event' THEN 'calendar.event,' ELSE 'calendar.recurrence,'
-                    END || id FROM listed)
-    UNION ALL
-    SELECT 'now', 0, 0, 0, now() AT TIME ZONE 'UTC', NULL, NULL
-"""
 
 
 def local_id(record):
@@ -74,10 +32,6 @@ def parse_id(value, model=EVENT):
     if name != model or not number.isdigit():
         return None
     return int(number)
-
-
-def version_of(write_date):
-    return write_date.isoformat(timespec="microseconds")
 
 
 def event_version(event):
@@ -102,6 +56,7 @@ class OdooSide:
         user,
         *,
         mailbox_id,
+        mailbox,
         uid_hints=None,
         partner_id=None,
     ):
@@ -129,11 +84,12 @@ class OdooSide:
         self.uid_hints = uid_hints if uid_hints is not None else {}
         self.series = SeriesMapper(self)
         self.mailbox_id = mailbox_id  # its bindings tell deletions from never-synced entries
+        self.mailbox = normalize(mailbox)  # the address: whose entries are whose (ownership)
 
     @property
     def inbound(self):
         if self._inbound is None:
-            self._inbound = InboundValues(self.env, self.user)
+            self._inbound = InboundValues(self.env, self.user, self.mailbox)
         return self._inbound
 
     @property
@@ -143,51 +99,15 @@ class OdooSide:
     # -- listing ------------------------------------------------------------------------
 
     def list_changes(self, token, window):
-        self.env.flush_all()
-        self.env.cr.execute(
-            LIST_QUERY,
-            {"user": self.user_id, "partner": self.partner_id, "mailbox": self.mailbox_id},
+        return odoo_listing.list_changes(
+            self.env,
+            token,
+            window,
+            user=self.user_id,
+            partner=self.partner_id,
+            mailbox=self.mailbox_id,
+            address=self.mailbox,
         )
-        listed, removed, now = [], set(), None
-        for (
-            kind,
-            record_id,
-            revisions,
-            count,
-            write_date,
-            last_end,
-            bound,
-        ) in self.env.cr.fetchall():
-            if kind == "now":
-                now = write_date
-            elif kind == "removed":
-                removed.add(bound)
-            elif kind == "event":
-                listed.append(
-                    ("%s,%d" % (EVENT, record_id), str(revisions), write_date, last_end.date())
-                )
-            else:
-                listed.append(
-                    (
-                        "%s,%d" % (SERIES, record_id),
-                        "%d|%d" % (revisions, count),
-                        write_date,
-                        last_end.date(),
-                    )
-                )
-        cursor = token and token.replace("T", " ")
-        changed = {}
-        for id_, version, write_date, last_end in listed:
-            if cursor is None:
-                if last_end < window.start.date():
-                    continue  # ended before the window (a series: its last occurrence did)
-            elif version_of(write_date).replace("T", " ") < cursor:
-                continue
-            changed[id_] = version
-        next_token = version_of(now - TOKEN_MARGIN)
-        if token is None:
-            return ChangeSet(changed=changed, token=next_token, complete=True)
-        return ChangeSet(changed=changed, removed=removed, token=next_token)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -204,17 +124,18 @@ class OdooSide:
         )
 
     def _belongs(self, event):
-        return event.user_id == self.user or self.user.partner_id in event.partner_ids
+        return ownership.takes_part(event, self.user, self.mailbox)
 
-    def is_organizer_copy(self, event):
-        """True when this mailbox holds the event as its organizer (attendees included)."""
-        return event.user_id == self.user or not event.user_id
+    def kind(self, event):
+        """What this mailbox holds of the event: see ``ownership.copy_kind``."""
+        return ownership.copy_kind(event, self.user, self.mailbox)
 
     def item(self, event):
         return event_to_item(
             event,
             self.user,
-            with_attendees=self.is_organizer_copy(event),
+            mailbox=self.mailbox,
+            kind=self.kind(event),
             default_type=self.inbound.default_type,
         )
 
@@ -307,9 +228,7 @@ class OdooSide:
     def _create_plain(self, pairs):
         values = []
         for identity, item in pairs:
-            uid = self.uid_hints.get(identity)
-            extra = {"exchange_identity": identity, "exchange_uid": uid or False}
-            values.append(dict(self.inbound.values(item), **extra))
+            values.append(dict(self.inbound.values(item), **self._origin(identity)))
         events = self.Event.create(values)
         for event, (_identity, item) in zip(events, pairs, strict=True):
             self.inbound.set_responses(event, item)
@@ -323,24 +242,41 @@ class OdooSide:
             twin = self._twin(uid)
             if twin:
                 return self._result(twin)
-        extra = {"exchange_identity": identity, "exchange_uid": uid or False}
+        extra = self._origin(identity)
         if item.recurrence:
-            recurrence = self.series.create(item, {"exchange_uid": uid or False})
-            recurrence.exchange_identity = identity
+            recurrence = self.series.create(item, {"exchange_uid": extra["exchange_uid"]})
+            recurrence.write(
+                {"exchange_identity": identity, "exchange_source": extra["exchange_source"]}
+            )
             return self._result(recurrence)
         event = self.Event.create(dict(self.inbound.values(item), **extra))
         self.inbound.set_responses(event, item)
         return self._result(event)
 
+    def _origin(self, identity):
+        """Where a new Odoo entry came from: its Exchange identity and UID, and this mailbox."""
+        uid = self.uid_hints.get(identity)
+        return {
+            "exchange_identity": identity,
+            "exchange_uid": uid or False,
+            "exchange_source": self.mailbox,
+        }
+
     def _twin(self, uid):
+        """The event an item with this UID is a copy of: only one this mailbox's owner already
+        takes part in, of the owner's company. A UID is no key to anybody else's event (it is
+        on every copy of an invitation, and anyone can put any UID on an item): an item whose
+        UID matches none of the owner's events becomes an entry of its own."""
         if not uid:
             return None
-        event = self.Event.search([("exchange_uid", "=", uid), ("active", "=", True)], limit=1)
-        if not event:
+        events = self.Event.search([("exchange_uid", "=", uid), ("active", "=", True)])
+        company = self.user.company_id
+        events = events.filtered(
+            lambda e: self._belongs(e) and (e.user_id.company_id or company) == company
+        )
+        if not events:
             return None
-        if not self._belongs(event):
-            event.partner_ids = [(4, self.user.partner_id.id)]
-        return event.recurrence_id or event
+        return events[0].recurrence_id or events[0]
 
     def _check(self, id_, version):
         record = self._record(id_)
@@ -365,17 +301,23 @@ class OdooSide:
             if record._name == EVENT:  # a single entry became a series
                 record.write({"recurrency": False})
                 series = self.series.create(item, {"exchange_uid": record.exchange_uid})
-                series.exchange_identity = record.exchange_identity
+                series.write(
+                    {
+                        "exchange_identity": record.exchange_identity,
+                        "exchange_source": record.exchange_source,
+                    }
+                )
                 record.unlink()
                 return self._result(series)
             if not item.recurrence:  # a series became a single entry
-                event = self.Event.create(dict(self.inbound.values(item)))
+                source = {"exchange_source": record.exchange_source}
+                event = self.Event.create(dict(self.inbound.values(item), **source))
                 self.series.delete(record)
                 return self._result(event)
             return self._result(self.series.update(record, item))
-        organizer_copy = self.is_organizer_copy(record)
-        record.write(self.inbound.values(item, with_attendees=organizer_copy))
-        if organizer_copy:
+        with_attendees = self.kind(record) != ownership.PLAIN
+        record.write(self.inbound.values(item, with_attendees=with_attendees))
+        if with_attendees:
             self.inbound.set_responses(record, item)
         return self._result(record)
 
@@ -390,7 +332,8 @@ class OdooSide:
         except _Refused as refused:
             return OpResult.failure(refused.error)
         events = record.calendar_event_ids if record._name == SERIES else record
-        if self.is_organizer_copy(events[:1]):
+        organizer = events[:1].user_id
+        if not organizer or organizer == self.user:  # the organizer deleted it
             if record._name == SERIES:
                 self.series.delete(record)
             else:

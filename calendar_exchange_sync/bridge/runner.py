@@ -16,15 +16,20 @@ from odoo.tools import SQL
 from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
 from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
+from .addresses import normalize
 from .backends import make_backend
 from .binding_store import BindingStore
 from .mailbox_state import CompanySettings, MailboxState
-from .odoo_side import OdooSide
+from .odoo_side import SERIES, OdooSide, parse_id
+from .organizer_guard import OrganizerGuardSide
 from .uid_hints import UidRecordingSide
 
 _logger = logging.getLogger(__name__)
 
+# The engine speaks of roles ("local", "remote"), Odoo's settings and log of "odoo" and
+# "exchange": translated here, and only here.
 SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
+ROLES = {name: role for role, name in SIDE_NAMES.items()}
 
 
 def lazily(build):
@@ -39,10 +44,24 @@ def lazily(build):
     return call
 
 
+def company_types(company, **context):
+    """The activity types a company's entries may have: its own and the shared ones; of two
+    with one name, its own (another company's types and flags are none of its business)."""
+    types = (
+        company.env["calendar.activity.type"]
+        .with_context(**context)
+        .search([("company_id", "in", [company.id, False])])
+    )
+    by_name = {}
+    for activity_type in types.sorted(lambda t: (not t.company_id, t.sequence, t.id)):
+        by_name.setdefault(activity_type.name.casefold(), activity_type)
+    return list(by_name.values())
+
+
 def export_filter(company):
     """``may_export``: only activity types flagged *sync to Exchange* leave Odoo."""
     default_type = company.exchange_default_activity_type_id
-    types = company.env["calendar.activity.type"].with_context(active_test=False).search([])
+    types = company_types(company, active_test=False)
     flags = {t.name.casefold(): t.sync_to_exchange for t in types}
     default_flag = default_type.sync_to_exchange if default_type else True
 
@@ -55,7 +74,7 @@ def export_filter(company):
 
 
 def classifier(company):
-    types = company.env["calendar.activity.type"].search([])
+    types = company_types(company)
     personal = company.exchange_personal_activity_type_id
     default = company.exchange_default_activity_type_id
     return Classifier(
@@ -80,6 +99,8 @@ class MailboxRun:
         self._company = company
         self.backend = backend
         self.force_deletions = force_deletions
+        self.lines = []  # the log's error lines of this run
+        self.private = set()  # remote ids and identities of private items read this run
 
     @property
     def company(self):
@@ -91,7 +112,7 @@ class MailboxRun:
     def options(self):
         company = self.env["res.company"].browse(self.company_id)
         return SyncOptions(
-            policy=self.company.policy,
+            policy=ROLES.get(self.company.policy, self.company.policy),  # "newest" stays
             clock_skew=timedelta(seconds=self.company.clock_skew),
             window_days=self.company.window_days,
             may_export=lazily(lambda: export_filter(company)),
@@ -106,13 +127,17 @@ class MailboxRun:
         report = None
         store = BindingStore(self.mailbox, self.state)
         try:
+            self._check_mailbox()
             backend = self.backend or make_backend(self.company.connection, self.state.email)
-            remote = UidRecordingSide(backend, uid_hints)
+            remote = UidRecordingSide(
+                OrganizerGuardSide(backend, self.state.email), uid_hints, self.private
+            )
             local = OdooSide(
                 self.env,
                 self.user,
                 uid_hints=uid_hints,
                 mailbox_id=self.mailbox.id,
+                mailbox=self.state.email,
                 partner_id=self.state.partner_id,
             )
             engine = Engine(local, remote, store, self.options())
@@ -121,6 +146,22 @@ class MailboxRun:
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
         return self._record(started, time.monotonic() - clock, report, error, store)
+
+    def _check_mailbox(self):
+        """The address of this run is the one an administrator gave the user, who may sync:
+        the cron sees to it, and a run started any other way must not rely on that."""
+        state = self.state
+        if state.user_share or not state.user_active or not state.user_sync:
+            raise SyncError(_("This user does not synchronise with Exchange (any more)."))
+        if not state.user_mailbox or normalize(state.email) != state.user_mailbox:
+            raise SyncError(
+                _(
+                    "The mailbox %(old)s is no longer this user's (now: %(new)s): the run "
+                    "is refused; the next one starts over with the new mailbox.",
+                    old=state.email,
+                    new=state.user_mailbox or _("none"),
+                )
+            )
 
     def _record(self, started, duration, report, error, store):
         """The log line of this run; none (an empty recordset) for a run that found nothing to
@@ -139,7 +180,7 @@ class MailboxRun:
             "state": self._state(report, error),
             "message": str(error) if error else False,
         }
-        for side, prefix in (("local", "odoo"), ("remote", "exchange")):
+        for side, prefix in SIDE_NAMES.items():
             for action, verb in (
                 ("create", "created"),
                 ("update", "updated"),
@@ -149,7 +190,8 @@ class MailboxRun:
         if report:
             values["matched"] = report.matched
             values["conflicts"] = report.conflicts
-            values["line_ids"] = [(0, 0, line) for line in self._error_lines(report)]
+            self.lines = self._error_lines(report)
+            values["line_ids"] = [(0, 0, line) for line in self.lines]
         log = self.env["calendar.exchange.log"].create(values)
         self._update_mailbox(report, error, store)
         return log
@@ -178,6 +220,7 @@ class MailboxRun:
                     "action": item_error.action,
                     "subject": item_error.subject,
                     "message": str(item_error.error),
+                    "private": self._is_private(item_error, binding),
                 }
             )
         failed = {e.identity for e in report.errors}
@@ -185,6 +228,37 @@ class MailboxRun:
             lambda b: b.sync_error and b.identity not in failed
         ).sync_error = False
         return lines
+
+    def _is_private(self, item_error, binding):
+        """Whether the entry of an error is private (an unknown one counts as private): its
+        subject, and the message that may quote it, are then for its owner's eyes only."""
+        event = binding.event_id if binding else self.env["calendar.event"]
+        local_ids = (item_error.item_id, binding.local_id if binding else None, item_error.identity)
+        for value in local_ids:
+            if event:
+                break
+            if parse_id(value):
+                event = event.browse(parse_id(value)).exists()
+            elif parse_id(value, SERIES):
+                series = self.env[SERIES].browse(parse_id(value, SERIES)).exists()
+                event = series.base_event_id or series.calendar_event_ids[:1]
+        if event:
+            return event.effective_privacy == "private"
+        if {item_error.identity, item_error.item_id} & self.private:
+            return True
+        # Read from Exchange this run and not private: it would be in ``self.private``.
+        return not (item_error.side == "local" and item_error.action == "create")
+
+    def _error_summary(self, lines):
+        """The mailbox's last error, shown to its owner and the administrators: private
+        entries are not named in it (the log names them to their owner)."""
+        _ = self.env._
+        return "\n".join(
+            _("A private entry could not be synchronised: see the sync log.")
+            if line["private"]
+            else "%s: %s" % (line["subject"] or _("An entry"), line["message"])
+            for line in lines
+        )
 
     def _update_mailbox(self, report, error, store):
         """One write: the tokens the engine moved, and how the run went."""
@@ -229,9 +303,7 @@ class MailboxRun:
             values["last_success"] = now
             if state.next_attempt:
                 values["next_attempt"] = False
-            last_error = "\n".join(
-                "%s: %s" % (e.subject or e.identity, e.error) for e in report.errors
-            )
+            last_error = self._error_summary(self.lines)
             if last_error or state.last_error:
                 values["last_error"] = last_error or False
         # Plain SQL: the ORM would first ask the database for its clock (write_date), one more

@@ -13,14 +13,16 @@ with a pattern, modified and deleted occurrences. The series item is rebuilt fro
 
 from datetime import datetime, time, timedelta
 
+from ..sync import expansion
 from ..sync import recurrence as rec
 from ..sync.items import Occurrence, Recurrence
 from .mapper import as_utc, event_to_item, exchange_zone, naive_utc, time_values
+from .ownership import PLAIN
 
 MAX_MATERIALISED = 720  # what Odoo materialises of an endless series (MAX_RECURRENT_EVENT)
 
 
-def occurrence_key(event):
+def event_occurrence_key(event):
     """The original start of one occurrence: a date for all-day series, else UTC datetime."""
     original = event.exchange_original_start
     if event.allday:
@@ -66,8 +68,8 @@ class SeriesMapper:
 
     def item(self, recurrence):
         side = self.side
-        events = recurrence.calendar_event_ids.filtered("active").sorted(occurrence_key)
-        keyed = {occurrence_key(e): e for e in events}
+        events = recurrence.calendar_event_ids.filtered("active").sorted(event_occurrence_key)
+        keyed = {event_occurrence_key(e): e for e in events}
         zone = series_zone(recurrence, side.user)
         first = min(keyed)
         if recurrence.exchange_dtstart:
@@ -79,28 +81,29 @@ class SeriesMapper:
             first = min(first, dtstart)
         template = keyed.get(first) or events.filtered("follow_recurrence")[:1] or events[:1]
         duration = template.stop - template.start
-        with_attendees = side.is_organizer_copy(template)
+        kind = side.kind(template)
         base = event_to_item(
             template,
             side.user,
-            with_attendees=with_attendees,
+            mailbox=side.mailbox,
+            kind=kind,
             default_type=side.inbound.default_type,
         )
         base = base.replace(start=first, end=self._end(first, template, duration), timezone=zone)
         rrule = odoo_rrule(recurrence, first, zone)
         last = max(keyed)
-        dates = rec.occurrences(rrule, first, zone, limit=MAX_MATERIALISED)
+        dates = expansion.occurrences(rrule, first, zone, limit=MAX_MATERIALISED)
         deleted = {d for d in dates if d <= last and d not in keyed}
         exceptions = []
         for key, event in keyed.items():
             own = event_to_item(
                 event,
                 side.user,
-                with_attendees=with_attendees,
+                mailbox=side.mailbox,
+                kind=kind,
                 default_type=side.inbound.default_type,
             ).replace(timezone=zone)
-            expected = base.replace(start=key, end=self._end(key, template, duration))
-            if own != expected:
+            if own != base.occurrence_at(key):
                 exceptions.append(Occurrence(key, own))
         return base.replace(recurrence=Recurrence(rrule, tuple(exceptions), frozenset(deleted)))
 
@@ -141,7 +144,7 @@ class SeriesMapper:
         )
         odoo_rule = self.side.env["calendar.recurrence"].new(values)._get_rrule(dtstart=local)
         odoo_dates = [d.date() for d in odoo_rule[:sample]]
-        wanted = rec.occurrences(item.recurrence.rrule, item.start, zone, limit=sample)
+        wanted = expansion.occurrences(item.recurrence.rrule, item.start, zone, limit=sample)
         wanted = [d if item.all_day else rec.tzmod.to_local(d, zone).date() for d in wanted]
         if odoo_dates != wanted:
             raise ValueError(
@@ -155,15 +158,21 @@ class SeriesMapper:
         values.update(self.rule_values(item), recurrency=True, event_tz=item.timezone, **extra)
         event = side.Event.create(values)
         recurrence = event.recurrence_id
-        recurrence.exchange_dtstart = (
-            datetime.combine(item.start, time()) if item.all_day else naive_utc(item.start)
+        recurrence.write(
+            {
+                "exchange_dtstart": (
+                    datetime.combine(item.start, time()) if item.all_day else naive_utc(item.start)
+                ),
+                # Odoo copies no copy=False field to the occurrences: the series keeps it.
+                "exchange_organizer": values.get("exchange_organizer") or False,
+            }
         )
         self._apply_occurrences(recurrence, item)
         return recurrence
 
-    def _apply_occurrences(self, recurrence, item):
+    def _apply_occurrences(self, recurrence, item, with_attendees=True):
         side = self.side
-        events = {occurrence_key(e): e for e in recurrence.calendar_event_ids}
+        events = {event_occurrence_key(e): e for e in recurrence.calendar_event_ids}
         doomed = side.Event.browse()
         for key in item.recurrence.deleted:
             doomed |= events.get(key, side.Event.browse())
@@ -172,8 +181,11 @@ class SeriesMapper:
             event = events.get(occurrence.original_start)
             if not event:
                 continue
-            values = side.inbound.values(occurrence.item.replace(timezone=item.timezone))
-            values.pop("user_id", None)
+            values = side.inbound.values(
+                occurrence.item.replace(timezone=item.timezone), with_attendees=with_attendees
+            )
+            for name in ("user_id", "exchange_organizer"):
+                values.pop(name, None)  # the series' own
             values["exchange_original_start"] = (
                 datetime.combine(occurrence.original_start, time())
                 if item.all_day
@@ -185,19 +197,28 @@ class SeriesMapper:
         """Rewrite the series: the events are rebuilt from the item (Odoo's ids change)."""
         side = self.side
         keep = recurrence.base_event_id or recurrence.calendar_event_ids[:1]
-        values = side.inbound.values(item.replace(recurrence=None))
+        # A participant's copy changes the times and texts, never who organises or attends.
+        with_attendees = side.kind(keep) != PLAIN
+        values = side.inbound.values(item.replace(recurrence=None), with_attendees=with_attendees)
         values.update(self.rule_values(item), recurrency=True, event_tz=item.timezone)
         others = recurrence.calendar_event_ids - keep
         others.with_context(archive_on_error=True).unlink()
+        origin = {name: recurrence[name] for name in ("exchange_identity", "exchange_source")}
         keep.write({"recurrence_id": False, "exchange_original_start": False})
         keep.write(dict(values, **time_values(item)))
         new = keep.recurrence_id
         if not new:
             return recurrence
-        new.exchange_dtstart = (
-            datetime.combine(item.start, time()) if item.all_day else naive_utc(item.start)
+        new.write(
+            dict(
+                origin,
+                exchange_dtstart=(
+                    datetime.combine(item.start, time()) if item.all_day else naive_utc(item.start)
+                ),
+                exchange_organizer=values.get("exchange_organizer", new.exchange_organizer),
+            )
         )
-        self._apply_occurrences(new, item)
+        self._apply_occurrences(new, item, with_attendees=with_attendees)
         return new
 
     def delete(self, recurrence):

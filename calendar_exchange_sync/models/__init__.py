@@ -5,6 +5,7 @@ from . import res_config_settings
 from . import calendar_exchange_mailbox
 from . import calendar_exchange_binding
 from . import calendar_exchange_log
+from . import res_users_mailbox
 from . import res_users
 from . import calendar_attendee
 from . import calendar_event

@@ -62,25 +62,49 @@ class CalendarEvent(models.Model):
         help="Where this occurrence of a series was before it was moved on its own: the key "
         "Exchange knows it by.",
     )
+    exchange_organizer = fields.Char(
+        string="Organizer in Exchange",
+        copy=False,
+        readonly=True,
+        help="The organizer an entry received in Exchange names, when it is not the owner of "
+        "the mailbox it came from: kept as information, it never makes the entry theirs.",
+    )
+    exchange_source = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="The mailbox address this entry came from, when the sync created it.",
+    )
     exchange_sync_error = fields.Text(
         compute="_compute_exchange_sync_error",
         help="Why this event could not be synchronised with Exchange the last time.",
     )
 
+    @api.depends_context("uid")
     def _compute_exchange_sync_error(self):
-        # sudo: bindings are bookkeeping; only the error text of this event is shown.
+        """Each error is its mailbox owner's and the administrators'; none of a private event
+        for an administrator who does not take part (Odoo shows them "Busy" for it)."""
+        user = self.env.user
+        admin = self.env.su or user.has_group("base.group_system")
+        # sudo: bindings are bookkeeping; only the error texts this reader may see are shown.
         bindings = (
             self.env["calendar.exchange.binding"]
             .sudo()
             .search([("event_id", "in", self.ids), ("sync_error", "!=", False)])
         )
+        hidden = set()
+        if admin and not self.env.su:
+            hidden = {e.id for e in self if e._origin and e._check_private_event_conditions()}
         errors = {}
         for binding in bindings:
+            mine = binding.user_id == user
+            if not mine and (not admin or binding.event_id.id in hidden):
+                continue
             errors.setdefault(binding.event_id.id, []).append(
                 "%s: %s" % (binding.mailbox_id.email, binding.sync_error)
             )
         for event in self:
-            event.exchange_sync_error = "\n".join(errors.get(event.id, [])) or False
+            event.exchange_sync_error = "\n".join(errors.get(event._origin.id, [])) or False
 
     @api.model_create_multi
     def create(self, vals_list):

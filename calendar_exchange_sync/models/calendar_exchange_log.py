@@ -1,6 +1,14 @@
-"""The sync log: what each run did for one mailbox, and every error with the entry it concerns."""
+"""The sync log: what each run did for one mailbox, and every error with the entry it concerns.
 
-from odoo import fields, models
+A log belongs to the mailbox's owner and the Settings administrators (record rules). An error
+line of a private entry names it to the owner only: an administrator sees that a private entry
+failed, not its subject nor the message (which may quote it), as Odoo's calendar shows an
+administrator "Busy" for a private event they do not attend.
+"""
+
+from itertools import repeat
+
+from odoo import _, fields, models
 
 
 class CalendarExchangeLog(models.Model):
@@ -47,3 +55,25 @@ class CalendarExchangeLogLine(models.Model):
     action = fields.Char(readonly=True)
     subject = fields.Char(readonly=True)
     message = fields.Text(readonly=True)
+    private = fields.Boolean(
+        readonly=True, help="The entry is private: only its owner sees its subject here."
+    )
+
+    def _fetch_query(self, query, fields):
+        records = super()._fetch_query(query, fields)
+        hidden = {"subject", "message"} & {field.name for field in fields}
+        if self.env.su or not hidden:
+            return records
+        # What the field shows depends on who reads: keep the masked value out of the sudo cache.
+        others = records.sudo().filtered(
+            lambda line: line.private and line.user_id != self.env.user
+        )
+        others = records.browse(others.ids)
+        for name, text in (
+            ("subject", _("Private entry")),
+            ("message", _("The entry is private: only its owner sees the details.")),
+        ):
+            if name in hidden:
+                field = self._fields[name]
+                self.env.cache.update(others, field, repeat(field.convert_to_cache(text, others)))
+        return records

@@ -9,6 +9,7 @@ import time
 from datetime import timedelta
 
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..bridge.mailbox_state import CompanySettings, MailboxState
 from ..bridge.runner import MailboxRun
@@ -18,6 +19,10 @@ _logger = logging.getLogger(__name__)
 # A cron run stops taking new mailboxes after this many seconds and asks to be run again, so
 # that one worker is not held for long and other crons get their turn.
 TIME_BUDGET = 120
+# Sync now asks for a run of one mailbox at most this often (seconds). A run starts within
+# seconds and a second press meanwhile would only queue the same work again; without a limit a
+# button (or a script calling it) could make Exchange throttle the whole company's delegate.
+MANUAL_RUN_INTERVAL = 60
 
 
 class CalendarExchangeMailbox(models.Model):
@@ -44,7 +49,12 @@ class CalendarExchangeMailbox(models.Model):
     notify_user = fields.Boolean(
         readonly=True, copy=False, help="The user pressed Sync now: tell them when it is done."
     )
-    binding_ids = fields.One2many("calendar.exchange.binding", "mailbox_id")
+    sync_requested = fields.Datetime(
+        readonly=True, copy=False, help="When Sync now (or a login) last asked for a run."
+    )
+    binding_ids = fields.One2many(
+        "calendar.exchange.binding", "mailbox_id", groups="base.group_system"
+    )
     log_ids = fields.One2many("calendar.exchange.log", "mailbox_id")
 
     _user_uniq = models.Constraint("unique(user_id)", "A user has one mailbox.")
@@ -52,6 +62,7 @@ class CalendarExchangeMailbox(models.Model):
     @api.model
     def _for_user(self, user):
         """The mailbox of a sync-enabled user, created on first use (sudo: cron bookkeeping)."""
+        user = user.sudo()
         mailbox = self.sudo().with_context(active_test=False).search([("user_id", "=", user.id)])
         email = user.exchange_mailbox
         if not mailbox:
@@ -61,17 +72,30 @@ class CalendarExchangeMailbox(models.Model):
             mailbox._reset(email)
         return mailbox
 
-    def _reset(self, email=None):
+    def _reset(self, email=None, active=True):
         self.binding_ids.unlink()
         self.write(
             {
                 "email": email or self.email,
-                "active": True,
+                "active": active,
                 "local_token": False,
                 "remote_token": False,
                 "next_attempt": False,
+                "needs_sync": False,
+                "notify_user": False,
+                "sync_requested": False,
             }
         )
+
+    @api.model
+    def _forget_mailboxes_of(self, users):
+        """An administrator gave these users another mailbox: the old one's state (bindings,
+        tokens) must never be applied to the new address, so it is dropped now."""
+        mailboxes = (
+            self.sudo().with_context(active_test=False).search([("user_id", "in", users.ids)])
+        )
+        for mailbox in mailboxes:
+            mailbox._reset(mailbox.user_id.exchange_mailbox or mailbox.email, active=False)
 
     @api.model
     def _ensure_mailboxes(self):
@@ -80,7 +104,12 @@ class CalendarExchangeMailbox(models.Model):
             self.env["res.users"]
             .sudo()
             .search(
-                [("exchange_sync_enabled", "=", True), ("company_id.exchange_enabled", "=", True)]
+                [
+                    ("exchange_sync_enabled", "=", True),
+                    ("exchange_mailbox", "!=", False),
+                    ("share", "=", False),
+                    ("company_id.exchange_enabled", "=", True),
+                ]
             )
         )
         existing = self.sudo().with_context(active_test=False).search([])
@@ -144,6 +173,7 @@ class CalendarExchangeMailbox(models.Model):
             [
                 ("active", "=", True),
                 ("user_id.exchange_sync_enabled", "=", True),
+                ("user_id.share", "=", False),
                 ("user_id.company_id.exchange_enabled", "=", True),
                 "|",
                 ("next_attempt", "=", False),
@@ -172,14 +202,61 @@ class CalendarExchangeMailbox(models.Model):
             cron.sudo()._trigger(at)
 
     def action_sync_now(self):
-        """Run this mailbox's sync promptly in a cron worker (never in the user's request)."""
-        self.sudo().write({"needs_sync": True, "next_attempt": False, "notify_user": True})
+        """The Sync now button: a run of this mailbox soon, in a cron worker (never in the
+        user's request). For the mailbox's owner and Settings administrators only."""
+        self._check_may_request_run()
+        return self._request_run(notify=True)
+
+    def _check_may_request_run(self):
+        # The model's access rights first (portal users have none), then existence, then the
+        # record rules (own mailbox; administrators all), then the owner rule itself, so that
+        # a changed record rule cannot open other people's mailboxes.
+        self.browse().check_access("read")
+        if not self or len(self.exists()) != len(self):
+            raise UserError(_("This mailbox does not exist (any more): reload the page."))
+        self.check_access("read")
+        if not self.env.user.has_group("base.group_system"):
+            if self.sudo().user_id != self.env.user:
+                raise AccessError(_("You can only synchronise your own calendar."))
+
+    def _request_run(self, notify):
+        """Mark the mailbox for the next cron pass and wake the cron, at most once per
+        ``MANUAL_RUN_INTERVAL``; a postponement Exchange asked for is kept."""
+        self.ensure_one()
+        mailbox = self.sudo()
+        now = fields.Datetime.now()
+        if mailbox.sync_requested and now - mailbox.sync_requested < timedelta(
+            seconds=MANUAL_RUN_INTERVAL
+        ):
+            # A run is already on its way (asked for by a press or a login): nothing more is
+            # asked of the cron, nor of Exchange; whoever pressed is told when it is done.
+            if notify and not mailbox.notify_user:
+                mailbox.notify_user = True
+            return self._notification(
+                _("Synchronisation started a moment ago: your calendar updates shortly.")
+            )
+        values = {"needs_sync": True, "sync_requested": now}
+        if notify:
+            values["notify_user"] = True
+        mailbox.write(values)
+        if mailbox.next_attempt and mailbox.next_attempt > now:
+            # Exchange asked us to slow down: asking again sooner would only prolong it.
+            self._trigger_cron(delay_seconds=(mailbox.next_attempt - now).total_seconds())
+            return self._notification(
+                _(
+                    "Exchange asked Odoo to wait: your calendar synchronises at %s.",
+                    fields.Datetime.context_timestamp(self, mailbox.next_attempt).strftime(
+                        "%H:%M:%S"
+                    ),
+                )
+            )
         self._trigger_cron()
+        return self._notification(_("Synchronisation started: your calendar updates in a moment."))
+
+    @staticmethod
+    def _notification(message):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": _("Synchronisation started: your calendar updates in a moment."),
-            },
+            "params": {"type": "info", "message": message},
         }

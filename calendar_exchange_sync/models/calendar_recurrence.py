@@ -16,3 +16,16 @@ class CalendarRecurrence(models.Model):
         groups="base.group_system",
         help="The identity under which the sync created this series from an Exchange item.",
     )
+    # Odoo copies no copy=False field onto a series' occurrences: the series keeps them.
+    exchange_source = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="The mailbox address this series came from, when the sync created it.",
+    )
+    exchange_organizer = fields.Char(
+        string="Organizer in Exchange",
+        copy=False,
+        readonly=True,
+        help="The organizer a series received in Exchange names (see the event's field).",
+    )

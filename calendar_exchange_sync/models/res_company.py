@@ -9,15 +9,9 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-ON_PREMISES_VERSIONS = ("exchange2007", "exchange2010", "exchange2013", "exchange2016")
-
-EXCHANGE_VERSIONS = [
-    ("exchange2007", "Exchange 2007"),
-    ("exchange2010", "Exchange 2010"),
-    ("exchange2013", "Exchange 2013"),
-    ("exchange2016", "Exchange 2016 (2016, 2019 and Subscription Edition)"),
-    ("office365", "Office 365 / Exchange Online"),
-]
+from ..bridge.backends import is_plain_http
+from ..sync.versions import ON_PREMISES_VERSIONS
+from ..sync.versions import SELECTION as EXCHANGE_VERSIONS
 
 CONFLICT_POLICIES = [
     ("newest", "Newest change wins"),
@@ -59,6 +53,15 @@ class ResCompany(models.Model):
         string="Authentication",
         default="ntlm",
         groups="base.group_system",
+    )
+    exchange_basic_over_http = fields.Boolean(
+        string="Accept an unencrypted delegate password",
+        groups="base.group_system",
+        copy=False,
+        help="Basic authentication sends the delegate's user name and password with every "
+        "request; over plain http (no TLS) anyone on the network path can read them, and the "
+        "delegate can open every mailbox of the company. Leave this off and use an https EWS "
+        "URL (or NTLM); tick it only for a test server on a network you trust.",
     )
     # Office 365 (Microsoft Graph with app-only access)
     exchange_tenant = fields.Char(
@@ -135,6 +138,8 @@ class ResCompany(models.Model):
         "exchange_version",
         "exchange_ews_url",
         "exchange_username",
+        "exchange_auth_type",
+        "exchange_basic_over_http",
         "exchange_tenant",
         "exchange_client_id",
         "exchange_login_url",
@@ -169,6 +174,20 @@ class ResCompany(models.Model):
                 problems.append(
                     _("The %(label)s '%(url)s' is not a web address.", label=label, url=url)
                 )
+        if (
+            self.exchange_auth_type == "basic"
+            and self.exchange_version in ON_PREMISES_VERSIONS
+            and is_plain_http(self.exchange_ews_url)
+            and not self.exchange_basic_over_http
+        ):
+            problems.append(
+                _(
+                    "Basic authentication over plain http sends the delegate's password "
+                    "unencrypted, and the delegate opens every mailbox of the company: use an "
+                    "https EWS URL or NTLM, or tick 'Accept an unencrypted delegate password' "
+                    "if this is a test server on a network you trust."
+                )
+            )
         if self.exchange_window_days < 0:
             problems.append(_("The initial sync window cannot be negative."))
         if self.exchange_enabled:

@@ -49,6 +49,7 @@ class ResCompany(models.Model):
         string="Real-time Problem",
         readonly=True,
         copy=False,
+        groups="base.group_system",  # it names the URL Exchange calls, secret path included
         help="Why the last attempt to make Exchange call Odoo failed.",
     )
 
@@ -86,11 +87,11 @@ class ResCompany(models.Model):
         return ""
 
     def _exchange_realtime_worked(self):
-        if self.exchange_realtime_problem:
+        if self.sudo().exchange_realtime_problem:
             self.sudo().exchange_realtime_problem = False
 
     def _exchange_realtime_failed(self, message):
-        if self.exchange_realtime_problem != message:
+        if self.sudo().exchange_realtime_problem != message:
             self.sudo().exchange_realtime_problem = message
 
     # -- the Test button -----------------------------------------------------------------------

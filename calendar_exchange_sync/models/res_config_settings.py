@@ -13,6 +13,9 @@ class ResConfigSettings(models.TransientModel):
     exchange_username = fields.Char(related="company_id.exchange_username", readonly=False)
     exchange_password = fields.Char(related="company_id.exchange_password", readonly=False)
     exchange_auth_type = fields.Selection(related="company_id.exchange_auth_type", readonly=False)
+    exchange_basic_over_http = fields.Boolean(
+        related="company_id.exchange_basic_over_http", readonly=False
+    )
     exchange_tenant = fields.Char(related="company_id.exchange_tenant", readonly=False)
     exchange_client_id = fields.Char(related="company_id.exchange_client_id", readonly=False)
     exchange_client_secret = fields.Char(
@@ -38,6 +41,21 @@ class ResConfigSettings(models.TransientModel):
     exchange_consent_granted = fields.Boolean(related="company_id.exchange_consent_granted")
     exchange_clock_skew = fields.Float(related="company_id.exchange_clock_skew")
     exchange_clock_checked = fields.Datetime(related="company_id.exchange_clock_checked")
+    exchange_users_without_mailbox = fields.Integer(
+        compute="_compute_exchange_users_without_mailbox"
+    )
+
+    @api.depends("company_id")
+    def _compute_exchange_users_without_mailbox(self):
+        Users = self.env["res.users"].sudo()
+        for settings in self:
+            settings.exchange_users_without_mailbox = Users.search_count(
+                [
+                    ("company_id", "=", settings.company_id.id),
+                    ("share", "=", False),
+                    ("exchange_mailbox", "=", False),
+                ]
+            )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -66,6 +84,16 @@ class ResConfigSettings(models.TransientModel):
         """Save, then check the connection from Odoo's server: see res.company."""
         self.execute()
         return self.company_id._exchange_test_connection()
+
+    def action_exchange_fill_mailboxes(self):
+        """Give users without a mailbox their e-mail address, then show the list to check."""
+        self.execute()
+        filled = self.env["res.users"]._exchange_fill_mailboxes(self.company_id)
+        action = self.env["res.users"]._exchange_mailbox_action()
+        if filled:
+            action["domain"] = [("id", "in", filled.ids)]
+            action["name"] = self.env._("Mailboxes just filled in: check each address")
+        return action
 
     def action_exchange_grant_permissions(self):
         self.execute()

@@ -9,11 +9,11 @@ that two items compare equal exactly when they look the same to the user.
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = timezone.utc
+from .tz import UTC
 
 # Order in which RRULE parts are written; anything unknown goes last, alphabetically.
 _RRULE_ORDER = (
@@ -42,6 +42,8 @@ _NUMERIC_LISTS |= {"BYMONTH", "BYSETPOS"}
 _BETWEEN_TAGS = re.compile(r">\s+<")
 _SHELL = re.compile(r"^<html[^>]*>|</html>$|^<body[^>]*>|</body>$|^<head>.*?</head>", re.I | re.S)
 _TAG = re.compile(r"<[^>]*>")
+# Exchange's HTML writer turns "<br/>" into "<br>" (HTML 4 void tags): the same to the user.
+_VOID_SLASH = re.compile(r"<(area|base|br|col|hr|img|input|meta|wbr)\b([^>]*?)\s*/>", re.I)
 _VISIBLE_TAG = re.compile(r"<(img|hr|table|iframe|video|object)\b", re.I)
 
 
@@ -76,6 +78,7 @@ def html_body(value):
         previous = text
         text = _SHELL.sub("", text).strip()
     text = _BETWEEN_TAGS.sub("><", text)
+    text = _VOID_SLASH.sub(r"<\1\2>", text)
     text = "\n".join(line.rstrip() for line in text.split("\n"))
     visible = _TAG.sub("", text).replace("&nbsp;", " ").replace("\xa0", " ")
     if not visible.strip() and not _VISIBLE_TAG.search(text):
@@ -84,16 +87,9 @@ def html_body(value):
 
 
 def _until(value):
-    """UNTIL as UTC ``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` for all-day series."""
-    if re.fullmatch(r"\d{8}", value):
-        return value
-    match = re.fullmatch(r"(\d{8}T\d{6})(Z?)", value)
-    if not match:
+    """UNTIL as RFC 5545 writes it: a date, a UTC date-time (``…Z``) or a floating one."""
+    if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", value):
         raise ValueError("UNTIL=%s is not an RFC 5545 date or date-time" % value)
-    if not match.group(2):
-        raise ValueError(
-            "UNTIL=%s has no time zone; convert it to UTC (…Z) before building the item" % value
-        )
     return value
 
 
@@ -124,11 +120,13 @@ def _list(name, value):
     return ",".join(parts)
 
 
-def rrule(value):
-    """Canonical RRULE value (no ``RRULE:`` prefix, no DTSTART).
+def rrule_parts(value):
+    """The parts of an RRULE value, ``{NAME: VALUE}``: the one RRULE parser of the product.
 
-    Parts are upper-cased and written in a fixed order, lists are sorted and deduplicated,
-    ``INTERVAL=1`` and ``WKST=MO`` (the RFC defaults) are dropped, UNTIL must already be UTC.
+    Upper-cased, each value checked and in canonical form (lists sorted and deduplicated,
+    numbers without leading zeros, ``+1MO`` as ``1MO``); an ``RRULE:`` prefix is dropped.
+    What a caller can hold is its own check: FREQ (``rrule`` below, ``recurrence`` for
+    Exchange), a floating UNTIL (items want UTC).
     """
     text = (value or "").strip()
     if text.upper().startswith("RRULE:"):
@@ -144,10 +142,8 @@ def rrule(value):
         if name in parts:
             raise ValueError("RRULE part %s appears twice" % name)
         parts[name] = val
-    if parts.get("FREQ") not in _FREQS:
-        raise ValueError("RRULE %r needs FREQ=DAILY/WEEKLY/MONTHLY/YEARLY/…" % value)
     if "UNTIL" in parts and "COUNT" in parts:
-        raise ValueError("RRULE %r has both UNTIL and COUNT" % value)
+        raise ValueError("RRULE %r has both COUNT and UNTIL" % value)
     for name in list(parts):
         val = parts[name]
         if name == "UNTIL":
@@ -161,6 +157,23 @@ def rrule(value):
                 raise ValueError("WKST=%s is not a weekday" % val)
         elif name.startswith("BY"):
             parts[name] = _list(name, val)
+    return parts
+
+
+def rrule(value):
+    """Canonical RRULE value of an item (no ``RRULE:`` prefix, no DTSTART).
+
+    Parts as ``rrule_parts`` reads them, written in a fixed order; ``INTERVAL=1`` and
+    ``WKST=MO`` (the RFC defaults) are dropped; UNTIL must be a date or already UTC.
+    """
+    parts = rrule_parts(value)
+    if parts.get("FREQ") not in _FREQS:
+        raise ValueError("RRULE %r needs FREQ=DAILY/WEEKLY/MONTHLY/YEARLY/…" % value)
+    if re.fullmatch(r"\d{8}T\d{6}", parts.get("UNTIL", "")):
+        raise ValueError(
+            "UNTIL=%s has no time zone; convert it to UTC (…Z) before building the item"
+            % parts["UNTIL"]
+        )
     if parts.get("INTERVAL") == "1":
         del parts["INTERVAL"]
     if parts.get("WKST") == "MO":

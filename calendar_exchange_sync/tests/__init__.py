@@ -10,6 +10,15 @@ from . import test_sync_behaviour
 from . import test_tours
 from . import test_cron_workers
 from . import test_connection_check
+from . import test_security_mailbox
+from . import test_security_switch
+from . import test_security_sync_now
+from . import test_security_status
+from . import test_security_organizer
+from . import test_security_inbound
+from . import test_security_basic_auth
+from . import test_security_fields
+from . import test_binding_store
 from . import test_realtime_ews
 from . import test_realtime_graph
 from . import test_realtime_settings

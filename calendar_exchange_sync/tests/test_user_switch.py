@@ -37,13 +37,14 @@ class TestUserSwitch(ExchangeSyncCase):
         self.alice.with_user(self.admin).write({"exchange_sync_enabled": False})
         self.assertFalse(self.alice.exchange_sync_enabled)
 
-    def test_sync_needs_the_company_integration_and_an_email(self):
+    def test_sync_needs_the_company_integration_and_a_mailbox(self):
         self.company.exchange_enabled = False
         with self.assertRaisesRegex(UserError, "not enabled"):
             self.alice.with_user(self.alice).exchange_sync_enabled = True
         self.enable_on_premises()
-        self.bob.email = False
-        with self.assertRaisesRegex(UserError, "email"):
+        # The mailbox is the administrator's to set (see test_security_mailbox), not the e-mail.
+        self.bob.exchange_mailbox = False
+        with self.assertRaisesRegex(UserError, "ask your administrator"):
             self.bob.with_user(self.bob).exchange_sync_enabled = True
 
     def test_preferences_fields_are_self_readable(self):

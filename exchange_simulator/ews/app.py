@@ -2,7 +2,9 @@
 
 One request goes: authentication (Basic / NTLM) -> SOAP parsing -> schema validation of the
 header and body elements -> server version and impersonation checks -> injected faults ->
-the operation handler -> schema validation of the answer -> envelope with ServerVersionInfo.
+the operation handler -> schema validation of the answer (against the schema version the
+request names; an answer outside it is a simulator bug, answered as a server error and never
+sent) -> envelope with ServerVersionInfo.
 Every step reports into the request's journal entry.
 
 Environment: ``EWS_SIM_TRACE=1`` prints every request and answer body (debugging aid).
@@ -19,13 +21,16 @@ from lxml import etree
 from ..faults import apply_generic
 from ..schema import validator
 from ..zones import UnknownTimeZone, zone
-from . import operations
+from . import operations, versions
 from .auth import Unauthorized, authenticate, publish_ntlm_users
 from .soap import API_ORDER, SOAP, EwsFault, envelope, serialize, t
 
 _logger = logging.getLogger(__name__)
 TRACE = bool(os.environ.get("EWS_SIM_TRACE"))
 MAILBOXLESS = {"ConvertId", "ResolveNames"}
+# Every answer any simulator of this process built outside the schema (operation, problems):
+# the test suites fail on a new entry (tests/simulator/conftest.py, tests/backends/conftest.py).
+BROKEN_ANSWERS = []
 
 
 @dataclass
@@ -97,11 +102,19 @@ class EwsApp:
             return _xml(start_response, "%d Error" % fault.status, out)
         entry.errors.extend(getattr(response, "error_codes", []))
         root = getattr(response, "root", response)
-        problems = self.validator.errors(root)
+        problems = self.validator.errors(root) + [
+            "%s is not part of the %s schema" % (name, ctx.requested_version)
+            for name in versions.newer_parts(root, ctx.requested_version)
+        ]
         if problems:
+            # A simulator bug: never sent as if a server had said it. The client gets a
+            # server error, and the tests' fixtures fail on BROKEN_ANSWERS.
             _logger.error("EWS simulator answer breaks the schema: %s", problems)
             self.invalid_answers.append((entry.operation, problems))
-            entry.errors.append("SimulatorInvalidAnswer")
+            BROKEN_ANSWERS.append((entry.operation, problems))
+            entry.errors.append("ErrorInternalServerError")
+            fault = EwsFault("ErrorInternalServerError", "An internal server error occurred.")
+            return _xml(start_response, "500 Error", serialize(fault.envelope(version)))
         out = serialize(envelope(root, version))
         self._trace(body, out)
         return _xml(start_response, "200 OK", out)
@@ -153,13 +166,18 @@ class EwsApp:
         seed = self.simulator.seed
         requested = _header(headers, "RequestServerVersion")
         requested_version = requested.get("Version") if requested is not None else seed.version
-        if API_ORDER.index(requested_version) > API_ORDER.index(seed.version):
+        # A version the schema does not know is refused the same way when validation is off.
+        known = requested_version in API_ORDER
+        if not known or API_ORDER.index(requested_version) > API_ORDER.index(seed.version):
             raise EwsFault(
                 "ErrorInvalidServerVersion",
                 "The specified server version is invalid.",
             )
+        versions.refuse_newer(op_elem, requested_version)
         tz = timezone.utc
         context = _header(headers, "TimeZoneContext")
+        if not versions.has(requested_version, "TimeZoneContext"):
+            context = None  # a header the named schema does not know: ignored, as SOAP does
         if context is not None:
             definition = context.find(t("TimeZoneDefinition"))
             try:

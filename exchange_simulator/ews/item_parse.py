@@ -1,14 +1,15 @@
 """Request XML -> store values: ``<t:CalendarItem>`` bodies, single updated fields, shapes, ids.
 
 Parsing is strict where Exchange is strict (an unknown time zone, a malformed recurrence,
-an unsupported property answer an item error) and lenient where Exchange ignores things
-(properties a calendar item stores but the simulator does not model are accepted and dropped).
+a read-only property, an extended property value of the wrong type answer an item error);
+properties the store does not model are kept as written (see item_rules.py).
 """
 
 from datetime import datetime, time, timedelta, timezone
 
 from ..store import Attendee
-from ..zones import UnknownTimeZone, zone
+from ..zones import UnknownTimeZone, windows_id, zone
+from . import item_rules
 from .item_xml import DEFAULT_SHAPE, ORDER
 from .recurrence_xml import parse_recurrence
 from .soap import ItemError, t
@@ -127,8 +128,11 @@ def parse_extended(elem):
     key = ext_key(elem.find(t("ExtendedFieldURI")))
     values = elem.find(t("Values"))
     if values is not None:
-        return key, [_text(v) for v in values.findall(t("Value"))]
-    return key, elem.findtext(t("Value")) or ""
+        value = [_text(v) for v in values.findall(t("Value"))]
+    else:
+        value = elem.findtext(t("Value")) or ""
+    item_rules.check_extended(key, value)
+    return key, value
 
 
 def parse_field(child, context_tz):
@@ -176,14 +180,21 @@ def parse_calendar_item(elem, context_tz):
             key, value = parse_extended(child)
             ext[key] = value
             continue
+        item_rules.refuse_read_only(child.tag.split("}")[1])
         parsed = parse_field(child, context_tz)
         if parsed is not None:
             attr, value = parsed
             if attr == "start_tz" and child.tag == t("MeetingTimeZone"):
                 values["end_tz"] = value
             values[attr] = value
+        elif child.tag != t("Organizer"):  # Exchange's to set (the mailbox owner)
+            values["extra"] = item_rules.kept(values.get("extra", {}), child)
     if ext:
         values["extended_properties"] = ext
+    # Without a zone of its own the item is in the request's TimeZoneContext zone, and an
+    # item given a start zone only ends in that zone too.
+    values.setdefault("start_tz", windows_id(getattr(context_tz, "key", "UTC")))
+    values.setdefault("end_tz", values["start_tz"])
     return finish(values)
 
 
@@ -191,7 +202,7 @@ def finish(values, current=None):
     """Unpack the body tuple, tie the recurrence to its zone, snap all-day times to midnight."""
     if "body" in values and isinstance(values["body"], tuple):
         values["body"], body_type = values["body"]
-        extra = dict(current.extra) if current is not None else {}
+        extra = values.get("extra") or (dict(current.extra) if current is not None else {})
         extra["body_type"] = body_type
         values["extra"] = extra
 

@@ -7,8 +7,10 @@ Children are emitted in schema order, so the answers validate against types.xsd.
 
 from datetime import timezone
 
+from .. import bodies
 from ..meetings import APPOINTMENT, computed_property
 from ..store import Attendee
+from . import item_rules, versions
 from .recurrence_xml import write_recurrence
 from .soap import sub, t
 
@@ -135,8 +137,12 @@ class ItemWriter:
             return write_message(self, parent, item)
         elem = sub(parent, t("CalendarItem"))
         children = []
+        stored = item_rules.kept_elements(item)  # what the client set beyond the model
 
         def add(name, text=None, **attrs):
+            if isinstance(name, str) and name in stored:
+                name = stored.pop(name)  # the client's value over the server's default
+                elem.append(name)
             node = sub(elem, t(name), text, **attrs) if isinstance(name, str) else name
             children.append(node)
             return node
@@ -154,7 +160,9 @@ class ItemWriter:
         if w("item:Sensitivity"):
             add("Sensitivity", item.sensitivity)
         if w("item:Body"):
-            add("Body", item.body, BodyType=item.extra.get("body_type", "HTML"))
+            # The shape's BodyType (Best: as stored), in Exchange's own form (bodies.py).
+            content, kind = bodies.render(item.body, item.extra.get("body_type"), self.body_type)
+            add("Body", content, BodyType=kind)
         if w("item:DateTimeReceived"):
             add("DateTimeReceived", iso(item.created))
         if w("item:Size"):
@@ -179,11 +187,16 @@ class ItemWriter:
                 add(write_ext_value(elem, key, value))
         if w("item:LastModifiedTime"):
             add("LastModifiedTime", iso(item.last_modified))
-        if w("item:IsAssociated"):
+        if w("item:IsAssociated") and versions.has(self.version, "IsAssociated"):
             add("IsAssociated", "false")
+        if w("item:ReminderDueBy"):
+            add("ReminderDueBy", iso(item_rules.reminder_due_by(self.store, self.mailbox, item)))
         self._calendar(item, add)
+        for name in list(stored):
+            if w(item_rules.uri_of(name)) and versions.has(self.version, name):
+                add(name)
         # Exchange writes children in schema order; ours were appended by concern.
-        children.sort(key=lambda node: ORDER[node.tag.split("}")[1]])
+        children.sort(key=lambda node: item_rules.POSITION[node.tag.split("}")[1]])
         for node in children:
             elem.append(node)
         return elem
@@ -218,7 +231,7 @@ class ItemWriter:
         if w("calendar:IsCancelled"):
             add("IsCancelled", _bool(item.is_cancelled))
         if w("calendar:IsRecurring"):
-            add("IsRecurring", _bool(item.item_type != "Single"))
+            add("IsRecurring", _bool(item_rules.is_recurring(item, self.mailbox)))
         if w("calendar:MeetingRequestWasSent"):
             add("MeetingRequestWasSent", _bool(bool(item.invited)))
         if w("calendar:IsResponseRequested"):
@@ -256,7 +269,7 @@ class ItemWriter:
             add("AppointmentState", str(state | (4 if item.is_cancelled else 0)))
         if is_master:
             self._series(item, add)
-        if self.version == "Exchange2007_SP1":
+        if not versions.has(self.version, "StartTimeZone"):
             if w("calendar:MeetingTimeZone"):
                 add("MeetingTimeZone", TimeZoneName=item.start_tz)
         else:
@@ -317,5 +330,5 @@ def _duration(delta):
 
 
 def writer_for(ctx, shape):
-    """The writer of one request (its mailbox, the server version, the requested shape)."""
-    return ItemWriter(ctx.store, ctx.mailbox, ctx.version, shape)
+    """The writer of one request (its mailbox, the schema version it names, its shape)."""
+    return ItemWriter(ctx.store, ctx.mailbox, ctx.requested_version, shape)

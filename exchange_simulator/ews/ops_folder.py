@@ -5,12 +5,15 @@ IPF.Note folders holding meeting messages and moved calendar items), and root/ms
 A CalendarView works on the calendar only (ErrorCalendarFolderIsInvalidForCalendarView).
 
 Sync states are opaque to clients (base64 with a checksum), tied to one mailbox and folder;
-a forged, foreign or expired one gets ErrorInvalidSyncStateData, as on Exchange.
+a forged, foreign or expired one gets ErrorInvalidSyncStateData, as on Exchange. They survive
+a restart from a ``--save`` file (see persist.py), as a real server's do.
 """
 
 import base64
 import hashlib
 import hmac
+import secrets
+from datetime import timedelta
 
 from ..store import MailboxNotFound, SyncStateExpired
 from .item_parse import parse_datetime, parse_shape
@@ -94,10 +97,10 @@ def _mac(secret, payload):
 
 
 def _secret(ctx):
-    sim = ctx.simulator
-    if not hasattr(sim, "_ews_sync_secret"):
-        sim._ews_sync_secret = hashlib.sha256(repr(id(sim)).encode()).digest()
-    return sim._ews_sync_secret
+    # Kept in the seed's state, so a server started again from its --save file still accepts
+    # the sync states it issued (persist.py).
+    state = ctx.simulator.seed.state
+    return bytes.fromhex(state.setdefault("ews_sync_secret", secrets.token_hex(32)))
 
 
 def encode_state(ctx, folder_id, token):
@@ -225,7 +228,7 @@ def _find(ctx, op, restriction, name="calendar"):
             raise ItemError(
                 "ErrorCalendarEndDateIsEarlierThanStartDate", "The end is earlier than the start."
             )
-        if (end - start).days > 1830:  # Exchange refuses views over two years (and a bit)
+        if end - start > timedelta(days=732):  # Exchange refuses a view over two years
             raise ItemError("ErrorCalendarViewRangeTooBig", "The calendar view range is too big.")
         items = ctx.store.expand(ctx.mailbox, start, end)
     else:

@@ -14,7 +14,7 @@ keeps the other writer's value, such as a raised Sensitivity, are not simulated)
 
 from ..recurrence import InvalidRecurrence, validate
 from ..store import ChangeKeyMismatch, ItemNotFound, OccurrenceDeleted
-from . import ops_meeting
+from . import item_rules, ops_meeting
 from .item_parse import (
     READ_ONLY,
     SETTABLE,
@@ -78,7 +78,8 @@ def get_item(ctx, op):
 
 def _check(values):
     if values.get("start") is None or values.get("end") is None:
-        raise ItemError("ErrorMissingInformation", "A calendar item needs a start and an end.")
+        # Only reached by an UpdateItem deleting Start or End (CreateItem fills them in).
+        raise ItemError("ErrorInvalidPropertyDelete", "Start and End cannot be deleted.")
     if values["end"] < values["start"]:
         raise ItemError(
             "ErrorCalendarEndDateIsEarlierThanStartDate",
@@ -89,7 +90,7 @@ def _check(values):
             validate(values["recurrence"])
         except InvalidRecurrence as exc:
             raise ItemError(
-                "ErrorInvalidRecurrence", "The recurrence is invalid: %s" % exc
+                "ErrorCalendarInvalidRecurrence", "The recurrence is invalid: %s" % exc
             ) from None
 
 
@@ -102,10 +103,7 @@ def create_item(ctx, op):
             ops_meeting.response_object(ctx, op, elem, out)
             continue
         if elem.tag != t("CalendarItem"):
-            out.error(
-                "ErrorInvalidItemForOperationCreateItem",
-                "Only calendar items and meeting responses can be created here.",
-            )
+            out.error(*item_rules.unsupported_item(elem.tag.split("}")[1], op))
             continue
         if invitations not in SEND_INVITATIONS:
             out.error(
@@ -115,6 +113,7 @@ def create_item(ctx, op):
             continue
         try:
             values = parse_calendar_item(elem, ctx.tz)
+            item_rules.default_times(values, ctx.store.clock.now())
             _check(values)
             extra = values.setdefault("extra", {})
             people = values.get("required_attendees") or values.get("optional_attendees")
@@ -151,7 +150,15 @@ def _changes(ctx, updates, current):
         if uri in READ_ONLY:
             raise ItemError("ErrorInvalidPropertySet", "The property %s is read-only." % uri)
         if uri not in SETTABLE:
-            continue  # a property the simulator does not model: accepted, ignored
+            # Not modelled by the store: kept as the client wrote it (item_rules.py).
+            name = uri.split(":")[-1]
+            item_rules.refuse_read_only(name)
+            extra = values.get("extra") or dict(current.extra)
+            if action == "DeleteItemField":
+                values["extra"] = item_rules.dropped(extra, name)
+            elif action == "SetItemField" and len(update[1]) and name != "Organizer":
+                values["extra"] = item_rules.kept(extra, update[1][0])
+            continue
         attr, default = SETTABLE[uri]
         if action == "DeleteItemField":
             values[attr] = default

@@ -40,6 +40,18 @@ _INVALID = {
     "Tentative": "ErrorInvalidItemForOperationTentative",
     "Decline": "ErrorInvalidItemForOperationDeclineItem",
 }
+# Spelled out (not built from the response's name) so that every code can be checked against
+# the schema's ResponseCodeType.
+_ORGANIZER = {
+    "Accept": "ErrorCalendarIsOrganizerForAccept",
+    "Tentative": "ErrorCalendarIsOrganizerForTentative",
+    "Decline": "ErrorCalendarIsOrganizerForDecline",
+}
+_CANCELLED = {
+    "Accept": "ErrorCalendarIsCancelledForAccept",
+    "Tentative": "ErrorCalendarIsCancelledForTentative",
+    "Decline": "ErrorCalendarIsCancelledForDecline",
+}
 OLD_IDS = ("Exchange2007_SP1", "Exchange2010_SP2")  # re-create the copy on a response
 
 
@@ -115,8 +127,8 @@ def _code(name, kind):
         return "ErrorInvalidItemForOperationRemoveItem"
     response = RESPONSES[name]
     return {
-        "organizer": "ErrorCalendarIsOrganizerFor" + response,
-        "cancelled": "ErrorCalendarIsCancelledFor" + response,
+        "organizer": _ORGANIZER[response],
+        "cancelled": _CANCELLED[response],
         "out_of_date": "ErrorCalendarMeetingRequestIsOutOfDate",
     }.get(kind, _INVALID[response])
 

@@ -5,6 +5,7 @@ Graph's recurrence JSON transcribes EWS's elements one to one (RelativeMonthlyRe
 EWS's compound day names (Day, Weekday, WeekendDay) become explicit lists of days.
 """
 
+from . import versions
 from .soap import ItemError, sub, t
 
 PATTERNS = {
@@ -45,7 +46,7 @@ def _days(text):
         elif word in DAYS:
             out.append(word.lower())
         else:
-            raise ItemError("ErrorInvalidRecurrence", "Unknown day of week %s." % word)
+            raise ItemError("ErrorCalendarInvalidRecurrence", "Unknown day of week %s." % word)
     return out
 
 
@@ -74,9 +75,11 @@ def parse_recurrence(elem, time_zone):
             if name == "NumberedRecurrence":
                 rng["numberOfOccurrences"] = int(_text(child, "NumberOfOccurrences"))
         else:
-            raise ItemError("ErrorInvalidRecurrence", "Unsupported recurrence %s." % name)
+            raise ItemError("ErrorUnsupportedRecurrence", "Unsupported recurrence %s." % name)
     if pattern is None or rng is None:
-        raise ItemError("ErrorInvalidRecurrence", "A recurrence needs a pattern and a range.")
+        raise ItemError(
+            "ErrorCalendarInvalidRecurrence", "A recurrence needs a pattern and a range."
+        )
     return {"pattern": pattern, "range": rng}
 
 
@@ -103,7 +106,7 @@ def write_recurrence(parent, recurrence, version):
         sub(node, t("DayOfWeekIndex"), (pattern.get("index") or "first").capitalize())
     if kind == "weekly":
         sub(node, t("DaysOfWeek"), _day_words(pattern["daysOfWeek"], False))
-        if version != "Exchange2007_SP1":  # FirstDayOfWeek came with Exchange 2010 SP1
+        if versions.has(version, "FirstDayOfWeek"):  # came with Exchange 2010 SP1
             sub(node, t("FirstDayOfWeek"), (pattern.get("firstDayOfWeek") or "sunday").capitalize())
     if kind in ("absoluteMonthly", "absoluteYearly"):
         sub(node, t("DayOfMonth"), str(pattern["dayOfMonth"]))

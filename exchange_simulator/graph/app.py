@@ -6,25 +6,31 @@ tenant's application access policy, the four-concurrent-requests-per-mailbox lim
 faults, then the route. ``$batch`` runs its members through the same gate (see batch.py).
 
 Faults (``sim.faults.add(kind, protocol="graph", operation=..., mailbox=...)``) besides the
-generic ones: ``throttle`` (429 ApplicationThrottled, ``retry_after`` seconds optional),
-``unavailable`` (503, ``retry_after`` optional), ``empty_page`` (the next delta page comes back
-empty with a nextLink). Operation names are route templates such as
-``GET /users/{id}/calendarView/delta`` or ``POST /$batch``.
+generic ones: ``throttle`` (429 ApplicationThrottled) and ``unavailable`` (503), both with a
+Retry-After of ``retry_after`` seconds (:data:`RETRY_AFTER` when not given; ``None`` leaves
+it out), ``empty_page`` (the next delta page comes back empty with a nextLink),
+``lost_answer`` (the call is carried out, then the connection drops before the answer: what
+makes a client send a create again). Operation names are route templates such as
+``GET /users/{id}/calendarView/delta`` or ``POST /$batch`` (the batch itself: no mailbox).
 """
 
 import json
 import re
 import threading
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
 from . import batch, delta, handlers, meeting_actions, subscriptions
 from .request import Call, GraphError
+from .transactions import Transactions
 
 CONCURRENCY_LIMIT = 4
-for _kind in ("throttle", "unavailable", "empty_page"):
+# Graph sends Retry-After with every 429 and 503 of the Outlook resources ("Microsoft Graph
+# throttling guidance"); a fault without its own value gets this one.
+RETRY_AFTER = 1
+for _kind in ("throttle", "unavailable", "empty_page", "lost_answer"):
     faultmod.register_kind(_kind)
 
 ROUTES = [
@@ -66,6 +72,8 @@ class GraphApp:
         self._lock = threading.Lock()
         self._in_flight = {}
         self.views = delta.ViewCache(simulator.store)
+        self.batch_order, self.batch_lock = batch.shuffler(simulator), threading.Lock()
+        self.transactions = Transactions(simulator.store)
 
     # -- WSGI ------------------------------------------------------------------------------
 
@@ -88,12 +96,18 @@ class GraphApp:
             claims = self.authenticate(call, base)
             entry.user = claims.get("appid", "")
             if path == "/$batch" and method == "POST":
+                fault = self.sim.faults.take("graph", entry.operation, None)
+                if fault is not None:
+                    entry.fault = fault.kind
+                    self.raise_fault(fault, environ, False)
                 status, body, extra = batch.run(self, call, claims, base, entry, environ)
             else:
                 status, body, extra = self.handle(call, claims, base, entry, environ)
         except GraphError as exc:
             status, body, extra = exc.status, exc.body(self.sim.store.clock.now()), exc.headers
             entry.errors.append(exc.code)
+        if environ.get("simulator.lose_answer"):
+            faultmod.reset_connection(environ)  # done, but the client never hears of it
         return self.respond(start_response, status, body, extra)
 
     @staticmethod
@@ -123,8 +137,12 @@ class GraphApp:
             )
         return claims
 
-    def handle(self, call, claims, base, entry, environ=None, inner=False):
-        """(status, body, headers) of one call that passed authentication."""
+    def handle(self, call, claims, base, entry, environ=None, inner=False, hold=None):
+        """(status, body, headers) of one call that passed authentication.
+
+        ``hold`` (an ExitStack) keeps the call's slot of the mailbox's concurrency limit taken
+        until the stack closes: $batch members that Graph runs side by side hold theirs
+        together (see batch.py)."""
         if subscriptions.matches(call.path):  # change notifications: see subscriptions.py
             return subscriptions.subscriptions_for(self.sim).handle(self, call, claims, base, entry)
         if re.match(r"^/me(/|$)", call.path, re.IGNORECASE):
@@ -147,7 +165,8 @@ class GraphApp:
         entry.mailbox = entry.mailbox or smtp
         call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
         call.applied_prefs = list(call.applied)
-        with self.concurrency(claims.get("appid", ""), smtp):
+        slot = self.concurrency(claims.get("appid", ""), smtp)
+        with slot if hold is None else nullcontext(hold.enter_context(slot)):
             fault = self.sim.faults.take("graph", operation_name(call.method, call.path), smtp)
             if fault is not None:
                 entry.fault = fault.kind
@@ -198,6 +217,7 @@ class GraphApp:
                     429,
                     "ApplicationThrottled",
                     "Application is over its MailboxConcurrency limit.",
+                    [("Retry-After", str(RETRY_AFTER))],
                 )
             self._in_flight[key] = self._in_flight.get(key, 0) + 1
         try:
@@ -207,7 +227,8 @@ class GraphApp:
                 self._in_flight[key] -= 1
 
     def raise_fault(self, fault, environ, inner):
-        retry = fault.params.get("retry_after")
+        # retry_after=None leaves the header out: what another service might do, never Outlook.
+        retry = fault.params.get("retry_after", RETRY_AFTER)
         extra = [("Retry-After", str(retry))] if retry is not None else []
         if fault.kind == "throttle":
             raise GraphError(
@@ -227,6 +248,8 @@ class GraphApp:
             )  # fmt: skip
         if fault.kind == "reset":
             faultmod.reset_connection(environ)
+        if fault.kind == "lost_answer" and environ is not None:
+            environ["simulator.lose_answer"] = True
         if fault.kind == "slow":
             faultmod.apply_generic(fault, environ, None)
 

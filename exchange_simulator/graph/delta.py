@@ -7,10 +7,13 @@ hold the mailbox, the window, the change-log sequence and a paging cursor, so no
 per client on the server. Like Graph, a page may be empty and still have a nextLink (an
 ``empty_page`` fault forces one).
 
-What a round lists: single events overlapping the window, and for each series with instances
-in the window its ``seriesMaster`` followed by those ``occurrence``/``exception`` instances
-(occurrences in the brief form Graph uses in delta: ids and times). Later rounds list what the
-change log says changed since the token, and ``@removed`` entries for events deleted or moved
+What a round lists: single events overlapping the window, and for each series its
+``occurrence``/``exception`` instances in the window, never the ``seriesMaster`` itself: a
+calendar view holds instances only (Microsoft Learn, "Get incremental changes to events in a
+calendar view"), so a client reads the series through ``/events/{seriesMasterId}``. Occurrences
+come in the brief form Graph uses in delta (ids, type, seriesMasterId and times); exceptions
+come whole. Later rounds list what the change log says changed since the token (a changed
+series shows again as its instances), and ``@removed`` entries for events deleted or moved
 out of the window. A token older than what the change log remembers answers 410
 ``SyncStateNotFound``, after which the client must start a new round.
 """
@@ -93,7 +96,9 @@ def _removed(ctx, store_id):
 def _records(ctx, group, brief=True):
     ctx.call.view.brief = brief
     try:
-        return [ctx.render(i) for i in group]
+        # A group is a single event, or a series master followed by its instances: the
+        # master is no event of the calendar view.
+        return [ctx.render(i) for i in group if i.item_type != "RecurringMaster"]
     finally:
         ctx.call.view.brief = False
 

@@ -10,11 +10,11 @@ Ids: Graph's default ids and immutable ids look different (Prefer IdType="Immuta
 are accepted on the way in. They are URL-safe base64 around the store's opaque id.
 """
 
-import html
 import re
 from datetime import datetime, time, timedelta, timezone
 
-from .. import zones
+from .. import bodies, zones
+from ..goid import global_object_id
 from ..meetings import computed_property
 from ..recurrence import InvalidRecurrence, validate
 from ..store import Attendee
@@ -32,7 +32,6 @@ ITEM_TYPE |= {"Occurrence": "occurrence", "Exception": "exception"}
 _EXT_ID = re.compile(
     r"^(?P<type>\w+)\s+\{(?P<guid>[0-9a-fA-F-]{36})\}\s+(?P<kind>Name|Id)\s+(?P<name>.+)$"
 )
-_TAG = re.compile(r"<[^>]+>")
 
 
 class EventError(ValueError):
@@ -67,8 +66,8 @@ def etag(change_key):
 
 
 def _stamp(moment):
-    """Graph's DateTimeOffset in UTC with seven fraction digits."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    """Graph's DateTimeOffset in UTC with seven fraction digits (ours stop at microseconds)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f0Z")
 
 
 def dt_tz(moment, zone_name, all_day_zone=None):
@@ -157,11 +156,20 @@ def parse_ext_id(text):
     return (match.group("guid").lower(), name, match.group("type"))
 
 
-def body_for(item_body, content_type):
-    if content_type == "text":
-        text = html.unescape(_TAG.sub(" ", item_body or ""))
-        return {"contentType": "text", "content": " ".join(text.split())}
-    return {"contentType": "html", "content": item_body or ""}
+def body_for(item, content_type):
+    """The ``itemBody`` as Exchange serves it (see :mod:`exchange_simulator.bodies`)."""
+    content, kind = bodies.render(item.body, item.extra.get("body_type"), content_type)
+    return {"contentType": kind.lower(), "content": content}
+
+
+def ical_uid(item):
+    """Graph's ``iCalUId``: "different for each occurrence in a recurring series" (the event
+    resource on Microsoft Learn), so an instance's is derived from the series' UID and its
+    original start: the hex of the instance's GlobalObjectId ([MS-OXOCAL] 2.2.1.27), which
+    carries the instance date in the series' clean id."""
+    if not item.master_id:
+        return item.uid
+    return global_object_id(item.uid, item.original_start).hex().upper()
 
 
 def to_event(item, view):
@@ -193,23 +201,24 @@ def to_event(item, view):
             "categories": list(item.categories),
             "originalStartTimeZone": item.start_tz,
             "originalEndTimeZone": item.end_tz,
-            "iCalUId": item.uid,
+            "iCalUId": ical_uid(item),
             "reminderMinutesBeforeStart": item.reminder_minutes,
             "isReminderOn": item.reminder_is_set,
             "hasAttachments": False,
             "subject": item.subject,
-            "bodyPreview": body_for(item.body, "text")["content"][:255],
+            "bodyPreview": " ".join(body_for(item, "text")["content"].split())[:255],
             "importance": "normal",
             "sensitivity": _reverse(SENSITIVITY, item.sensitivity, "normal"),
             "isAllDay": item.is_all_day,
             "isCancelled": item.is_cancelled,
+            "transactionId": item.extra.get("transaction_id"),
             "isOrganizer": is_organizer,
             "responseRequested": True,
             "responseStatus": _status(
                 "Organizer" if is_organizer else item.my_response, item.response_time
             ),
             "showAs": _reverse(SHOW_AS, item.show_as, "busy"),
-            "body": body_for(item.body, view.body),
+            "body": body_for(item, view.body),
             "location": {"displayName": item.location, "locationType": "default"},
             "locations": [{"displayName": item.location}] if item.location else [],
             "recurrence": item.recurrence,
@@ -265,10 +274,13 @@ def to_store(body, partial=False):
     if "subject" in body:
         values["subject"] = body["subject"] or ""
     if "body" in body:
-        content = (body["body"] or {}).get("content") or ""
-        if (body["body"] or {}).get("contentType", "html").lower() == "text":
-            content = html.escape(content)
-        values["body"] = content
+        # Kept as sent, with its kind: Exchange serves it in its own form (bodies.render).
+        raw = body["body"] or {}
+        text = (raw.get("contentType") or "html").lower() == "text"
+        values["body"] = raw.get("content") or ""
+        values["extra"] = {"body_type": "Text" if text else "HTML"}
+    if body.get("transactionId"):
+        values.setdefault("extra", {})["transaction_id"] = str(body["transactionId"])
     for what in ("start", "end"):
         if what in body:
             values[what], values[what + "_tz"] = parse_dt_tz(body[what], what)

@@ -142,9 +142,12 @@ def _check(values):
 def create_event(ctx):
     values = _values(ctx, partial=False)
     _check(values)
-    ctx.entry.items += 1
-    item = ctx.store.create_item(ctx.smtp, values)
-    item = meeting_actions.after_create(ctx, item)  # Graph always sends the invitations
+    item, created = ctx.app.transactions.create(
+        ctx.smtp, values, lambda: ctx.store.create_item(ctx.smtp, values)
+    )
+    ctx.entry.items += int(created)
+    if created:
+        item = meeting_actions.after_create(ctx, item)  # Graph always sends the invitations
     return 201, ctx.render(item), [("Location", ctx.url("/users/%s/events/%s" % (
         ctx.params["user"], events.to_graph_id(item.id, ctx.call.view.immutable))))]  # fmt: skip
 
@@ -163,6 +166,11 @@ def get_event(ctx):
 def patch_event(ctx):
     current = _get(ctx)
     changes = _values(ctx, partial=True)
+    if "extra" in changes:
+        tid = changes["extra"].get("transaction_id")
+        if tid is not None and tid != current.extra.get("transaction_id"):
+            raise GraphError(400, "ErrorInvalidRequest", "The transactionId cannot be changed.")
+        changes["extra"] = {**current.extra, **changes["extra"]}  # body kind, transactionId
     if "extended_properties" in changes:
         # Graph adds or replaces the properties named; others stay.
         changes["extended_properties"] = {

@@ -80,3 +80,13 @@ def seed():
 def simulator(seed):
     with Simulator(seed).start() as sim:
         yield sim
+
+
+@pytest.fixture(autouse=True)
+def no_broken_answer():
+    """Fail any test during which a simulator built an EWS answer outside the schema."""
+    from exchange_simulator.ews.app import BROKEN_ANSWERS
+
+    before = len(BROKEN_ANSWERS)
+    yield
+    assert BROKEN_ANSWERS[before:] == [], "the simulator built answers outside the schema"

@@ -185,13 +185,13 @@ def test_mailbox_concurrency_limit(api, sim):
         worker.join()
     assert fifth.status_code == 429
     assert fifth.json()["error"]["message"].endswith("MailboxConcurrency limit.")
-    assert "Retry-After" not in fifth.headers
+    assert fifth.headers["Retry-After"] == "1"  # Graph's 429s always say when to come back
     assert statuses == [200] * 4
 
 
 def test_throttle_fault_with_and_without_retry_after(api, sim):
     sim.faults.add("throttle", protocol="graph", retry_after=7)
-    sim.faults.add("throttle", protocol="graph")
+    sim.faults.add("throttle", protocol="graph", retry_after=None)
     first = api.get(_url(api, "/users/%s/calendar" % ALICE))
     second = api.get(_url(api, "/users/%s/calendar" % ALICE))
     assert (first.status_code, first.headers.get("Retry-After")) == (429, "7")
@@ -213,7 +213,7 @@ def test_delta_rounds_removed_and_410(api, sim):
     seen += page["value"]
     assert pages >= 2
     kinds = sorted({e["type"] for e in seen})
-    assert kinds == ["occurrence", "seriesMaster", "singleInstance"]
+    assert kinds == ["occurrence", "singleInstance"]  # a calendar view holds no master
     dentist = next(e for e in seen if e.get("subject") == "Dentist")
     delta = page["@odata.deltaLink"]
     api.delete(_url(api, "/users/%s/events/%s" % (ALICE, dentist["id"])))

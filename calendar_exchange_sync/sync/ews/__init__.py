@@ -9,7 +9,7 @@ real-time updates. Callers outside the backend import the names below from here.
 
 from . import push
 from .account import EwsSettings
-from .check import test_connection
+from .check import check_connection
 from .side import EwsSide
 
-__all__ = ["EwsSettings", "EwsSide", "push", "test_connection"]
+__all__ = ["EwsSettings", "EwsSide", "check_connection", "push"]

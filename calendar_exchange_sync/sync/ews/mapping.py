@@ -14,6 +14,7 @@ The mapper knows fields, not requests. Notes on the choices that are easy to get
 * Organizer is read only: Exchange makes the mailbox owner organize what we create.
 """
 
+import html
 from datetime import date, datetime, timedelta
 
 from exchangelib import CalendarItem as EwsItem
@@ -21,9 +22,11 @@ from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty, HTM
 from exchangelib.properties import Attendee as EwsAttendee
 from exchangelib.properties import Mailbox
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
+from . import exchange2007
 from .recurrence import from_exchangelib, to_exchangelib
 
 # Our own MAPI named-property set: nothing else writes into it.
@@ -49,35 +52,6 @@ def register_properties():
         EwsItem.register("odoo_identity", OdooIdentity)
     if "odoo_activity_type" not in names:
         EwsItem.register("odoo_activity_type", OdooActivityType)
-
-
-def _fix_meeting_time_zone():
-    """Make exchangelib write and read Exchange 2007's MeetingTimeZone as the schema says.
-
-    exchangelib 5.6 writes ``<t:MeetingTimeZone Id="…"/>`` and reads ``Id``/``Name``, but
-    the element is a TimeZoneType whose only attribute is ``TimeZoneName``: Exchange 2007
-    refuses the request (ErrorSchemaValidation). The fix is confined to that one field of
-    CalendarItem, which only Exchange 2007 requests use; applied once, idempotently.
-    """
-    field = EwsItem.get_field_by_fieldname("_meeting_timezone")
-    if getattr(field, "_odoo_fixed", False):
-        return
-    from exchangelib.util import create_element
-
-    def to_xml(value, version):
-        return create_element(field.request_tag(), attrs={"TimeZoneName": value.ms_id})
-
-    def from_xml(elem, account):
-        found = elem.find(field.response_tag())
-        name = found.get("TimeZoneName") if found is not None else None
-        if not name:
-            return field.default
-        try:
-            return EWSTimeZone.from_ms_id(name)
-        except Exception:  # an unknown zone name: leave the zone unset, as exchangelib does
-            return None
-
-    field.to_xml, field.from_xml, field._odoo_fixed = to_xml, from_xml, True
 
 
 def _fix_all_day_reading():
@@ -111,7 +85,7 @@ def _fix_all_day_reading():
 
 
 register_properties()
-_fix_meeting_time_zone()
+exchange2007.apply()  # exchangelib's two mistakes with Exchange 2007 SP1 (see that module)
 _fix_all_day_reading()
 
 SENSITIVITY_IN = {
@@ -195,14 +169,7 @@ def _zone_name(ews_item):
         return "UTC"
 
 
-def plain_utc(value):
-    """A plain aware UTC datetime from exchangelib's EWSDateTime (which insists on its tz)."""
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value.timestamp(), tz=tzmod.UTC)
-
-
-_utc = plain_utc
+_utc = tzmod.plain_utc  # exchangelib's EWSDateTime -> a plain aware UTC datetime
 
 
 def _times(ews_item, zone):
@@ -247,7 +214,7 @@ def _content(ews_item, zone, activity=None):
         "end": end,
         "all_day": bool(ews_item.is_all_day),
         "timezone": zone,
-        "body": str(ews_item.body or ""),
+        "body": body_html(ews_item.body),
         "location": ews_item.location or "",
         "privacy": SENSITIVITY_IN.get(ews_item.sensitivity or "Normal", "public"),
         "show_as": "free" if ews_item.legacy_free_busy_status == "Free" else "busy",
@@ -259,10 +226,12 @@ def _content(ews_item, zone, activity=None):
     }
 
 
-def occurrence_key(original_start, all_day, zone):
-    """Key of an occurrence: UTC datetime, or the local date for an all-day series."""
-    moment = _utc(original_start)
-    return tzmod.local_date(moment, zone) if all_day else moment
+def body_html(body):
+    """The body as HTML: Exchange answers a text body (Outlook's plain text) as text."""
+    if body is None or isinstance(body, HTMLBody):
+        return str(body or "")
+    lines = html.escape(str(body), quote=False).replace("\r\n", "\n").split("\n")
+    return "<br>".join(lines)
 
 
 def from_ews(ews_item, occurrences=None):
@@ -279,6 +248,7 @@ def from_ews(ews_item, occurrences=None):
         first = values["start"]
         rule = rrules.pattern_to_rrule(pattern, first, zone)
         all_day = values["all_day"]
+        series = CalendarItem(**values)
         exceptions = []
         for info in ews_item.modified_occurrences or ():
             full = (occurrences or {}).get(info.id)
@@ -286,26 +256,19 @@ def from_ews(ews_item, occurrences=None):
                 continue  # vanished between the two reads; the next run sees it again
             # An occurrence has no extended properties of its own: it is the series' type.
             content = _content(full, zone, activity=values["activity_type"])
-            key = occurrence_key(info.original_start, all_day, zone)
+            key = expansion.occurrence_key(_utc(info.original_start), all_day, zone)
             exception = CalendarItem(**content)
-            if exception == _plain_instance(values, key):
+            if exception == series.occurrence_at(key):
                 # Modified on Exchange but back to the series' values (an exception we
                 # reverted): for the user it is an ordinary occurrence.
                 continue
             exceptions.append(Occurrence(key, exception))
         deleted = {
-            occurrence_key(d.start, all_day, zone) for d in ews_item.deleted_occurrences or ()
+            expansion.occurrence_key(_utc(d.start), all_day, zone)
+            for d in ews_item.deleted_occurrences or ()
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
     return CalendarItem(**values)
-
-
-def _plain_instance(values, original_start):
-    """The occurrence at ``original_start`` exactly as the series' own values make it."""
-    duration = values["end"] - values["start"]
-    plain = {**values, "start": original_start, "end": original_start + duration}
-    plain.pop("recurrence", None)
-    return CalendarItem(**plain)
 
 
 def _ews_times(item):
@@ -376,7 +339,7 @@ def to_ews(item, account, identity=None):
 def occurrence_index(item, original_start):
     """1-based position of an occurrence in its series, as EWS's InstanceIndex counts."""
     rec = item.recurrence
-    starts = rrules.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
+    starts = expansion.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
     try:
         return starts.index(original_start) + 1
     except ValueError:

@@ -7,7 +7,7 @@ real-time updates. Callers outside the backend import the names below from here.
 """
 
 from . import subscriptions
-from .check import test_connection
+from .check import admin_consent_url, check_connection
 from .side import GraphSettings, GraphSide
 
-__all__ = ["GraphSettings", "GraphSide", "subscriptions", "test_connection"]
+__all__ = ["GraphSettings", "GraphSide", "admin_consent_url", "check_connection", "subscriptions"]

@@ -19,8 +19,10 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
   deleted occurrences come from ``/instances`` and are keyed by their original start.
 """
 
-from datetime import date, datetime, timedelta
+import uuid
+from datetime import date, datetime
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
@@ -33,6 +35,7 @@ EXPAND = "singleValueExtendedProperties($filter=id eq '%s' or id eq '%s')" % (
     IDENTITY_PROP,
     ACTIVITY_PROP,
 )
+TRANSACTION_NS = uuid.UUID(PROPERTY_SET)  # transactionId = uuid5(this, identity)
 PRIVACY_TO_GRAPH = {"public": "normal", "private": "private", "confidential": "confidential"}
 PRIVACY_FROM_GRAPH = {"normal": "public", "personal": "private", "private": "private"}
 PRIVACY_FROM_GRAPH["confidential"] = "confidential"
@@ -158,28 +161,27 @@ def _series(master, values, instances, horizon, activity):
     all_day = values["all_day"]
     if instances is None:
         return Recurrence(rule)
+    series = CalendarItem(**values)
     exceptions, seen = [], set()
     for inst in instances:
         original = parse_stamp(inst.get("originalStart"))
         if original is None:
             continue
-        key = tzmod.local_date(original, zone) if all_day else original
+        key = expansion.occurrence_key(original, all_day, zone)
         seen.add(key)
         if inst.get("type") != "exception":
             continue
         fields = _fields(inst, activity)
         fields["timezone"] = zone
         exception = CalendarItem(**fields, activity_type=activity)
-        duration = values["end"] - values["start"]
-        plain = CalendarItem(**{**values, "start": key, "end": key + duration})
-        if exception == plain.replace(activity_type=activity):
+        if exception == series.occurrence_at(key):
             # Modified once, then set back to the series' values: an ordinary occurrence
             # for the user (the EWS backend reads it the same way).
             continue
         exceptions.append(Occurrence(key, exception))
     # A deleted occurrence is one the rule produces that /instances no longer lists; only the
     # span the instances were listed for counts.
-    expected = rrules.occurrences(rule, start, zone, (None, horizon), limit=5000)
+    expected = expansion.occurrences(rule, start, zone, (None, horizon), limit=5000)
     deleted = frozenset(e for e in expected if e not in seen)
     return Recurrence(rule, tuple(exceptions), deleted)
 
@@ -249,6 +251,9 @@ def to_event(item, identity=None):
     props = [{"id": ACTIVITY_PROP, "value": item.activity_type or ""}]
     if identity:
         props.append({"id": IDENTITY_PROP, "value": identity})
+        # Graph creates nothing for a POST whose transactionId an event already has: a
+        # create sent again after a lost answer is never a duplicate.
+        body["transactionId"] = str(uuid.uuid5(TRANSACTION_NS, identity))
     body["singleValueExtendedProperties"] = props
     if item.recurrence is not None:
         zone = _zone_for_write(item)
@@ -271,12 +276,3 @@ def changed_body(wanted, current):
         if current.get(name) != value:
             keep[name] = value
     return keep
-
-
-def instance_window(item, horizon):
-    """The span to list ``/instances`` for: the series' first start to its end or horizon."""
-    start = item.start
-    if isinstance(start, date) and not isinstance(start, datetime):
-        start = tzmod.combine_utc(start, datetime.min.time(), item.timezone)
-    first = start - timedelta(days=1)
-    return first, horizon
