@@ -30,6 +30,15 @@ class CalendarExchangeSubscription(models.Model):
             [self.mailbox_id.id],
         )
         row = cr.fetchone()
+        if row is None:
+            # Locked by a run (which may have read Exchange already): trigger one more. Switched
+            # off or moved to another mailbox (issue 9): nothing is asked on the owner's behalf.
+            cr.execute(
+                "SELECT 1 FROM calendar_exchange_mailbox WHERE id = %s AND active",
+                [self.mailbox_id.id],
+            )
+            if not cr.fetchone():
+                return False
         if row is not None and row[0]:
             return False  # already marked: the run asked for will see this change too
         if row is not None:

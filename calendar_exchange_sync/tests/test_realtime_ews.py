@@ -6,7 +6,7 @@ from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 from .realtime_common import RealtimeMixin, push_for
-from .sync_common import ALICE, BOB, SimulatorCase
+from .sync_common import ALICE, BOB, CAROL, SimulatorCase
 
 NOTIFICATION = """<?xml version="1.0" encoding="utf-8"?>
 <s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/">
@@ -145,6 +145,30 @@ class TestRealtimeEws(RealtimeMixin, SimulatorCase, HttpCase):
         self.assertEqual(push.ended[-1].mailbox, BOB)
         self.assertEqual(push.ended[-1].ended, "unsubscribed")
         self.assertTrue(push.active(ALICE))
+
+    def test_a_moved_mailbox_makes_no_run_and_loses_its_subscription(self):
+        """Issue 9: an administrator gives Bob another mailbox. What Exchange then says of the
+        old one asks for no run on Bob's behalf, and its subscription ends at the next pass."""
+        self.subscribed()
+        bob = self.subscription(self.bob)
+        old_box = bob.mailbox_id
+        self.bob.exchange_mailbox = CAROL  # as an administrator (the test's superuser)
+        self.quiet()
+        outlook = self.outlook(BOB)
+        with self.exchange_calls():
+            self.remote_create(outlook, "Made in Bob's old mailbox")
+            self.wait_judged(3, "ews")
+        self.assertEqual(self.judged("ews")[-1].events, ["create"])
+        self.assertFalse(old_box.needs_sync)
+        self.assertFalse(self.sync_triggers())
+        self.realtime_pass()
+        self.assertFalse(bob.exists())
+        self.assertFalse(self.subscription(self.bob))  # off until Bob switches on again
+        self.assertTrue(self.subscription(self.alice))
+        with self.exchange_calls():  # the old mailbox's next ping is told to stop
+            self.sim.store.clock.shift(timedelta(minutes=16))
+            self.wait_judged(5, "ews")
+        self.assertEqual([s.mailbox for s in push_for(self.sim).active()], [ALICE])
 
     def test_with_real_time_off_the_cron_still_converges(self):
         self.subscribed()
