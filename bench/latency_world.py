@@ -94,6 +94,7 @@ def configure(env, ews_url, https_url, ca_file, ews_boxes, graph_boxes, base_url
                     "name": box,
                     "login": box,
                     "email": box,
+                    "exchange_mailbox": box,  # an administrator's choice (issue 9)
                     "company_id": company.id,
                     "company_ids": [(6, 0, company.ids)],
                     "exchange_sync_enabled": True,
