@@ -15,9 +15,11 @@
     "data": [
         "security/calendar_exchange_sync_security.xml",
         "security/ir.model.access.csv",
+        "security/realtime_security.xml",
         "data/calendar_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/ir_cron_signin_data.xml",
+        "data/ir_cron_realtime_data.xml",
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
         "views/calendar_exchange_mailbox_views.xml",
@@ -28,6 +30,8 @@
         "views/res_config_settings_contacts_views.xml",
         "views/res_users_contacts_views.xml",
         "views/res_partner_views.xml",
+        "views/calendar_exchange_subscription_views.xml",
+        "views/res_config_settings_realtime_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -5,6 +5,12 @@ In-process use (tests, benchmarks)::
     with Simulator(seed).start() as sim:
         sim.http_url, sim.ews_url, sim.store, sim.faults, sim.journal, sim.seed
 
+Change notifications go the other way, from the server to a client's URL: the Graph
+subscriptions and EWS push subscriptions send them through ``sim.callbacks``
+(:mod:`exchange_simulator.callbacks`), which records every call; ``sim.graph_subscriptions``
+and ``sim.ews_push`` exist once a client subscribed (``subscriptions_for(sim)`` /
+``push_for(sim)`` create them earlier).
+
 ``Simulator(seed, https=True)`` also serves the same app over TLS on a second port
 (``sim.https_url``, ``sim.ca_file``) with cheroot's builtin SSL adapter.
 
@@ -208,6 +214,10 @@ class Simulator:
         return self
 
     def stop(self):
+        callbacks = getattr(self, "callbacks", None)  # see exchange_simulator.callbacks
+        if callbacks is not None:
+            callbacks.stop()
+            self.callbacks = None
         for server in self._servers:
             server.stop()
         for thread in self._threads:

@@ -52,6 +52,9 @@ master_id, index)`` / ``store.occurrence_starts(smtp, master_id, limit=None)``
     ``store.expire_change_log(smtp)`` raises the floor, as a server that forgot old states.
 ``store.current_seq(smtp)``
     The newest sequence number of the mailbox.
+``store.listeners``
+    Callables told of each change-log entry (smtp, folder id, item id, kind, seq) as it is
+    written: what change notifications are built on (:mod:`exchange_simulator.callbacks`).
 
 Enumerations use Exchange's spelling: sensitivity Normal/Personal/Private/Confidential;
 show_as Free/Tentative/Busy/OOF/WorkingElsewhere/NoData; attendee response Unknown/Organizer/
@@ -117,6 +120,10 @@ class Store(SeriesMixin, FoldersMixin, ContactsMixin):
         self.clock = clock or Clock()
         self._lock = threading.RLock()
         self._mailboxes = {}
+        # Told of every change as it is logged, under the store's lock:
+        # ``listener(smtp, folder_id, item_id, kind, seq)``. A listener only takes note;
+        # change notifications (exchange_simulator.callbacks) are sent from their own thread.
+        self.listeners = []
 
     # -- mailboxes -------------------------------------------------------------------------
 
@@ -158,6 +165,8 @@ class Store(SeriesMixin, FoldersMixin, ContactsMixin):
     def _log(self, box, folder_id, item_id, kind):
         box.seq += 1
         box.log.append((box.seq, folder_id, item_id, kind))
+        for listener in self.listeners:
+            listener(box.smtp, folder_id, item_id, kind, box.seq)
 
     # -- items -----------------------------------------------------------------------------
 

@@ -28,3 +28,7 @@ UPDATE calendar_exchange_grant
 -- The Move to Office 365 wizard keeps the client secret typed in it until it is vacuumed.
 UPDATE calendar_exchange_switch
    SET client_secret = NULL;
+-- Nor answer Exchange's change notifications: the real-time subscriptions and their secrets go.
+DELETE FROM calendar_exchange_subscription;
+UPDATE res_company
+   SET exchange_realtime = FALSE;

@@ -27,3 +27,7 @@ from . import calendar_exchange_contact_binding
 from . import calendar_exchange_mailbox_contacts
 from . import calendar_exchange_log_contacts
 from . import res_users_contacts
+from . import calendar_exchange_subscription
+from . import calendar_exchange_subscription_notify
+from . import calendar_exchange_realtime_hooks
+from . import res_company_realtime

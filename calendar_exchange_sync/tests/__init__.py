@@ -32,3 +32,6 @@ from . import test_robust_throttling
 from . import test_robust_big_mailbox
 from . import test_synced_fields
 from . import test_view_ids
+from . import test_realtime_ews
+from . import test_realtime_graph
+from . import test_realtime_settings

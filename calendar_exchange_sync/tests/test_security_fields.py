@@ -30,13 +30,14 @@ COMPANY_SECRETS = (
     "exchange_domain exchange_ews_url exchange_username exchange_password exchange_auth_type "
     "exchange_basic_over_http exchange_tenant exchange_client_id exchange_client_secret "
     "exchange_login_url exchange_graph_url exchange_ca_file exchange_consent_granted "
-    "exchange_consent_date exchange_consent_nonce exchange_hybrid exchange_onprem_version"
+    "exchange_consent_date exchange_consent_nonce exchange_hybrid exchange_onprem_version "
+    "exchange_realtime_problem"
 ).split()
 COMPANY_PUBLIC = (
     "exchange_enabled exchange_version exchange_clock_skew exchange_clock_checked "
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
     "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode "
-    "exchange_deletion_limit exchange_deletion_min"
+    "exchange_deletion_limit exchange_deletion_min exchange_realtime"
 ).split()
 COMPANY_CONTACTS = (
     "exchange_contacts_enabled exchange_contacts_scope exchange_contacts_folder "
@@ -139,6 +140,16 @@ FIELDS = {
         "mailbox_id user_id side deleted_in subject start event_id private decision".split(), ALL
     )
     | {"identity": ADMIN},
+    # Real-time subscriptions: bookkeeping of the crons and the public endpoints, which name
+    # the URL secrets (token, clientState); administrators only, the record as a whole.
+    "calendar.exchange.subscription": dict.fromkeys(
+        (
+            "mailbox_id company_id email protocol state is_test remote_id expires "
+            "status_frequency last_call last_change watermark action next_attempt last_error"
+        ).split(),
+        ALL,
+    )
+    | {"token": ADMIN, "client_state": ADMIN},
 }
 # A user's Microsoft sign-in: the system's (tokens), read by administrators only.
 FIELDS["calendar.exchange.grant"] = dict.fromkeys(
@@ -163,6 +174,7 @@ RECORDS = {
     "calendar.exchange.log.line": OWNER_ADMIN,
     "calendar.exchange.grant": ADMIN,
     "calendar.exchange.held.deletion": OWNER_ADMIN,
+    "calendar.exchange.subscription": ADMIN,
     SETTINGS_MODEL: ADMIN,
     SWITCH_MODEL: ADMIN,
 }
@@ -297,6 +309,16 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
                     "event_id": event.id,
                 }
             ),  # fmt: skip
+            "calendar.exchange.subscription": env["calendar.exchange.subscription"].create(
+                {
+                    "mailbox_id": mailbox.id,
+                    "company_id": cls.company.id,
+                    "email": mailbox.email,
+                    "protocol": "ews",
+                    "token": "t0ken",
+                    "client_state": "st4te",
+                }
+            ),
         }
 
     def test_every_addon_field_has_an_access_decision(self):

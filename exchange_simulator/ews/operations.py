@@ -4,7 +4,7 @@ A handler gets the request's :class:`~exchange_simulator.ews.app.Context` and th
 element of the SOAP body, and returns a :class:`~exchange_simulator.ews.soap.ResponseBuilder`.
 """
 
-from . import ops_contacts, ops_folder, ops_items, ops_misc, ops_resolve
+from . import ops_contacts, ops_folder, ops_items, ops_misc, ops_notify, ops_resolve
 
 HANDLERS = {
     "GetFolder": ops_folder.get_folder,
@@ -18,4 +18,6 @@ HANDLERS = {
     "DeleteItem": ops_items.delete_item,
     "ConvertId": ops_misc.convert_id,
     "ResolveNames": ops_resolve.resolve_names,
+    "Subscribe": ops_notify.subscribe,
+    "Unsubscribe": ops_notify.unsubscribe,
 }

@@ -34,6 +34,7 @@ from . import (
     directory_routes,
     handlers,
     meeting_actions,
+    subscriptions,
     translate,
 )
 from .request import Call, GraphError
@@ -162,6 +163,8 @@ class GraphApp:
         ``hold`` (an ExitStack) keeps the call's slot of the mailbox's concurrency limit taken
         until the stack closes: $batch members that Graph runs side by side hold theirs
         together (see batch.py)."""
+        if subscriptions.matches(call.path):  # change notifications: see subscriptions.py
+            return subscriptions.subscriptions_for(self.sim).handle(self, call, claims, base, entry)
         delegated.rewrite_me(call, claims)  # /me: the signed-in user (delegated tokens only)
         call.claims = claims
         routed = directory_routes.route(self, call, claims, base)

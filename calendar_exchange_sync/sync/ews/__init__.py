@@ -3,12 +3,13 @@
 ``side`` is the backend the engine talks to; ``account`` connects (impersonation, TLS, the
 batched writes exchangelib lacks), ``mapping`` and ``recurrence`` translate items and series
 patterns, ``series`` writes a series' occurrences, ``errors`` turns exchangelib's exceptions into
-``sync.errors``, ``check`` is Settings' "Test connection". Callers outside the backend import
-the names below from here.
+``sync.errors``, ``check`` is Settings' "Test connection", ``push`` the push notifications of
+real-time updates. Callers outside the backend import the names below from here.
 """
 
+from . import push
 from .account import EwsSettings
 from .check import check_connection
 from .side import EwsSide
 
-__all__ = ["EwsSettings", "EwsSide", "check_connection"]
+__all__ = ["EwsSettings", "EwsSide", "check_connection", "push"]

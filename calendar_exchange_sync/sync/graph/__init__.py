@@ -2,11 +2,12 @@
 
 ``side`` is the backend the engine talks to; ``client`` knows tokens, HTTP, ``$batch`` and
 Graph's errors, ``mapping`` translates items, ``writes`` writes a series' occurrences,
-``check`` is Settings' "Test connection". Callers outside the backend import the names below
-from here.
+``check`` is Settings' "Test connection", ``subscriptions`` the change notifications of
+real-time updates. Callers outside the backend import the names below from here.
 """
 
+from . import subscriptions
 from .check import admin_consent_url, check_connection
 from .side import GraphSettings, GraphSide
 
-__all__ = ["GraphSettings", "GraphSide", "admin_consent_url", "check_connection"]
+__all__ = ["GraphSettings", "GraphSide", "admin_consent_url", "check_connection", "subscriptions"]
