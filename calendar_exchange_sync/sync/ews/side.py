@@ -16,19 +16,26 @@ connection" checks in :mod:`.check`.
 """
 
 from exchangelib import CalendarItem as EwsItem
-from exchangelib.items import SEND_TO_NONE
 
 from .. import errors
 from ..engine import ChangeSet, Fetched, OpResult, Remote
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
 from .mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
+from .meetings import (
+    ATTENDEE_FIELDS,
+    MEETING_FIELDS,
+    MeetingWriter,
+    describe,
+    keep_answers,
+    send_mode,
+)
 from .series import SeriesWriter, rule_changed
 
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
 
 
-class EwsSide(SeriesWriter):
+class EwsSide(SeriesWriter, MeetingWriter):
     """One mailbox of an on-premises Exchange (see the module docstring)."""
 
     name = "exchange"
@@ -38,6 +45,7 @@ class EwsSide(SeriesWriter):
         self.settings = settings
         self.mailbox = mailbox
         self.account = account or make_account(settings, mailbox)
+        self._send = False  # the send mode of the writes under way (see ``meetings``)
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -52,10 +60,10 @@ class EwsSide(SeriesWriter):
         return calendar_folder(self.account)
 
     def _bulk_update(self, items, conflict_resolution):
-        return bulk_update(self.account, items, conflict_resolution)
+        return bulk_update(self.account, items, conflict_resolution, send_mode(self._send))
 
     def _bulk_delete(self, ids):
-        return bulk_delete(self.account, ids)
+        return bulk_delete(self.account, ids, send_mode(self._send))
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -110,7 +118,7 @@ class EwsSide(SeriesWriter):
         return found
 
     def _read(self, ids):
-        masters = self._get(list(ids), read_fields(self.account.version.build))
+        masters = self._get(list(ids), read_fields(self.account.version.build) + MEETING_FIELDS)
         occurrence_ids = [
             info.id
             for item in masters.values()
@@ -125,12 +133,14 @@ class EwsSide(SeriesWriter):
         masters, occurrences = self._read(ids)
         out = {}
         for item_id, ews_item in masters.items():
+            item, meeting = describe(ews_item, from_ews(ews_item, occurrences), self.mailbox)
             out[item_id] = Fetched(
                 version=ews_item.changekey,
-                item=from_ews(ews_item, occurrences),
+                item=item,
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
                 last_modified=plain_utc(ews_item.last_modified_time),
+                meeting=meeting,
             )
         return out
 
@@ -150,12 +160,46 @@ class EwsSide(SeriesWriter):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def create(self, batch):
+    def _grouped(self, batch, send, write):
+        """Run ``write`` on the entries Exchange sends for, then on the others, in order."""
+        send = set(send or ())
+        results = [None] * len(batch)
+        for sending in (True, False):
+            indexes = [n for n, entry in enumerate(batch) if (entry[0] in send) == sending]
+            if not indexes:
+                continue
+            self._send = sending
+            try:
+                answers = write([batch[n] for n in indexes])
+            finally:
+                self._send = False
+            for n, answer in zip(indexes, answers, strict=True):
+                results[n] = answer
+        return results
+
+    def create(self, batch, send=(), uids=None):
+        """Create ``(identity, item)`` pairs; Exchange sends the invitations of the identities
+        in ``send``, and ``uids`` gives some new items the UID of their meeting."""
+        uids = uids or {}
+        return self._grouped(batch, send, lambda part: self._create(part, uids))
+
+    def update(self, batch, send=()):
+        """Overwrite ``(id, version, item)``; Exchange sends the updates of the ids in ``send``."""
+        return self._grouped(batch, send, self._update)
+
+    def delete(self, batch, send=()):
+        """Delete ``(id, version)``; Exchange sends the cancellations of the ids in ``send``."""
+        return self._grouped(batch, send, self._delete)
+
+    def _create(self, batch, uids):
         results = [None] * len(batch)
         pending = []
         for index, (identity, item) in enumerate(batch):
             try:
-                pending.append((index, item, to_ews(item, self.account, identity)))
+                ews_item = to_ews(item, self.account, identity)
+                if uids.get(identity):
+                    ews_item.uid = uids[identity]
+                pending.append((index, item, ews_item))
             except ValueError as exc:
                 results[index] = OpResult.failure(item_error(exc, None, self.mailbox))
         if pending:
@@ -163,7 +207,7 @@ class EwsSide(SeriesWriter):
                 answers = self.account.bulk_create(
                     folder=self._folder(),
                     items=[ews_item for _, _, ews_item in pending],
-                    send_meeting_invitations=SEND_TO_NONE,
+                    send_meeting_invitations=send_mode(self._send),
                 )
             except Exception as exc:
                 self._fail(exc)
@@ -175,10 +219,13 @@ class EwsSide(SeriesWriter):
                 results[index] = self._finish_series(remote, item, None)
         return results
 
-    def update(self, batch):
+    def _update(self, batch):
         results = [None] * len(batch)
         series = [entry for entry in batch if entry[2].recurrence is not None]
         current = self.fetch([item_id for item_id, _, _ in series]) if series else {}
+        people = self._get(
+            [item_id for item_id, _, item in batch if item.attendees], list(ATTENDEE_FIELDS)
+        )
         plain = []
         for index, (item_id, version, item) in enumerate(batch):
             fields = list(WRITE_FIELDS)
@@ -199,6 +246,8 @@ class EwsSide(SeriesWriter):
                     account=self.account, folder=self._folder(), id=item_id, changekey=version
                 )
                 fill(ews_item, item)
+                if item_id in people and keep_answers(ews_item, people[item_id]):
+                    fields = [f for f in fields if f not in ATTENDEE_FIELDS]
                 if item.recurrence is not None and "recurrence" in fields:
                     ews_item.recurrence = to_ews(item, self.account).recurrence
                 else:
@@ -209,10 +258,8 @@ class EwsSide(SeriesWriter):
             plain.append((index, item_id, item, ews_item, fields))
         if plain:
             try:
-                answers = bulk_update(
-                    self.account,
-                    [(ews_item, fields) for _, _, _, ews_item, fields in plain],
-                    "NeverOverwrite",
+                answers = self._bulk_update(
+                    [(ews_item, fields) for _, _, _, ews_item, fields in plain], "NeverOverwrite"
                 )
             except Exception as exc:
                 self._fail(exc)
@@ -225,7 +272,7 @@ class EwsSide(SeriesWriter):
                 results[index] = self._finish_series(remote, item, before)
         return results
 
-    def delete(self, batch):
+    def _delete(self, batch):
         results = [None] * len(batch)
         present = self._get([item_id for item_id, _ in batch], ["subject"])
         doomed = []
