@@ -60,6 +60,7 @@ class CompanySettings:
     policy: str = "newest"
     clock_skew: float = 0.0
     window_days: int = 30
+    send_invitations: bool = False  # Exchange sends meeting mail (and answers reach organizers)
 
     @classmethod
     def read(cls, company):
@@ -72,4 +73,5 @@ class CompanySettings:
             policy=company.exchange_conflict_policy or "newest",
             clock_skew=company.exchange_clock_skew or 0.0,
             window_days=company.exchange_window_days,
+            send_invitations=bool(company.exchange_send_invitations),
         )

@@ -10,3 +10,4 @@ from . import res_users
 from . import calendar_attendee
 from . import calendar_event
 from . import calendar_recurrence
+from . import calendar_event_meeting
