@@ -57,10 +57,20 @@ def over(item, now=None):
     return end <= now
 
 
-def _plain(item):
-    """What a content comparison of the organizer's item looks at: answers left out."""
-    people = tuple(dataclasses.replace(a, response="none") for a in item.attendees)
-    return item.replace(attendees=people, response=None)
+def _shared(item):
+    """What an organizer's update tells the attendees: the meeting itself (when, where, what,
+    who), not anybody's answers nor the organizer's own reminder, show-as or categories."""
+    return (
+        item.subject,
+        item.start,
+        item.end,
+        item.all_day,
+        item.body,
+        item.location,
+        item.privacy,
+        item.recurrence,
+        frozenset((a.email, a.optional) for a in item.attendees),
+    )
 
 
 class MeetingSide:
@@ -323,7 +333,9 @@ class MeetingSide:
                 wanted = item.response
                 if wanted in ANSWERS and wanted != now.item.response:
                     answers.append((index, item_id, wanted))
-                if kind == ownership.COPY or _plain(item) == _plain(now.item):
+                if kind == ownership.COPY or item.replace(response=None) == now.item.replace(
+                    response=None
+                ):
                     if not any(a[0] == index for a in answers):
                         results[index] = OpResult.success(Remote(item_id, now.version))
                     continue
@@ -334,9 +346,14 @@ class MeetingSide:
                 if self._graph and state != invitations.SENT:
                     item = item.replace(attendees=())
                 elif state == invitations.SENT and not over(item):
-                    if _plain(item) != _plain(now.item):
-                        sending.add(item_id)  # an answer alone is never sent as an update
+                    if _shared(item) != _shared(now.item):
+                        sending.add(item_id)  # answers, reminders… are never sent as updates
                         self.touched.add(unit)
+                    elif self._graph:
+                        # Graph sends an update for any change of a sent meeting: what only
+                        # concerns the organizer (reminder, show-as, tags) stays in Odoo.
+                        results[index] = OpResult.success(Remote(item_id, now.version))
+                        continue
             plain.append((index, (item_id, version, item)))
         if plain:
             done = self._side.update([entry for _, entry in plain], send=sending)

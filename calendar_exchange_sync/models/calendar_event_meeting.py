@@ -75,8 +75,18 @@ class CalendarEvent(models.Model):
             "exchange_organizer": old.exchange_organizer,
             "exchange_invitations": old.exchange_invitations,
         }
-        result = super()._rewrite_recurrence(values, time_values, recurrence_values)
+        # Odoo would add the organizer's card once more to the description of every new
+        # occurrence (it does not on a series' first creation): they would all differ from
+        # the series, each an exception to write (and on a sent meeting, an update to send).
+        rewriting = self.with_context(skip_contact_description=True)
+        result = super(CalendarEvent, rewriting)._rewrite_recurrence(
+            values, time_values, recurrence_values
+        )
         new = base.recurrence_id
         if new and new != old:
             new.sudo().write({name: value for name, value in keep.items() if value})
+            # The series moved as a whole: no occurrence of it was moved on its own.
+            new.calendar_event_ids.filtered("exchange_original_start").write(
+                {"exchange_original_start": False}
+            )
         return result
