@@ -114,7 +114,7 @@ def test_answers_from_the_copy_sent_or_kept_quiet(sim):
     }
     assert tally[BOB] == "none"  # not sent: the organizer does not know
     assert sim.journal.mail(sender=BOB) == []
-    assert not [i for i in sim.store.items(BOB, "drafts")], "no draft left among Bob's"
+    assert not sim.store.items(BOB, "drafts"), "no draft left among Bob's"
     [answer] = bob.respond([(copy_id, "accepted", True)])
     assert answer.ok, answer.error
     tally = {
