@@ -155,7 +155,7 @@ def converge(side, mailbox_record):
                 ("local_id", "=", "%s,%d" % (received._name, received.id)),
             ]
         )
-        _repoint(bindings, meeting)
+        _repoint(bindings, meeting, side)
         if received._name == SERIES:
             side.series.delete(received)
         else:
@@ -177,17 +177,30 @@ def _answer(state):
     return RESPONSE_TO_ITEM.get(state, "none")
 
 
-def _repoint(bindings, unit):
-    """The bindings now pair their Exchange entry with ``unit``: read both sides next run."""
+def _repoint(bindings, unit, side=None):
+    """The bindings now pair their Exchange entry with ``unit``: read both sides next run.
+
+    With ``side`` (an attendee's received entry moved onto the organizer's meeting), the
+    meeting as this mailbox sees it now is the agreed content, so that only what happened in
+    Exchange since travels: an entry the attendee deleted before the organizer's mailbox
+    proved the meeting is a copy removed (they decline), never an entry to write again.
+    Without it (Odoo rewrote the event), the old agreement stays: Odoo's change goes out.
+    """
     if not bindings:
         return
     target = "%s,%d" % (unit._name, unit.id)
-    bindings.write(
-        {
-            "local_id": target,
-            "local_version": False,
-            "event_id": unit.id if unit._name == EVENT else False,
-            "recheck": True,
-            "verify_side": False,
-        }
-    )
+    values = {
+        "local_id": target,
+        "local_version": False,
+        "event_id": unit.id if unit._name == EVENT else False,
+        "recheck": True,
+        "verify_side": False,
+    }
+    got = side.fetch([target]).get(target) if side is not None else None
+    if got is not None:
+        values.update(
+            local_version=got.version,
+            item_hash=got.item.content_hash(),
+            field_hashes=got.item.field_hashes(),
+        )
+    bindings.write(values)

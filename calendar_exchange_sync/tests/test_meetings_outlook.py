@@ -106,6 +106,18 @@ class FromExchange:
         self.assertFalse(self.events("Roadmap 2027") | self.events("Canceled: Roadmap 2027"))
         self.assertEqual([self.exchange_mail(a, CANCELED) for a in (BOB, CAROL, EVE)], [1, 1, 1])
 
+    def test_a_copy_deleted_before_the_organizers_mailbox_is_read_declines(self):
+        self.outlook_meeting(ALICE, "Retro", [BOB, CAROL])
+        self.sync(self.bob)  # his received entry, for now
+        self.sim.store.delete_item(BOB, self.copy_in(BOB, "Retro").id)
+        self.sync_all()  # Alice's mailbox proves the meeting; Bob's entry was gone already
+        event = self.assertOneMeeting("Retro", mailboxes=(ALICE, CAROL))
+        self.assertEqual(self.entries(BOB, "Retro"), [])
+        self.assertEqual(self.odoo_answer(event, self.bob), "declined")
+        self.assertEqual(self.exchange_mail(CAROL, CANCELED), 0)
+        for user in self.synced:
+            self.assertSynced(self.sync(user))
+
     def test_a_meeting_from_outside_reaching_two_users_is_one_event(self):
         uid = "040000008200E00074C5B7101A82E00800000000AA11"
         for mailbox in (ALICE, BOB):
