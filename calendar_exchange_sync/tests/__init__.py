@@ -20,3 +20,4 @@ from . import test_security_basic_auth
 from . import test_security_fields
 from . import test_meetings_odoo
 from . import test_meetings_outlook
+from . import test_meetings_convergence

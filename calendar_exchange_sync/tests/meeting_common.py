@@ -99,12 +99,15 @@ class MeetingMixin:
     def setUp(self):
         super().setUp()
         self.sent_by_odoo = []  # partner ids Odoo notified of a meeting (invitation, update)
+        self.notified = []  # (event id, partner id) of each of those notifications
         Event = type(self.env["calendar.event"])
         original = Event.message_notify
-        sent = self.sent_by_odoo
+        sent, notified = self.sent_by_odoo, self.notified
 
         def spy(record, *args, **kwargs):
-            sent.extend(kwargs.get("partner_ids") or [])
+            partners = kwargs.get("partner_ids") or []
+            sent.extend(partners)
+            notified.extend((event_id, p) for event_id in record.ids for p in partners)
             return original(record, *args, **kwargs)
 
         patcher = patch.object(Event, "message_notify", spy)
