@@ -2,14 +2,22 @@
 
     python3 bench/odoo_sync.py                        # 200 mailboxes x 500 entries (minutes)
     python3 bench/odoo_sync.py --mailboxes 10 --entries 50
+    python3 bench/odoo_sync.py --mailboxes 1 --entries 5000 [--full-load]
 
 Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of scripts/pg.sh.
 It creates a throwaway database with the addon, seeds the simulator with the mailboxes (half of
-each mailbox's entries already in Exchange, half created in Odoo), and times two cron runs:
-the initial one (everything travels) and a no-change one. Printed per run: seconds, SQL queries
-and HTTP requests per mailbox, entries stored per second. Targets (issue 6): a no-change run
-costs at most 5 SQL queries and 1 request per mailbox; the initial import stores at least 300
-entries a second. Numbers, not pass/fail.
+each mailbox's entries already in Exchange, half created in Odoo), and times the cron runs:
+the initial one (everything travels), the one that reads the new pairs again, a no-change one,
+one after ``--changed`` of each mailbox's entries were edited (half in Odoo, half in Exchange)
+and a no-change one again. Printed per run: seconds, SQL queries and HTTP requests per mailbox,
+entries stored per second. ``--full-load`` hides the status store's targeted look-ups, so that
+every run reads all the bindings of a mailbox (what the store did before it had them). Targets
+(issue 6): a no-change run costs at most 5 SQL queries and 1 request per mailbox; the initial
+import stores at least 300 entries a second. Numbers, not pass/fail.
+
+Between two runs every event's write date is moved an hour back, as if the cron passed that much
+later: the Odoo side lists again what was written less than ``TOKEN_MARGIN`` (10 minutes) before
+the last run, which, back to back, would be the whole import.
 """
 
 import argparse
@@ -94,10 +102,17 @@ def simulator_process(conn, seed_data, boxes, half, now):
     for box in boxes:
         fill(sim.store, box, half, now)
     conn.send(sim.ews_url)
+    edits = 0
     while True:
         command = conn.recv()
         if command == "count":
             conn.send(len([e for e in sim.journal.entries("ews") if e.status != 401]))
+        elif command[0] == "edit":  # ("edit", n): n entries of every mailbox, as in Outlook
+            edits += 1
+            for box in boxes:
+                for item in sim.store.items(box)[: command[1]]:
+                    sim.store.update_item(box, item.id, {"location": "Moved (%d)" % edits})
+            conn.send(True)
         elif command == "clear":
             sim.journal.clear()
             conn.send(True)
@@ -118,11 +133,42 @@ def show_sql(cr):
     cr.execute = traced
 
 
+def age_events(registry):
+    """Every event written an hour earlier than it was (see the module docstring)."""
+    with registry.cursor() as cr:
+        cr.execute("UPDATE calendar_event SET write_date = write_date - interval '1 hour'")
+
+
+def edit_in_odoo(registry, count):
+    """Rename ``count`` synced events of every user, as the user would in the calendar."""
+    import odoo
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        for mailbox in env["calendar.exchange.mailbox"].search([]):
+            events = env["calendar.event"].search(
+                [("user_id", "=", mailbox.user_id.id), ("name", "like", "Odoo entry")],
+                limit=count,
+                order="id",
+            )
+            for event in events:
+                event.with_user(mailbox.user_id).name = event.name + " (edited)"
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mailboxes", type=int, default=200)
     parser.add_argument("--entries", type=int, default=500, help="entries per mailbox")
     parser.add_argument("--show-sql", action="store_true", help="print the no-change run's SQL")
+    parser.add_argument(
+        "--changed", type=float, default=0.01, help="share of entries edited before the 4th run"
+    )
+    parser.add_argument(
+        "--full-load", action="store_true", help="read every binding each run (no look-ups)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="how many times to edit and run, then run quietly"
+    )
     args = parser.parse_args(argv)
 
     addons_path, pg_port = odoo_setup()
@@ -174,6 +220,12 @@ def main(argv=None):
 
     try:
         registry = Registry(db)
+        if args.full_load:
+            from odoo.addons.calendar_exchange_sync.bridge.binding_store import BindingStore
+
+            for name in ("lookup", "unsettled", "totals"):  # the engine then calls load()
+                if hasattr(BindingStore, name):
+                    delattr(BindingStore, name)
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
             env.ref("base.main_company").write(
@@ -219,12 +271,19 @@ def main(argv=None):
         )
         # The run after an import reads the new pairs once more (a deletion right after a
         # create must not go unseen); the run after that is the quiet one.
-        for label in ("initial", "re-read", "no change"):
+        edits = max(1, round(args.entries * args.changed / 2))  # per side and mailbox
+        changed = "%g%% changed" % (args.changed * 100)
+        for label in ("initial", "re-read", "no change", *(changed, "no change") * args.rounds):
+            if label != "initial":
+                age_events(registry)
+            if label.endswith("changed"):
+                edit_in_odoo(registry, edits)
+                ask(("edit", edits))
             ask("clear")
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
                 queries = cr.sql_log_count
-                if args.show_sql and label == "no change":
+                if args.show_sql and label != "initial":
                     show_sql(cr)
                 started = time.perf_counter()
                 env["calendar.exchange.mailbox"]._cron_sync(time_budget=10**6)
@@ -234,7 +293,7 @@ def main(argv=None):
                 states = sorted({"error" if m.last_error else "ok" for m in mailboxes})
             requests = ask("count")
             print(
-                "%-9s %8.1f s  %7.1f SQL queries/mailbox  %6.1f requests/mailbox  "
+                "%-10s %8.3f s  %7.1f SQL queries/mailbox  %6.1f requests/mailbox  "
                 "%7.0f entries/s  states %s"
                 % (
                     label,

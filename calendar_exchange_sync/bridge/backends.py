@@ -1,8 +1,10 @@
 """Company settings -> the Exchange side of one mailbox (EWS or Graph). No network here: the
 backend connects when the engine first asks it something."""
 
-from ..models.res_company import ON_PREMISES_VERSIONS, is_plain_http
+from urllib.parse import urlparse
+
 from ..sync.errors import ConfigurationError
+from ..sync.versions import ON_PREMISES_VERSIONS, by_key
 
 
 def connection_settings(company):
@@ -25,6 +27,11 @@ def connection_settings(company):
     }
 
 
+def is_plain_http(url):
+    """True for an http:// (unencrypted) URL."""
+    return urlparse((url or "").strip()).scheme.lower() == "http"
+
+
 def _refusal(company):
     """Why these settings must not be used to connect, in the company's words, or "".
 
@@ -44,14 +51,6 @@ def _refusal(company):
     return ""
 
 
-EWS_VERSIONS = {
-    "exchange2007": "Exchange2007_SP1",
-    "exchange2010": "Exchange2010_SP2",
-    "exchange2013": "Exchange2013",
-    "exchange2016": "Exchange2016",
-}
-
-
 def ews_settings(settings):
     from ..sync.ews import EwsSettings
 
@@ -65,7 +64,7 @@ def ews_settings(settings):
         endpoint=settings["ews_url"].strip(),
         username=username,
         password=settings["password"],
-        version=EWS_VERSIONS[settings["version"]],
+        version=by_key(settings["version"]).ews,
         auth="NTLM" if ntlm else "Basic",
         ca_file=settings["ca_file"],
     )
@@ -97,13 +96,23 @@ def make_backend(settings, mailbox, **options):
     raise ConfigurationError("Choose the Exchange version in Settings first.")
 
 
-def test_connection(company, mailbox):
+def admin_consent_url(company, redirect_uri, state):
+    """Microsoft's admin-consent page for the company's Office 365 app, back to ``redirect_uri``."""
+    from ..sync import graph
+
+    settings = graph_settings(connection_settings(company))
+    return graph.admin_consent_url(
+        settings.login_url, settings.tenant, settings.client_id, redirect_uri, state
+    )
+
+
+def check_connection(company, mailbox):
     """Run the backend's connection checks: a list of (check, ok, plain message)."""
     settings = connection_settings(company)
     if settings["version"] in ON_PREMISES_VERSIONS:
         from ..sync import ews
 
-        return ews.test_connection(ews_settings(settings), mailbox)
+        return ews.check_connection(ews_settings(settings), mailbox)
     from ..sync import graph
 
-    return graph.test_connection(graph_settings(settings), mailbox)
+    return graph.check_connection(graph_settings(settings), mailbox)

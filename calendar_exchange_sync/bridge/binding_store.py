@@ -1,5 +1,11 @@
 """The engine's ``StatusStore`` for one mailbox, kept in ``calendar.exchange.binding`` rows and
-the mailbox's two tokens. Saved means "in this transaction": the cron commits per mailbox."""
+the mailbox's two tokens. Saved means "in this transaction": the cron commits per mailbox.
+
+It is an ``IndexedStatusStore``: besides ``load()`` (every binding of the mailbox, for complete
+listings) it answers the engine's targeted look-ups (``lookup``, ``unsettled``, ``totals``) with
+one query each on the binding table's indexes, so that a run over a large mailbox reads only
+the bindings its listings touch.
+"""
 
 from ..sync.engine import StatusRow
 from .mapper import as_utc, naive_utc
@@ -11,21 +17,58 @@ ROW_FIELDS = (
     "local_version",
     "remote_version",
     "item_hash",
+    "activity_type",
     "uid",
     "recheck",
     "verify_side",
 )
+
+SELECT = """
+    SELECT id, identity, %s, field_hashes, local_modified, remote_modified
+      FROM calendar_exchange_binding
+     WHERE mailbox_id = %%s
+""" % ", ".join(ROW_FIELDS)
+# Each condition has an index of calendar.exchange.binding behind it: (mailbox_id, local_id),
+# remote_id, the unique (mailbox_id, identity), and the partial index of unsettled bindings.
+LOOKUP_QUERY = (
+    SELECT
+    + """
+       AND (local_id = ANY(%s) OR remote_id = ANY(%s) OR identity = ANY(%s))
+"""
+)
+UNSETTLED_QUERY = (
+    SELECT
+    + """
+       AND (recheck OR local_id IS NULL OR remote_id IS NULL)
+"""
+)
+TOTALS_QUERY = """
+    SELECT count(local_id), count(remote_id) FROM calendar_exchange_binding WHERE mailbox_id = %s
+"""
+IDS_QUERY = """
+    SELECT identity, id FROM calendar_exchange_binding
+     WHERE mailbox_id = %s AND identity = ANY(%s)
+"""
 
 
 def _utc(value):
     return as_utc(value) if value else None
 
 
-LOAD_QUERY = """
-    SELECT id, identity, %s, field_hashes, local_modified, remote_modified
-      FROM calendar_exchange_binding
-     WHERE mailbox_id = %%s
-""" % ", ".join(ROW_FIELDS)
+def _row(values):
+    """The ``StatusRow`` of one binding, read as a dict of its columns."""
+    row = StatusRow(identity=values["identity"])
+    for name in ROW_FIELDS:
+        setattr(row, name, values[name] or (False if name == "recheck" else None))
+    row.field_hashes = dict(values["field_hashes"] or {})
+    row.local_modified = _utc(values["local_modified"])
+    row.remote_modified = _utc(values["remote_modified"])
+    if row.activity_type is None:
+        # Saved before the column existed: the type was kept as text ("s" + name) among the
+        # field hashes (a hash never starts with "s"). The next save writes the column.
+        text = row.field_hashes.get("activity_type") or ""
+        row.activity_type = text[1:] if text.startswith("s") else None
+    return row
 
 
 class BindingStore:
@@ -42,24 +85,50 @@ class BindingStore:
         self.state = state
         self.token_changes = {}
         self.Binding = mailbox.env["calendar.exchange.binding"]
-        self._ids = {}  # identity -> binding id
+        self.cr = mailbox.env.cr
+        self._ids = {}  # identity -> binding id, of the bindings read or written
+        self._complete = False  # _ids holds every binding of the mailbox (after load())
 
-    def load(self):
+    # -- reading ------------------------------------------------------------------------
+
+    def _select(self, query, params):
         # One query: a run that finds nothing to do must stay cheap (the cron runs every
         # few minutes for every mailbox).
         self.Binding.flush_model()
-        self.mailbox.env.cr.execute(LOAD_QUERY, [self.mailbox.id])
+        self.cr.execute(query, [self.mailbox.id, *params])
         rows = []
-        for values in self.mailbox.env.cr.dictfetchall():
-            row = StatusRow(identity=values["identity"])
-            for name in ROW_FIELDS:
-                setattr(row, name, values[name] or (False if name == "recheck" else None))
-            row.field_hashes = dict(values["field_hashes"] or {})
-            row.local_modified = _utc(values["local_modified"])
-            row.remote_modified = _utc(values["remote_modified"])
+        for values in self.cr.dictfetchall():
+            row = _row(values)
             self._ids[row.identity] = values["id"]
             rows.append(row)
         return rows
+
+    def load(self):
+        rows = self._select(SELECT, [])
+        self._complete = True
+        return rows
+
+    def lookup(self, local_ids, remote_ids, identities):
+        wanted = [list(local_ids), list(remote_ids), list(identities)]
+        return self._select(LOOKUP_QUERY, wanted) if any(wanted) else []
+
+    def unsettled(self):
+        return self._select(UNSETTLED_QUERY, [])
+
+    def totals(self):
+        self.Binding.flush_model()
+        self.cr.execute(TOTALS_QUERY, [self.mailbox.id])
+        return tuple(self.cr.fetchone())
+
+    def _known(self, identities):
+        """Binding ids of these identities, asking the database for those not read yet."""
+        missing = [i for i in identities if i not in self._ids]
+        if missing and not self._complete:
+            self.cr.execute(IDS_QUERY, [self.mailbox.id, missing])
+            self._ids.update(self.cr.fetchall())
+        return {i: self._ids[i] for i in identities if i in self._ids}
+
+    # -- writing ------------------------------------------------------------------------
 
     def _values(self, row):
         values = {name: getattr(row, name) or False for name in ROW_FIELDS}
@@ -70,11 +139,13 @@ class BindingStore:
         return values
 
     def save(self, rows):
+        rows = list(rows)
+        known = self._known([row.identity for row in rows])
         creates = []
         for row in rows:
             values = self._values(row)
-            if row.identity in self._ids:
-                self.Binding.browse(self._ids[row.identity]).write(values)
+            if row.identity in known:
+                self.Binding.browse(known[row.identity]).write(values)
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
         for record in self.Binding.create(creates):
@@ -82,8 +153,10 @@ class BindingStore:
         self.Binding.flush_model()
 
     def remove(self, identities):
-        ids = [self._ids.pop(identity) for identity in identities if identity in self._ids]
-        self.Binding.browse(ids).unlink()
+        known = self._known(list(identities))
+        for identity in known:
+            del self._ids[identity]
+        self.Binding.browse(list(known.values())).unlink()
 
     def get_token(self, side):
         return getattr(self.state, side + "_token") or None

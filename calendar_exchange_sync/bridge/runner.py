@@ -28,7 +28,10 @@ from .uid_hints import UidRecordingSide
 
 _logger = logging.getLogger(__name__)
 
+# The engine speaks of roles ("local", "remote"), Odoo's settings and log of "odoo" and
+# "exchange": translated here, and only here.
 SIDE_NAMES = {"local": "odoo", "remote": "exchange"}
+ROLES = {name: role for role, name in SIDE_NAMES.items()}
 
 
 def lazily(build):
@@ -111,7 +114,7 @@ class MailboxRun:
     def options(self):
         company = self.env["res.company"].browse(self.company_id)
         return SyncOptions(
-            policy=self.company.policy,
+            policy=ROLES.get(self.company.policy, self.company.policy),  # "newest" stays
             clock_skew=timedelta(seconds=self.company.clock_skew),
             window_days=self.company.window_days,
             may_export=lazily(lambda: export_filter(company)),
@@ -188,7 +191,7 @@ class MailboxRun:
             "state": self._state(report, error),
             "message": str(error) if error else False,
         }
-        for side, prefix in (("local", "odoo"), ("remote", "exchange")):
+        for side, prefix in SIDE_NAMES.items():
             for action, verb in (
                 ("create", "created"),
                 ("update", "updated"),

@@ -13,6 +13,7 @@ with a pattern, modified and deleted occurrences. The series item is rebuilt fro
 
 from datetime import datetime, time, timedelta
 
+from ..sync import expansion
 from ..sync import recurrence as rec
 from ..sync.items import Occurrence, Recurrence
 from .mapper import as_utc, event_to_item, exchange_zone, naive_utc, time_values
@@ -21,7 +22,7 @@ from .ownership import PLAIN
 MAX_MATERIALISED = 720  # what Odoo materialises of an endless series (MAX_RECURRENT_EVENT)
 
 
-def occurrence_key(event):
+def event_occurrence_key(event):
     """The original start of one occurrence: a date for all-day series, else UTC datetime."""
     original = event.exchange_original_start
     if event.allday:
@@ -67,8 +68,8 @@ class SeriesMapper:
 
     def item(self, recurrence):
         side = self.side
-        events = recurrence.calendar_event_ids.filtered("active").sorted(occurrence_key)
-        keyed = {occurrence_key(e): e for e in events}
+        events = recurrence.calendar_event_ids.filtered("active").sorted(event_occurrence_key)
+        keyed = {event_occurrence_key(e): e for e in events}
         zone = series_zone(recurrence, side.user)
         first = min(keyed)
         if recurrence.exchange_dtstart:
@@ -91,7 +92,7 @@ class SeriesMapper:
         base = base.replace(start=first, end=self._end(first, template, duration), timezone=zone)
         rrule = odoo_rrule(recurrence, first, zone)
         last = max(keyed)
-        dates = rec.occurrences(rrule, first, zone, limit=MAX_MATERIALISED)
+        dates = expansion.occurrences(rrule, first, zone, limit=MAX_MATERIALISED)
         deleted = {d for d in dates if d <= last and d not in keyed}
         exceptions = []
         for key, event in keyed.items():
@@ -102,8 +103,7 @@ class SeriesMapper:
                 kind=kind,
                 default_type=side.inbound.default_type,
             ).replace(timezone=zone)
-            expected = base.replace(start=key, end=self._end(key, template, duration))
-            if own != expected:
+            if own != base.occurrence_at(key):
                 exceptions.append(Occurrence(key, own))
         return base.replace(recurrence=Recurrence(rrule, tuple(exceptions), frozenset(deleted)))
 
@@ -144,7 +144,7 @@ class SeriesMapper:
         )
         odoo_rule = self.side.env["calendar.recurrence"].new(values)._get_rrule(dtstart=local)
         odoo_dates = [d.date() for d in odoo_rule[:sample]]
-        wanted = rec.occurrences(item.recurrence.rrule, item.start, zone, limit=sample)
+        wanted = expansion.occurrences(item.recurrence.rrule, item.start, zone, limit=sample)
         wanted = [d if item.all_day else rec.tzmod.to_local(d, zone).date() for d in wanted]
         if odoo_dates != wanted:
             raise ValueError(
@@ -172,7 +172,7 @@ class SeriesMapper:
 
     def _apply_occurrences(self, recurrence, item, with_attendees=True):
         side = self.side
-        events = {occurrence_key(e): e for e in recurrence.calendar_event_ids}
+        events = {event_occurrence_key(e): e for e in recurrence.calendar_event_ids}
         doomed = side.Event.browse()
         for key in item.recurrence.deleted:
             doomed |= events.get(key, side.Event.browse())

@@ -23,6 +23,7 @@ class CalendarExchangeBinding(models.Model):
     remote_version = fields.Char()
     item_hash = fields.Char()
     field_hashes = fields.Json()
+    activity_type = fields.Char(help="The activity type both sides last agreed on.")
     local_modified = fields.Datetime()
     remote_modified = fields.Datetime()
     uid = fields.Char(string="iCalendar UID", index="btree_not_null")
@@ -44,4 +45,10 @@ class CalendarExchangeBinding(models.Model):
 
     _identity_uniq = models.Constraint(
         "unique(mailbox_id, identity)", "An entry is bound once per mailbox."
+    )
+    # For the sync's targeted look-ups (bridge/binding_store.py): by Odoo entry, and the few
+    # bindings a run must finish or read again.
+    _mailbox_local_idx = models.Index("(mailbox_id, local_id)")
+    _unsettled_idx = models.Index(
+        "(mailbox_id) WHERE recheck OR local_id IS NULL OR remote_id IS NULL"
     )

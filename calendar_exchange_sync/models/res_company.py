@@ -9,15 +9,9 @@ from urllib.parse import urlparse
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
-ON_PREMISES_VERSIONS = ("exchange2007", "exchange2010", "exchange2013", "exchange2016")
-
-EXCHANGE_VERSIONS = [
-    ("exchange2007", "Exchange 2007"),
-    ("exchange2010", "Exchange 2010"),
-    ("exchange2013", "Exchange 2013"),
-    ("exchange2016", "Exchange 2016 (2016, 2019 and Subscription Edition)"),
-    ("office365", "Office 365 / Exchange Online"),
-]
+from ..bridge.backends import is_plain_http
+from ..sync.versions import ON_PREMISES_VERSIONS
+from ..sync.versions import SELECTION as EXCHANGE_VERSIONS
 
 CONFLICT_POLICIES = [
     ("newest", "Newest change wins"),
@@ -32,10 +26,6 @@ DEFAULT_GRAPH_URL = "https://graph.microsoft.com"
 def _is_web_url(value):
     parsed = urlparse(value or "")
     return parsed.scheme in ("http", "https") and bool(parsed.hostname)
-
-
-def is_plain_http(url):
-    return urlparse((url or "").strip()).scheme.lower() == "http"
 
 
 class ResCompany(models.Model):

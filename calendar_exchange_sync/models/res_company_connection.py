@@ -6,13 +6,12 @@ signed, single-use ``state`` so that a forged or replayed callback is refused.
 """
 
 import secrets
-from urllib.parse import urlencode
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import consteq, hmac
 
-from ..bridge.backends import test_connection
+from ..bridge.backends import admin_consent_url, check_connection
 from ..sync.errors import SyncError
 
 CONSENT_SCOPE = "calendar_exchange_sync.consent"
@@ -64,7 +63,7 @@ class ResCompany(models.Model):
         if not mailbox:
             raise UserError(_("Set your own email address first: the test uses your mailbox."))
         try:
-            checks = test_connection(self, mailbox)
+            checks = check_connection(self, mailbox)
         except SyncError as error:
             checks = [("connection", False, str(error))]
         skew = next((c for c in checks if c[0] == "clock" and len(c) > 3), None)
@@ -101,18 +100,8 @@ class ResCompany(models.Model):
         nonce = secrets.token_urlsafe(24)
         company.exchange_consent_nonce = nonce
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
-        query = urlencode(
-            {
-                "client_id": company.exchange_client_id,
-                "redirect_uri": base.rstrip("/") + CONSENT_ROUTE,
-                "state": self._exchange_consent_state(nonce),
-            }
-        )
-        url = "%s/%s/adminconsent?%s" % (
-            company.exchange_login_url.rstrip("/"),
-            company.exchange_tenant,
-            query,
-        )
+        redirect = base.rstrip("/") + CONSENT_ROUTE
+        url = admin_consent_url(company, redirect, self._exchange_consent_state(nonce))
         return {"type": "ir.actions.act_url", "url": url, "target": "self"}
 
     def _exchange_check_consent_state(self, state):

@@ -61,16 +61,6 @@ EXCEPTION_KEY = "recurrence:exception:"
 DELETED_KEY = "recurrence:deleted:"
 
 
-def agreed_activity_type(field_hashes):
-    """``(known, activity_type)`` as recorded by ``CalendarItem.field_hashes()``."""
-    text = (field_hashes or {}).get("activity_type")
-    if text == "n":
-        return True, None
-    if text and text.startswith("s"):
-        return True, text[1:]
-    return False, None
-
-
 def exclusive_end(inclusive_stop):
     """Exchange-style exclusive end date of an all-day entry from Odoo's inclusive stop_date."""
     return inclusive_stop + timedelta(days=1)
@@ -79,11 +69,6 @@ def exclusive_end(inclusive_stop):
 def inclusive_stop(end):
     """Odoo's inclusive stop_date from the exclusive end date of an all-day item."""
     return end - timedelta(days=1)
-
-
-def occurrence_key(original_start):
-    """The text key of an occurrence in ``field_hashes()`` (a UTC date-time or a date)."""
-    return _json_value(original_start)
 
 
 def _set(obj, name, value):
@@ -334,18 +319,12 @@ class CalendarItem:
         return hashlib.sha256(_canonical_json(self.content()).encode()).hexdigest()
 
     def field_hashes(self):
-        """Short per-field digests, enough to tell later which fields changed since then.
-
-        The activity type is kept as readable text instead (``"n"`` for none, ``"s"`` + name):
-        Exchange entries made in Outlook carry no type, and the engine then needs the agreed
-        one itself (see ``agreed_activity_type``).
-        """
+        """Short per-field digests, enough to tell later which fields changed since then."""
         if self._hashes is None:
             hashes = {
                 name: hashlib.sha256(_field_text(value).encode()).hexdigest()[:16]
                 for name, value in self.content().items()
             }
-            hashes["activity_type"] = _field_text(self.activity_type)
             hashes.update(self._occurrence_hashes())
             _set(self, "_hashes", hashes)
         return dict(self._hashes)
@@ -379,6 +358,13 @@ class CalendarItem:
     def replace(self, **changes):
         """A copy with some fields changed (normalised again)."""
         return dataclasses.replace(self, **changes)
+
+    def occurrence_at(self, original_start):
+        """The occurrence of this series starting at ``original_start`` exactly as the series
+        makes it: the series' own values and duration, no rule (what an exception is compared
+        with, and what an exception is reset to). Timed (UTC) and all-day (date) alike."""
+        duration = self.end - self.start
+        return self.replace(start=original_start, end=original_start + duration, recurrence=None)
 
     def __eq__(self, other):
         if not isinstance(other, CalendarItem):

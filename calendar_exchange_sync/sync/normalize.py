@@ -9,11 +9,11 @@ that two items compare equal exactly when they look the same to the user.
 
 import json
 import re
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-UTC = timezone.utc
+from .tz import UTC
 
 # Order in which RRULE parts are written; anything unknown goes last, alphabetically.
 _RRULE_ORDER = (
@@ -87,16 +87,9 @@ def html_body(value):
 
 
 def _until(value):
-    """UNTIL as UTC ``YYYYMMDDTHHMMSSZ``, or ``YYYYMMDD`` for all-day series."""
-    if re.fullmatch(r"\d{8}", value):
-        return value
-    match = re.fullmatch(r"(\d{8}T\d{6})(Z?)", value)
-    if not match:
+    """UNTIL as RFC 5545 writes it: a date, a UTC date-time (``…Z``) or a floating one."""
+    if not re.fullmatch(r"\d{8}(T\d{6}Z?)?", value):
         raise ValueError("UNTIL=%s is not an RFC 5545 date or date-time" % value)
-    if not match.group(2):
-        raise ValueError(
-            "UNTIL=%s has no time zone; convert it to UTC (…Z) before building the item" % value
-        )
     return value
 
 
@@ -127,11 +120,13 @@ def _list(name, value):
     return ",".join(parts)
 
 
-def rrule(value):
-    """Canonical RRULE value (no ``RRULE:`` prefix, no DTSTART).
+def rrule_parts(value):
+    """The parts of an RRULE value, ``{NAME: VALUE}``: the one RRULE parser of the product.
 
-    Parts are upper-cased and written in a fixed order, lists are sorted and deduplicated,
-    ``INTERVAL=1`` and ``WKST=MO`` (the RFC defaults) are dropped, UNTIL must already be UTC.
+    Upper-cased, each value checked and in canonical form (lists sorted and deduplicated,
+    numbers without leading zeros, ``+1MO`` as ``1MO``); an ``RRULE:`` prefix is dropped.
+    What a caller can hold is its own check: FREQ (``rrule`` below, ``recurrence`` for
+    Exchange), a floating UNTIL (items want UTC).
     """
     text = (value or "").strip()
     if text.upper().startswith("RRULE:"):
@@ -147,10 +142,8 @@ def rrule(value):
         if name in parts:
             raise ValueError("RRULE part %s appears twice" % name)
         parts[name] = val
-    if parts.get("FREQ") not in _FREQS:
-        raise ValueError("RRULE %r needs FREQ=DAILY/WEEKLY/MONTHLY/YEARLY/…" % value)
     if "UNTIL" in parts and "COUNT" in parts:
-        raise ValueError("RRULE %r has both UNTIL and COUNT" % value)
+        raise ValueError("RRULE %r has both COUNT and UNTIL" % value)
     for name in list(parts):
         val = parts[name]
         if name == "UNTIL":
@@ -164,6 +157,23 @@ def rrule(value):
                 raise ValueError("WKST=%s is not a weekday" % val)
         elif name.startswith("BY"):
             parts[name] = _list(name, val)
+    return parts
+
+
+def rrule(value):
+    """Canonical RRULE value of an item (no ``RRULE:`` prefix, no DTSTART).
+
+    Parts as ``rrule_parts`` reads them, written in a fixed order; ``INTERVAL=1`` and
+    ``WKST=MO`` (the RFC defaults) are dropped; UNTIL must be a date or already UTC.
+    """
+    parts = rrule_parts(value)
+    if parts.get("FREQ") not in _FREQS:
+        raise ValueError("RRULE %r needs FREQ=DAILY/WEEKLY/MONTHLY/YEARLY/…" % value)
+    if re.fullmatch(r"\d{8}T\d{6}", parts.get("UNTIL", "")):
+        raise ValueError(
+            "UNTIL=%s has no time zone; convert it to UTC (…Z) before building the item"
+            % parts["UNTIL"]
+        )
     if parts.get("INTERVAL") == "1":
         del parts["INTERVAL"]
     if parts.get("WKST") == "MO":

@@ -25,15 +25,18 @@ RRULEs Exchange cannot express (HOURLY, BYHOUR, BYWEEKNO, ordinal days such as `
 ``BYSETPOS=2,4``, every-other-day-on-weekdays, ...) raise ValueError with a plain sentence.
 RRULEs written here are canonical in the sense of ``sync.normalize.rrule`` (same part order,
 ``INTERVAL=1``/``WKST=MO`` dropped) and also drop WKST where it cannot change the dates.
+
+RRULEs are read by ``normalize.rrule_parts`` (the one parser); UNTIL and the series' start are
+read as ``expansion`` reads them, so a pattern ends where the expansion does.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-
-from dateutil import rrule as du
+from datetime import date, datetime, timedelta
 
 from . import tz as tzmod
+from .expansion import local_start, parse_until
+from .normalize import rrule_parts
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -55,27 +58,15 @@ NO_END_DATE = "0001-01-01"  # what Graph puts in range.endDate when the range ha
 
 
 def parse_rrule(value: str) -> dict[str, str]:
-    """Split an RRULE value into upper-cased parts; refuse parts Exchange has no place for."""
-    text = (value or "").strip()
-    if text.upper().startswith("RRULE:"):
-        text = text[6:]
-    parts: dict[str, str] = {}
-    for chunk in filter(None, (c.strip() for c in text.split(";"))):
-        name, sep, val = chunk.partition("=")
-        name, val = name.strip().upper(), val.strip().upper()
-        if not sep or not val:
-            raise ValueError(f"The recurrence rule part '{chunk}' is not NAME=VALUE.")
+    """The parts of an RRULE (``normalize.rrule_parts``), refusing what Exchange cannot hold."""
+    parts = rrule_parts(value)
+    for name in parts:
         if name not in _SUPPORTED_PARTS:
             raise ValueError(f"Exchange cannot store a recurrence that uses {name} ('{value}').")
-        if name in parts:
-            raise ValueError(f"The recurrence rule '{value}' repeats {name}.")
-        parts[name] = val
     if parts.get("FREQ") not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
         raise ValueError(
             f"Exchange only repeats daily, weekly, monthly or yearly; '{value}' cannot be synced."
         )
-    if "COUNT" in parts and "UNTIL" in parts:
-        raise ValueError(f"The recurrence rule '{value}' has both COUNT and UNTIL.")
     return parts
 
 
@@ -106,25 +97,6 @@ def _days(parts):
             raise ValueError(f"BYDAY entry '{token}' is not a weekday such as MO or -1FR.")
         out.add((int(prefix) if prefix else 0, DAY_CODES.index(code)))
     return sorted(out, key=lambda pair: (pair[1], pair[0]))
-
-
-def _parse_until(value: str, zone: str) -> datetime:
-    """UNTIL as a naive wall-clock time in the series' zone (a DATE means that whole day)."""
-    try:
-        if len(value) == 8:
-            return datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time.max)
-        if value.endswith("Z"):
-            moment = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=tzmod.UTC)
-            return tzmod.to_local(moment, zone)
-        return datetime.strptime(value, "%Y%m%dT%H%M%S")  # floating: already local
-    except ValueError:
-        raise ValueError(f"UNTIL={value} is not an RFC 5545 date or date-time.") from None
-
-
-def _local_start(start: datetime | date, zone: str) -> datetime:
-    if isinstance(start, datetime):
-        return tzmod.to_local(start, zone)
-    return datetime.combine(start, time())
 
 
 # --------------------------------------------------------------------------- RRULE -> pattern
@@ -202,7 +174,7 @@ def rrule_to_pattern(rrule: str, start: datetime | date, zone: str) -> dict:
     cannot express the rule.
     """
     parts = parse_rrule(rrule)
-    local = _local_start(start, zone)
+    local = local_start(start, zone)
     freq = parts["FREQ"]
     interval = _int(parts, "INTERVAL", 1)
     if interval < 1:
@@ -277,7 +249,7 @@ def _range(parts, local: datetime, zone: str) -> dict:
             raise ValueError(f"COUNT={count} must be at least 1.")
         out.update(type="numbered", numberOfOccurrences=count)
     elif "UNTIL" in parts:
-        until = _parse_until(parts["UNTIL"], zone)
+        until = parse_until(parts["UNTIL"], zone)
         # Exchange ends on an inclusive date: the last date whose occurrence is <= UNTIL.
         last = until.date() if until.time() >= local.time() else until.date() - timedelta(1)
         out.update(type="endDate", endDate=last.isoformat())
@@ -327,7 +299,7 @@ def pattern_to_rrule(recurrence: dict, start: datetime | date, zone: str) -> str
     interval = int(pattern.get("interval") or 1)
     if interval < 1:
         raise ValueError(f"Recurrence interval {interval} must be at least 1.")
-    local = _local_start(start, zone)
+    local = local_start(start, zone)
     parts: dict[str, str] = {}
     if ptype == "daily":
         parts["FREQ"] = "DAILY"
@@ -389,7 +361,7 @@ def _until_value(rng: dict, start: datetime | date, zone: str) -> str:
     except ValueError:
         range_zone = zone  # a custom zone name Graph may send: fall back to the event's zone
     # The instant the last possible occurrence on the end date starts (series' wall clock).
-    clock = _local_start(start, range_zone).time()
+    clock = local_start(start, range_zone).time()
     return tzmod.combine_utc(end, clock, range_zone).strftime("%Y%m%dT%H%M%SZ")
 
 
@@ -402,61 +374,3 @@ def canonical_rrule(rrule: str, start: datetime | date, zone: str) -> str:
     Exchange cannot store.
     """
     return pattern_to_rrule(rrule_to_pattern(rrule, start, zone), start, zone)
-
-
-# --------------------------------------------------------------------------- expansion
-
-
-def _window_bounds(window):
-    if window is None:
-        return None, None
-    if isinstance(window, tuple | list):
-        return window[0], window[1]
-    return window.start, window.end
-
-
-def _as_utc(value, zone):
-    if value is None or isinstance(value, datetime):
-        return value if value is None or value.tzinfo else value.replace(tzinfo=tzmod.UTC)
-    return tzmod.combine_utc(value, time(), zone)
-
-
-def build_rule(rrule: str, start: datetime | date, zone: str) -> du.rrule:
-    """A dateutil rule producing naive wall-clock starts in the series' zone."""
-    parts = parse_rrule(rrule)
-    local = _local_start(start, zone)
-    if "UNTIL" in parts:
-        until = _parse_until(parts["UNTIL"], zone)
-        parts["UNTIL"] = until.strftime("%Y%m%dT%H%M%S")
-    text = ";".join(f"{k}={v}" for k, v in parts.items())
-    return du.rrulestr(text, dtstart=local)
-
-
-def occurrences(rrule: str, start: datetime | date, zone: str, window=None, limit=5000):
-    """Starts of the occurrences of a series that fall in ``window``, in order.
-
-    Timed series (``start`` an aware datetime) yield aware UTC datetimes; all-day series
-    (``start`` a date) yield dates. ``window`` is ``(from, to)`` or an object with ``start``
-    and ``end`` (aware datetimes or dates; ``to`` exclusive, either may be None). The expansion
-    keeps the wall-clock time in ``zone`` across DST changes, as Exchange does. At most
-    ``limit`` occurrences are returned, so an endless series without a window ends.
-    """
-    low, high = _window_bounds(window)
-    low, high = _as_utc(low, zone), _as_utc(high, zone)
-    rule = build_rule(rrule, start, zone)
-    iterator = iter(rule)
-    if low is not None:
-        # Skip ahead cheaply: one day of margin covers any UTC offset.
-        iterator = iter(rule.xafter(tzmod.to_local(low, zone) - timedelta(days=1), inc=True))
-    out = []
-    all_day = not isinstance(start, datetime)
-    for local in iterator:
-        moment = tzmod.to_utc(local, zone)
-        if high is not None and moment >= high:
-            break
-        if low is not None and moment < low:
-            continue
-        out.append(local.date() if all_day else moment)
-        if len(out) >= limit:
-            break
-    return out

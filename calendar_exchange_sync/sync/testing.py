@@ -22,7 +22,7 @@ from datetime import datetime
 from . import span
 from .engine import ChangeSet, Fetched, OpResult, Remote
 from .errors import ConnectionFailed, ItemNotFound, StaleVersion, SyncStateInvalid, TransientError
-from .normalize import UTC
+from .tz import UTC
 
 
 class SimulatedCrash(Exception):
@@ -335,7 +335,7 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
         row = self.rows.get(identity)
         if row is not None:
             for role in ("local", "remote"):
-                id_ = getattr(row, role + "_id")
+                id_ = row.id_on(role)
                 if id_ is not None and self.by_id[role].get(id_) == identity:
                     del self.by_id[role][id_]
 
@@ -349,7 +349,7 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
             for row in rows:  # index what is stored now (a crash_before left the old rows)
                 stored = self.rows.get(row.identity)
                 for role in ("local", "remote"):
-                    id_ = getattr(stored, role + "_id", None)
+                    id_ = stored.id_on(role) if stored is not None else None
                     if id_ is not None:
                         self.by_id[role][id_] = stored.identity
 
@@ -364,7 +364,7 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
             for identity, row in backup.items():  # re-index rows a crash left in place
                 if row is not None and identity in self.rows:
                     for role in ("local", "remote"):
-                        id_ = getattr(row, role + "_id")
+                        id_ = row.id_on(role)
                         if id_ is not None:
                             self.by_id[role][id_] = identity
 
@@ -377,7 +377,7 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
         self.by_id = {"local": {}, "remote": {}}
         for identity, row in self.rows.items():
             for role in ("local", "remote"):
-                id_ = getattr(row, role + "_id")
+                id_ = row.id_on(role)
                 if id_ is not None:
                     self.by_id[role][id_] = identity
 

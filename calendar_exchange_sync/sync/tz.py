@@ -2,7 +2,12 @@
 
 Exchange (EWS and Graph) names zones the Windows way ("W. Europe Standard Time"); Odoo, Python
 and iCalendar use IANA names ("Europe/Berlin"). The translation tables come from CLDR's
-windowsZones.xml as shipped in ``exchangelib.winzone``, so both backends agree on one source.
+windowsZones.xml as shipped in ``exchangelib.winzone``, so both backends agree on one source
+(imported on first use: the item model and the engine need no Exchange client library).
+
+This module is also the one home of the UTC helpers: ``UTC``, ``to_utc``/``to_local`` for wall
+clocks, ``as_utc`` for an item's start or end (a date stands for its midnight in a zone) and
+``plain_utc`` for the datetime subclasses client libraries hand out.
 
 Conversions between a naive local wall-clock time and UTC follow what Exchange does with a
 recurring meeting across a DST change: the wall-clock time is kept and the UTC instant moves.
@@ -17,8 +22,6 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
 
 UTC = timezone.utc
 
@@ -40,8 +43,16 @@ _UTC_ALIASES = {"utc", "etc/utc", "z", "gmt", "etc/gmt", "tzone://microsoft/utc"
 
 
 @functools.cache
+def _maps():
+    """(Windows -> IANA, IANA -> Windows) from CLDR, as exchangelib ships them."""
+    from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
+
+    return MS_TIMEZONE_TO_IANA_MAP, IANA_TO_MS_TIMEZONE_MAP
+
+
+@functools.cache
 def _windows_by_lower() -> dict[str, str]:
-    return {name.lower(): name for name in MS_TIMEZONE_TO_IANA_MAP}
+    return {name.lower(): name for name in _maps()[0]}
 
 
 def is_windows_name(name: str) -> bool:
@@ -60,7 +71,7 @@ def windows_to_iana(name: str) -> str:
     windows = _windows_by_lower().get(key)
     if windows is None:
         raise ValueError(f"'{name}' is not a Windows time zone name that Exchange uses.")
-    iana = MS_TIMEZONE_TO_IANA_MAP[windows]
+    iana = _maps()[0][windows]
     if iana == "Etc/UTC":
         return "UTC"
     return _MODERN_IANA.get(iana, iana)
@@ -75,11 +86,11 @@ def iana_to_windows(name: str) -> str:
     key = name.strip()
     if key.lower() in _UTC_ALIASES:
         return "UTC"
-    entry = IANA_TO_MS_TIMEZONE_MAP.get(key)
+    entry = _maps()[1].get(key)
     if entry is None:
         # A new IANA name whose CLDR entry still uses the old spelling.
         old = {new: old for old, new in _MODERN_IANA.items()}.get(key)
-        entry = IANA_TO_MS_TIMEZONE_MAP.get(old) if old else None
+        entry = _maps()[1].get(old) if old else None
     if entry is None:
         raise ValueError(f"Time zone '{name}' has no Windows equivalent that Exchange accepts.")
     return entry[0]
@@ -94,7 +105,9 @@ def to_iana(name: str | None) -> str:
     if not name or name.strip().lower() in _UTC_ALIASES:
         return "UTC"
     name = name.strip()
-    if is_windows_name(name):
+    # Windows ids never hold a "/": an area/city name needs no Windows table (and no
+    # exchangelib import, which the item model and the engine can do without).
+    if "/" not in name and is_windows_name(name):
         return windows_to_iana(name)
     try:
         ZoneInfo(name)
@@ -136,3 +149,21 @@ def local_date(moment: datetime | date, zone: str | None) -> date:
 def combine_utc(day: date, clock: time, zone: str | None) -> datetime:
     """Aware UTC instant of wall-clock ``clock`` on ``day`` in ``zone``."""
     return to_utc(datetime.combine(day, clock.replace(tzinfo=None)), zone)
+
+
+def as_utc(value: datetime | date | None, zone: str | None = None) -> datetime | None:
+    """The instant an item's start or end stands for, aware UTC: a datetime as it is (a naive
+    one taken as UTC), a date as its midnight in ``zone`` (all-day entries), None as None."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return combine_utc(value, time(), zone)
+
+
+def plain_utc(value: datetime | None) -> datetime | None:
+    """A plain ``datetime`` in UTC from any aware one, subclasses included (exchangelib's
+    EWSDateTime insists on its own zone class): what the item model compares."""
+    if value is None:
+        return None
+    return datetime.fromtimestamp(value.timestamp(), tz=UTC)

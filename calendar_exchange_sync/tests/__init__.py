@@ -18,6 +18,7 @@ from . import test_security_organizer
 from . import test_security_inbound
 from . import test_security_basic_auth
 from . import test_security_fields
+from . import test_binding_store
 from . import test_meetings_odoo
 from . import test_meetings_outlook
 from . import test_meetings_convergence

@@ -75,7 +75,7 @@ FIELDS = {
         (
             "mailbox_id user_id identity local_id remote_id local_version remote_version "
             "item_hash field_hashes local_modified remote_modified uid recheck verify_side "
-            "event_id recurrence_id sync_error written declines"
+            "event_id recurrence_id sync_error activity_type written declines"
         ).split(),
         ALL,
     ),

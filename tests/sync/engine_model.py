@@ -93,7 +93,7 @@ def expected(base, local, remote, policy, skew):
     if remote is None:
         return local[0] if local[0] != base else None
     (left, left_time), (right, right_time) = local, remote
-    remote_wins_conflicts = policy == "exchange" or (
+    remote_wins_conflicts = policy == "remote" or (
         policy == "newest" and right_time - skew > left_time
     )
     changes = _when(base, left, right, remote_wins_conflicts)

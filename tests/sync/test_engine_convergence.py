@@ -60,7 +60,7 @@ class Convergence(RuleBasedStateMachine):
     """Two in-memory calendars edited at random and synchronised with faults."""
 
     @initialize(
-        policy=st.sampled_from(["newest", "odoo", "exchange"]),
+        policy=st.sampled_from(["newest", "local", "remote"]),
         skew=st.integers(-30, 30),
         batch=st.integers(1, 4),
         strict=st.booleans(),

@@ -161,10 +161,10 @@ def test_time_fields_merge_as_one_group(world):
 @pytest.mark.parametrize(
     "policy, local_later, winner",
     [
-        ("odoo", False, "local"),
-        ("odoo", True, "local"),
-        ("exchange", False, "remote"),
-        ("exchange", True, "remote"),
+        ("local", False, "local"),
+        ("local", True, "local"),
+        ("remote", False, "remote"),
+        ("remote", True, "remote"),
         ("newest", True, "local"),
         ("newest", False, "remote"),
     ],
@@ -290,14 +290,14 @@ def test_occurrences_changed_on_each_side_are_both_kept():
             deleted=[week3],
         ).replace(location="Room 4"),
     )
-    report = world.sync(policy="odoo")
+    report = world.sync(policy="local")
     assert report.ok and report.conflicts == 0
     merged = _with(series, exceptions=[week1], deleted=[week3]).replace(location="Room 4")
     assert world.local.items[lid].item == merged == world.remote.items[rid].item
     quiet(world)
 
 
-@pytest.mark.parametrize("policy, winner", [("odoo", "local"), ("exchange", "remote")])
+@pytest.mark.parametrize("policy, winner", [("local", "local"), ("remote", "remote")])
 def test_one_occurrence_changed_on_both_sides_follows_the_policy(policy, winner):
     world, series, lid, rid = _series_world()
     mine, theirs = _moved(series, 2, 1, "odoo"), _moved(series, 2, 3, "exchange")

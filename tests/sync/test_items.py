@@ -9,6 +9,7 @@ import pytest
 
 from calendar_exchange_sync.sync import normalize
 from calendar_exchange_sync.sync.items import (
+    CONTENT_FIELDS,
     Attendee,
     CalendarItem,
     Occurrence,
@@ -170,6 +171,16 @@ def test_changed_fields_against_items_and_hashes():
     assert renamed.changed_fields(base) == {"subject", "start", "end", "categories"}
     assert renamed.changed_fields(base.field_hashes()) == {"subject", "start", "end", "categories"}
     assert base.changed_fields({}) >= {"subject", "start"}
+
+
+def test_field_hashes_are_digests_only():
+    typed = timed(activity_type="Lunch", recurrence=Recurrence("FREQ=DAILY;COUNT=3"))
+    hashes = typed.field_hashes()
+    # "response" is only part of a meeting copy's content (issue 12): other hashes stay as stored.
+    assert set(CONTENT_FIELDS) - {"response"} <= hashes.keys()
+    assert "response" in typed.replace(response="accepted").field_hashes()
+    assert all(len(value) == 16 and int(value, 16) >= 0 for value in hashes.values())
+    assert hashes["activity_type"] != timed(activity_type="Holiday").field_hashes()["activity_type"]
 
 
 def test_validation_of_enumerations():

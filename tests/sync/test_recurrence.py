@@ -1,4 +1,4 @@
-"""RRULE <-> Exchange pattern conversion and expansion on hand-picked cases (sync/recurrence.py).
+"""RRULE <-> Exchange pattern conversion (recurrence.py) and expansion (expansion.py), by hand.
 
 The property tests (test_recurrence_properties.py) sweep the whole supported set; these pin
 down the cases a reader wants to see spelled out: each pattern type, UNTIL at the edges of a
@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from calendar_exchange_sync.sync import normalize, recurrence
+from calendar_exchange_sync.sync import expansion, normalize, recurrence
 
 UTC = timezone.utc
 BERLIN = "Europe/Berlin"
@@ -134,7 +134,7 @@ def test_until_becomes_an_inclusive_end_date_in_the_series_zone(until, end_date)
     assert got["type"] == "endDate"
     assert got["endDate"] == end_date
     # And the expansion agrees on the last occurrence.
-    last = recurrence.occurrences(f"FREQ=DAILY;UNTIL={until}", START, BERLIN)[-1]
+    last = expansion.occurrences(f"FREQ=DAILY;UNTIL={until}", START, BERLIN)[-1]
     assert last.astimezone(recurrence.tzmod.get_zone(BERLIN)).date().isoformat() == end_date
 
 
@@ -153,7 +153,7 @@ def test_all_day_series_uses_dates():
     assert rec["range"]["endDate"] == "2026-02-02"
     rrule = recurrence.pattern_to_rrule(rec, start, BERLIN)
     assert rrule == "FREQ=WEEKLY;UNTIL=20260202;BYDAY=MO"
-    got = recurrence.occurrences(rrule, start, BERLIN)
+    got = expansion.occurrences(rrule, start, BERLIN)
     assert got == [date(2026, 1, d) for d in (5, 12, 19, 26)] + [date(2026, 2, 2)]
 
 
@@ -172,10 +172,10 @@ def test_week_start_only_kept_where_it_changes_dates():
         "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU;WKST=SU"
     )
     # With Sunday as week start, Sunday 11 Jan starts the second week: 6 Jan, 20 Jan ...
-    sunday = recurrence.occurrences(
+    sunday = expansion.occurrences(
         "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU;WKST=SU", START, BERLIN, limit=4
     )
-    monday = recurrence.occurrences("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU", START, BERLIN, limit=4)
+    monday = expansion.occurrences("FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SU", START, BERLIN, limit=4)
     assert [d.day for d in sunday] == [6, 18, 20, 1]
     assert [d.day for d in monday] == [6, 11, 20, 25]
 
@@ -188,22 +188,20 @@ def test_day_31_follows_exchange_into_short_months():
     start = datetime(2026, 1, 31, 8, 0, tzinfo=UTC)
     rrule = recurrence.pattern_to_rrule(rec, start, BERLIN)
     assert rrule == "FREQ=MONTHLY;COUNT=4;BYMONTHDAY=28,29,30,31;BYSETPOS=-1"
-    days = [d.date() for d in recurrence.occurrences(rrule, start, BERLIN)]
+    days = [d.date() for d in expansion.occurrences(rrule, start, BERLIN)]
     assert days == [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
 
 
 def test_expansion_keeps_wall_clock_across_dst():
-    got = recurrence.occurrences(
-        "FREQ=WEEKLY;COUNT=3", datetime(2026, 3, 23, 8, tzinfo=UTC), BERLIN
-    )
+    got = expansion.occurrences("FREQ=WEEKLY;COUNT=3", datetime(2026, 3, 23, 8, tzinfo=UTC), BERLIN)
     assert [g.hour for g in got] == [8, 7, 7]  # 09:00 Berlin before and after 29 March
 
 
 def test_window_filters_and_bounds_endless_series():
     window = (datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 1, tzinfo=UTC))
-    got = recurrence.occurrences("FREQ=WEEKLY;BYDAY=MO", START, BERLIN, window)
+    got = expansion.occurrences("FREQ=WEEKLY;BYDAY=MO", START, BERLIN, window)
     assert [g.day for g in got] == [2, 9, 16, 23]
-    assert len(recurrence.occurrences("FREQ=DAILY", START, BERLIN, limit=50)) == 50
+    assert len(expansion.occurrences("FREQ=DAILY", START, BERLIN, limit=50)) == 50
 
 
 def test_written_rules_are_canonical_for_the_item_model():

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calendar_exchange_sync.sync import recurrence
+from calendar_exchange_sync.sync import expansion, recurrence
 
 UTC = timezone.utc
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney"]
@@ -95,7 +95,7 @@ def expand(rrule, start, zone):
     first = start if not isinstance(start, datetime) else start.astimezone(ZoneInfo(zone)).date()
     end = first + timedelta(HORIZON_DAYS)
     window = (None, datetime.combine(end, time(), ZoneInfo(zone)))
-    return recurrence.occurrences(rrule, start, zone, window, limit=10**6)
+    return expansion.occurrences(rrule, start, zone, window, limit=10**6)
 
 
 # --------------------------------------------------------------------------- strategies

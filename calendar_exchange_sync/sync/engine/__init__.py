@@ -7,7 +7,8 @@
 the engine import the names below from here.
 """
 
-from .run import Engine, SyncOptions
+from .options import SyncOptions
+from .run import Engine
 from .sides import (
     ChangeSet,
     Fetched,

@@ -17,7 +17,7 @@ import dataclasses
 
 from ..errors import ItemNotFound, SyncError
 from ..report import ItemError
-from .sides import OpResult
+from .sides import ROLES, OpResult, other
 
 # Order of execution: creates first (they are announced), deletes last (the guard already ran).
 _ORDER = (
@@ -32,45 +32,54 @@ _ORDER = (
 
 @dataclasses.dataclass
 class _Job:
-    row: object  # sides.StatusRow
-    plan: object  # decisions.Plan
-    local: object  # decisions.Seen or None
-    remote: object
+    """A ``Decision`` being carried out: the writes still to hear from and their outcome."""
+
+    decision: object  # decisions.Decision
     left: int = 0  # writes still to hear from
     failed: bool = False
     results: dict = dataclasses.field(default_factory=dict)  # role -> Remote
     subject: str = ""  # for the log, when the plan carries no item (deletes)
 
-    def seen(self, role):
-        return self.local if role == "local" else self.remote
+    @property
+    def row(self):
+        return self.decision.row
+
+    @property
+    def plan(self):
+        return self.decision.plan
+
+    def fetched_on(self, role):
+        return self.decision.fetched_on(role)
 
     def version(self, role):
         """The version a write on ``role`` must name: what we read this run, else the agreed."""
-        seen = self.seen(role)
-        if seen is not None and seen.fetched is not None:
-            return seen.fetched.version
-        return getattr(self.row, role + "_version")
+        fetched = self.fetched_on(role)
+        return fetched.version if fetched is not None else self.row.version_on(role)
 
 
 class Applier:
-    """Applies ``(row, plan, local_seen, remote_seen)`` tuples for one ``engine._Run``."""
+    """Carries out one run's ``Decision`` list.
 
-    def __init__(self, run, plans):
-        self.run = run
-        self.status = run.e.status
-        self.report = run.report
-        self.jobs = [
-            _Job(row, plan, local, remote, plan.writes) for row, plan, local, remote in plans
-        ]
+    ``sides`` is the run's ``SidePair`` (the two sides and their batching), ``rows`` its
+    ``RunRows`` (the status rows and their store), ``report`` the run's ``SyncReport`` and
+    ``out_of_time()`` says when the run's time budget is spent (checked between batches).
+    """
+
+    def __init__(self, decisions, sides, rows, report, out_of_time):
+        self.sides = sides
+        self.rows = rows
+        self.report = report
+        self.out_of_time = out_of_time
+        self.jobs = [_Job(decision, decision.plan.writes) for decision in decisions]
         self.settled = []  # rows read again this run, to unflag once the tokens are stored
         self.created = []  # (row, side created on) of this run's creates
 
     def apply(self):
         quiet = [job for job in self.jobs if not job.left]
         self._settle(quiet)
-        self._announce([j for j in self.jobs if "create" in (j.plan.local_op, j.plan.remote_op)])
+        self._announce([j for j in self.jobs if j.plan.creates_on])
         for role, action in _ORDER:
-            jobs = [j for j in self.jobs if getattr(j.plan, role + "_op") == action]
+            jobs = [j for j in self.jobs if j.plan.op_on(role) == action]
             # A merge whose first write failed does not write the other side: the next run
             # decides again from both sides anyway.
             skipped = [j for j in jobs if j.failed]
@@ -78,8 +87,8 @@ class Applier:
                 job.left -= 1
             self._settle([j for j in skipped if not j.left])
             jobs = [j for j in jobs if not j.failed]
-            for batch in self.run.batches(role, jobs):
-                if self.run.out_of_time():
+            for batch in self.sides.batches(role, jobs):
+                if self.out_of_time():
                     self.report.unfinished = True
                     return
                 if action == "delete":
@@ -101,42 +110,39 @@ class Applier:
                 self.report.conflicts += 1
             if plan.forget:
                 forget.append(row.identity)
-                self.run.rows.pop(row.identity, None)
+                self.rows.drop(row.identity)
                 continue
-            for role in ("local", "remote"):
+            for role in ROLES:
+                fetched = job.fetched_on(role)
                 if role in job.results:
-                    setattr(row, role + "_id", job.results[role].id)
-                    setattr(row, role + "_version", job.results[role].version)
-                else:
-                    seen = job.seen(role)
-                    if seen is not None and seen.fetched is not None:
-                        setattr(row, role + "_version", seen.fetched.version)
-                seen = job.seen(role)
-                if seen is not None and seen.fetched is not None:
-                    setattr(row, role + "_modified", seen.fetched.last_modified)
-                    if seen.fetched.uid:
-                        row.uid = seen.fetched.uid
+                    written = job.results[role]
+                    row.set_on(role, item_id=written.id, version=written.version)
+                elif fetched is not None:
+                    row.set_on(role, version=fetched.version)
+                if fetched is not None:
+                    row.set_on(role, modified=fetched.last_modified)
+                    if fetched.uid:
+                        row.uid = fetched.uid
             if plan.item is not None:
-                row.item_hash = plan.item.content_hash()
-                row.field_hashes = plan.item.field_hashes()
+                row.agree(plan.item)
             # A pair created now is read again next run: the token this run stores was taken
             # before the create, and a delta from it may never report the entry's deletion
             # (created and deleted since the token: Graph and EWS both stay silent). For the
             # same reason a flag set earlier is only cleared once this run's tokens are stored
             # (``release``): until a token newer than the create is kept, keep reading.
-            if "create" in (plan.local_op, plan.remote_op):
+            if plan.creates_on:
                 # Both sides are read again unless this run's tokens get stored (``release``):
                 # an older stored token may predate the source entry as well.
                 row.recheck, row.verify_side = True, None
-                self.created.append((row, "remote" if plan.remote_op == "create" else "local"))
+                self.created.append((row, plan.creates_on))
             elif row.recheck:
                 self.settled.append(row)
-            self.run.rows[row.identity] = row
+            self.rows.put(row)
             save.append(row)
         if save:
-            self.status.save(save)
+            self.rows.save(save)
         if forget:
-            self.status.remove(forget)
+            self.rows.remove(forget)
 
     def release(self):
         """Called once the run's tokens are stored (a crash before leaves every flag set, so
@@ -149,39 +155,37 @@ class Applier:
             row.verify_side = side
         rows = self.settled + [row for row, _ in self.created]
         if rows:
-            self.status.save(rows)
+            self.rows.save(rows)
 
     def _announce(self, jobs):
         """Save the rows of upcoming creates as pending, before any create is sent."""
         for job in jobs:
             row, plan = job.row, job.plan
-            target = "remote" if plan.remote_op == "create" else "local"
-            source = "local" if target == "remote" else "remote"
-            old_id = getattr(row, target + "_id")
+            target = plan.creates_on
+            source = other(target)
+            old_id = row.id_on(target)
             if old_id is not None:  # recreate after a delete: the old id is gone for good
-                self.run.index[target].pop(old_id, None)
-            setattr(row, target + "_id", None)
-            setattr(row, target + "_version", None)
-            seen = job.seen(source)
-            if seen is not None and seen.fetched is not None:
-                setattr(row, source + "_version", seen.fetched.version)
-            row.item_hash = plan.item.content_hash()
-            row.field_hashes = plan.item.field_hashes()
+                self.rows.unindex(target, old_id)
+            row.set_on(target, item_id=None, version=None)
+            fetched = job.fetched_on(source)
+            if fetched is not None:
+                row.set_on(source, version=fetched.version)
+            row.agree(plan.item)
             row.recheck = False
-            self.run.rows[row.identity] = row
+            self.rows.put(row)
         if jobs:
-            self.status.save([job.row for job in jobs])
+            self.rows.save([job.row for job in jobs])
 
     # -- operations ---------------------------------------------------------------------
 
     def _execute(self, role, action, jobs):
-        side = self.run.sides[role]
+        side = self.sides[role]
         if action == "create":
             args = [(job.row.identity, job.plan.item) for job in jobs]
         elif action == "update":
-            args = [(self._id(job, role), job.version(role), job.plan.item) for job in jobs]
+            args = [(job.row.id_on(role), job.version(role), job.plan.item) for job in jobs]
         else:
-            args = [(self._id(job, role), job.version(role)) for job in jobs]
+            args = [(job.row.id_on(role), job.version(role)) for job in jobs]
         results = self._call(side, action, args)
         finished = []
         for job, result in zip(jobs, results, strict=True):
@@ -189,7 +193,7 @@ class Applier:
             if result.ok or already_gone:
                 if result.remote is not None and action != "delete":
                     job.results[role] = result.remote
-                item_id = result.remote.id if result.remote else self._id(job, role)
+                item_id = result.remote.id if result.remote else job.row.id_on(role)
                 subject = self._subject(job, role)
                 self.report.record(role, action, item_id, job.row.identity, subject)
             else:
@@ -199,10 +203,6 @@ class Applier:
             if not job.left:
                 finished.append(job)
         self._settle(finished)
-
-    @staticmethod
-    def _id(job, role):
-        return getattr(job.row, role + "_id")
 
     @staticmethod
     def _call(side, action, args):
@@ -226,17 +226,17 @@ class Applier:
         """Read what is about to be deleted, only to name it in the log. The delete itself
         still names the agreed version, so an edit made meanwhile makes it fail (and the next
         run brings the entry back): the fresh read never licenses deleting newer content."""
-        unread = [j for j in jobs if j.seen(role) is None or j.seen(role).fetched is None]
+        unread = [j for j in jobs if j.fetched_on(role) is None]
         if not unread:
             return
         try:
-            found = self.run.sides[role].fetch([self._id(j, role) for j in unread])
+            found = self.sides[role].fetch([j.row.id_on(role) for j in unread])
         except SyncError as error:
             if error.mailbox_wide:
                 raise
             return  # only the log's wording is at stake
         for job in unread:
-            got = found.get(self._id(job, role))
+            got = found.get(job.row.id_on(role))
             job.subject = got.item.subject if got is not None else ""
 
     @staticmethod
@@ -245,8 +245,8 @@ class Applier:
             return job.subject
         item = job.plan.item
         if item is None:
-            seen = job.seen(role)
-            item = seen.fetched.item if seen is not None and seen.fetched else None
+            fetched = job.fetched_on(role)
+            item = fetched.item if fetched is not None else None
         return item.subject if item is not None else ""
 
     def _error(self, job, role, action, error):
@@ -254,7 +254,7 @@ class Applier:
             side=role,
             action=action,
             error=error or SyncError("The operation failed without saying why."),
-            item_id=self._id(job, role),
+            item_id=job.row.id_on(role),
             identity=job.row.identity,
             subject=self._subject(job, role),
         )

@@ -68,6 +68,35 @@ class Plan:
     def writes(self):
         return (self.local_op is not None) + (self.remote_op is not None)
 
+    def op_on(self, role):
+        return self.local_op if role == "local" else self.remote_op
+
+    @property
+    def creates_on(self):
+        """The side this plan creates an entry on, or None."""
+        if self.remote_op == "create":
+            return "remote"
+        return "local" if self.local_op == "create" else None
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """One pair of this run: its status row, its plan, and what each side showed (``Seen``,
+    None for the side a new entry does not exist on yet)."""
+
+    row: object  # sides.StatusRow
+    plan: Plan
+    local: Seen | None = None
+    remote: Seen | None = None
+
+    def seen_on(self, role):
+        return self.local if role == "local" else self.remote
+
+    def fetched_on(self, role):
+        """What ``Side.fetch`` answered for that side this run, or None when it was not read."""
+        seen = self.seen_on(role)
+        return seen.fetched if seen is not None else None
+
 
 def _groups(fields):
     return {"when" if name in WHEN else name for name in fields}

@@ -9,20 +9,22 @@ administrator's confirmation (``force_deletions``) lets the run through.
 """
 
 from ..errors import DeletionGuardTripped
+from .sides import ROLES, other
 
 
-def check_deletions(run, plans, changes):
-    """Raise ``DeletionGuardTripped`` when the plans of an ``engine._Run`` delete too much."""
-    if run.force:
-        return
-    for role, other in (("local", "remote"), ("remote", "local")):
-        deleting = sum(1 for _, plan, _, _ in plans if getattr(plan, role + "_op") == "delete")
+def check_deletions(decisions, changes, total, name, limit, minimum):
+    """Raise ``DeletionGuardTripped`` when ``decisions`` delete too much of one side.
+
+    ``changes`` maps each role to its ``ChangeSet``, ``total(role)`` counts the paired entries
+    of a side, ``name(role)`` names it; ``limit`` is the share and ``minimum`` the count of
+    ``SyncOptions.deletion_limit`` / ``deletion_min``.
+    """
+    for role in ROLES:
+        deleting = sum(1 for d in decisions if d.plan.op_on(role) == "delete")
         if not deleting:
             continue
-        total = run.total(role)
-        emptied = changes[other].complete and deleting >= total
-        too_many = deleting > run.opt.deletion_limit * total
-        if emptied or (too_many and deleting >= run.opt.deletion_min):
-            raise DeletionGuardTripped(
-                run.sides[role].name, deleting, total, run.opt.deletion_limit
-            )
+        paired = total(role)
+        emptied = changes[other(role)].complete and deleting >= paired
+        too_many = deleting > limit * paired
+        if emptied or (too_many and deleting >= minimum):
+            raise DeletionGuardTripped(name(role), deleting, paired, limit)

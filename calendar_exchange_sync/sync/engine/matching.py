@@ -14,8 +14,8 @@ settled by the conflict policy.
 
 import dataclasses
 
-from .decisions import CHANGED, Seen, decide
-from .sides import StatusRow
+from .decisions import CHANGED, Decision, Seen, decide
+from .sides import StatusRow, other
 
 
 def typed(fetched, activity_type):
@@ -31,17 +31,18 @@ def match_key(item):
     return (item.subject.casefold(), item.start, item.end, item.all_day, rule)
 
 
-def pair_new(run, new):
-    """Pair new local and remote entries of an ``engine._Run`` that look the same.
+def pair_new(new, rows, key, policy, clock_skew):
+    """Pair new local and remote entries that look the same (initial matching).
 
     ``new`` maps "local"/"remote" to ``{id: Fetched}``; paired entries are removed from it.
-    Returns the plans of the pairs, as ``(row, plan, local_seen, remote_seen)``.
+    ``rows`` (``rows.RunRows``) gives the pairs free identities, ``key`` is
+    ``SyncOptions.match_key``; ``policy`` and ``clock_skew`` settle the fields the two differ
+    in. Returns a ``Decision`` per pair.
     """
-    key = run.opt.match_key
     by_key = {}
     for id_ in sorted(new["remote"]):
         by_key.setdefault(key(new["remote"][id_].item), []).append(id_)
-    plans = []
+    decisions = []
     for id_ in sorted(new["local"]):
         got = new["local"][id_]
         candidates = by_key.get(key(got.item))
@@ -53,40 +54,47 @@ def pair_new(run, new):
         if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
             remote_got = typed(remote_got, got.item.activity_type)
         row = StatusRow(
-            run.identity_for(got.identity or id_, "local", id_),
+            rows.identity_for(got.identity or id_, "local", id_),
             local_id=id_,
             remote_id=remote_id,
             local_version=got.version,
             remote_version=remote_got.version,
             recheck=True,  # new on both sides: see _twins
         )
-        run.rows[row.identity] = row  # reserve the identity
-        local, remote = Seen(CHANGED, got), Seen(CHANGED, remote_got)
-        plan = decide({}, local, remote, run.opt.policy, run.opt.clock_skew)
-        plans.append((row, plan, local, remote))
-        run.report.matched += 1
-    return plans
+        rows.put(row)  # reserve the identity
+        decisions.append(_decision(row, got, remote_got, policy, clock_skew))
+    return decisions
 
 
-def _twins(run, new, planned, role, other):
-    """Plans pairing new ``role`` entries with ``other`` entries carrying their identity."""
+def _decision(row, local_got, remote_got, policy, clock_skew):
+    """The decision for a pair formed this run: no agreed content, so every difference is a
+    conflict the policy settles."""
+    local, remote = Seen(CHANGED, local_got), Seen(CHANGED, remote_got)
+    return Decision(row, decide({}, local, remote, policy, clock_skew), local, remote)
+
+
+def _twins(new, planned, role, sides, rows, policy, clock_skew):
+    """Decisions pairing new ``role`` entries with entries of the other side carrying their
+    identity."""
+    other_role = other(role)
     by_identity = {identity: id_ for id_, identity in planned.items() if id_ in new[role]}
     found = {}
-    for batch in run.batches(other, sorted(by_identity)):
-        found.update(run.sides[other].find_by_identity(batch))
-    run.more_rows(**{other + "_ids": [r.id for r in found.values()]})  # paired already?
-    twins = {i: r.id for i, r in found.items() if r.id not in run.index[other]}
-    unread = sorted(t for t in twins.values() if t not in new[other])
+    for batch in sides.batches(other_role, sorted(by_identity)):
+        found.update(sides[other_role].find_by_identity(batch))
+    rows.more_on(other_role, [r.id for r in found.values()])  # paired already?
+    known = rows.known(other_role)
+    twins = {i: r.id for i, r in found.items() if r.id not in known}
+    unread = sorted(t for t in twins.values() if t not in new[other_role])
     read = {}
-    for batch in run.batches(other, unread):
-        read.update(run.sides[other].fetch(batch))
-    plans = []
+    for batch in sides.batches(other_role, unread):
+        read.update(sides[other_role].fetch(batch))
+    decisions = []
     for identity, twin_id in sorted(twins.items()):
-        twin = new[other].pop(twin_id, None) or read.get(twin_id)
+        twin = new[other_role].pop(twin_id, None) or read.get(twin_id)
         if twin is None:
             continue  # gone meanwhile: create as planned
         got = new[role].pop(by_identity[identity])
-        pair = {role: (by_identity[identity], got), other: (twin_id, twin)}
+        pair = {role: (by_identity[identity], got), other_role: (twin_id, twin)}
         row = StatusRow(
             identity,
             local_id=pair["local"][0],
@@ -98,21 +106,18 @@ def _twins(run, new, planned, role, other):
             # of one of them before that would go unreported (created-then-deleted is silent).
             recheck=True,
         )
-        run.rows[identity] = row
-        local, remote = Seen(CHANGED, pair["local"][1]), Seen(CHANGED, pair["remote"][1])
-        plans.append(
-            (row, decide({}, local, remote, run.opt.policy, run.opt.clock_skew), local, remote)
-        )
-        run.report.matched += 1
-    return plans
+        rows.put(row)
+        decisions.append(_decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew))
+    return decisions
 
 
-def pair_by_identity(run, new, outgoing, incoming):
+def pair_by_identity(new, outgoing, incoming, sides, rows, policy, clock_skew):
     """Pair new entries with twins already carrying their identity on the other side.
 
     ``outgoing`` / ``incoming`` map new local / remote ids to the identity their create would
-    carry; paired entries are removed from ``new``.
+    carry; paired entries are removed from ``new``. ``sides`` is the run's ``SidePair``, the
+    rest as for ``pair_new``.
     """
-    return _twins(run, new, outgoing, "local", "remote") + _twins(
-        run, new, incoming, "remote", "local"
+    return _twins(new, outgoing, "local", sides, rows, policy, clock_skew) + _twins(
+        new, incoming, "remote", sides, rows, policy, clock_skew
     )

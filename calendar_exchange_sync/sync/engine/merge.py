@@ -16,7 +16,8 @@ Everything is compared through ``CalendarItem.field_hashes()``, so the agreed st
 more than the status row keeps.
 """
 
-from ..items import DELETED_KEY, EXCEPTION_KEY, RULE_KEY, Recurrence, occurrence_key
+from ..items import DELETED_KEY, EXCEPTION_KEY, RULE_KEY, Recurrence
+from ..normalize import when_text
 
 TIMING = ("start", "end", "all_day", "timezone", RULE_KEY)
 
@@ -41,8 +42,8 @@ def _parts(item):
     rec = item.recurrence
     if rec is None:
         return {}, {}
-    exceptions = {occurrence_key(e.original_start): e for e in rec.exceptions}
-    return exceptions, {occurrence_key(d): d for d in rec.deleted}
+    exceptions = {when_text(e.original_start): e for e in rec.exceptions}
+    return exceptions, {when_text(d): d for d in rec.deleted}
 
 
 def merge_when(base, local, remote, remote_wins):

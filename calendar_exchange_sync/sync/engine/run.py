@@ -25,63 +25,17 @@ flagged ``recheck``), and tokens move last. A run interrupted anywhere is redone
 what was already applied shows up with the agreed content and is a no-op.
 """
 
-import dataclasses
-import time
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from .. import span
 from ..errors import SyncError, SyncStateInvalid
-from ..items import agreed_activity_type
-from ..normalize import UTC
 from ..report import SyncReport
 from .apply import Applier
-from .decisions import CHANGED, GONE, UNCHANGED, Plan, Seen, decide
+from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
 from .guard import check_deletions
-from .matching import match_key, pair_by_identity, pair_new, typed
-from .sides import StatusRow, Window
-
-_POLICY_ALIASES = {"odoo": "local", "exchange": "remote"}
-
-
-def _now():
-    return datetime.now(UTC)
-
-
-@dataclasses.dataclass
-class SyncOptions:
-    """Settings of a run, from the company settings and the measured clock skew."""
-
-    policy: str = "newest"  # conflicts: "newest", "odoo" (local wins) or "exchange" (remote)
-    clock_skew: timedelta = timedelta(0)  # remote clock minus local clock
-    window_days: int = 30  # new entries that ended longer ago are left alone
-    deletion_limit: float = 0.5  # stop when a run would delete more than this share of a side
-    deletion_min: int = 5  # ... and at least this many (see guard.py for emptying a side)
-    batch_size: int | None = None  # None: each side's own batch_size
-    # item -> bool: may this new Odoo entry go to Exchange? (A pair, once formed, keeps
-    # syncing both ways: an Exchange entry typed as a non-exported type must still get edits.)
-    may_export: Callable | None = None
-    classify: Callable | None = None  # item -> activity type of an untyped entry new from Exchange
-    now: Callable = _now  # the local clock (tests freeze it)
-    # Seconds a run may spend writing before it stops between two batches (None: no limit).
-    # A stopped run stores no token, so the next run carries on where this one stopped.
-    time_budget: float | None = None
-    monotonic: Callable = time.monotonic  # the budget's clock (tests replace it)
-    # Look for a twin (by identity) before creating any new entry on the other side. Needed
-    # when the status store is not durable per save (``durable = False``: the Odoo store is
-    # one transaction per run, so a killed worker loses the rows of creates that happened).
-    # None: decided by the store's ``durable`` attribute.
-    verify_creates: bool | None = None
-    # What depends on the item kind (calendar entries today; contacts are a later stage):
-    match_key: Callable = match_key  # item -> key that initial matching pairs on
-    ended_before: Callable = span.ended_before  # (item, moment) -> left out by the window?
-
-    def __post_init__(self):
-        self.policy = _POLICY_ALIASES.get(self.policy, self.policy)
-        if self.policy not in ("newest", "local", "remote"):
-            raise ValueError("policy must be 'newest', 'odoo' or 'exchange', not %r" % self.policy)
-        if not 0 <= self.deletion_limit <= 1:
-            raise ValueError("deletion_limit is a share between 0 and 1")
+from .matching import pair_by_identity, pair_new, typed
+from .options import SyncOptions
+from .rows import RunRows
+from .sides import ROLES, SidePair, StatusRow, Window
 
 
 class Engine:
@@ -112,89 +66,56 @@ class _Run:
     """The state of one run (kept out of ``Engine`` so an engine can be reused)."""
 
     def __init__(self, engine, report, force_deletions):
-        self.started = engine.options.monotonic()
-        verify = engine.options.verify_creates
+        opt = engine.options
+        self.started = opt.monotonic()
+        verify = opt.verify_creates
         self.verify_creates = (
             not getattr(engine.status, "durable", True) if verify is None else verify
         )
-        self.e = engine
-        self.opt = engine.options
+        self.opt = opt
+        self.store = engine.status
         self.report = report
         self.force = force_deletions
-        self.sides = {"local": engine.local, "remote": engine.remote}
+        self.sides = SidePair(engine.local, engine.remote, opt.batch_size)
+        self.rows = RunRows(self.store, {role: self.sides.name(role) for role in ROLES})
 
     # -- 1. status and listings ----------------------------------------------------------
 
     def execute(self):
         self.window = Window(self.opt.now() - timedelta(days=self.opt.window_days))
-        changes = {role: self._list(role) for role in ("local", "remote")}
-        self._load(changes)
+        changes = {role: self._list(role) for role in ROLES}
+        self.rows.load(changes)
+        self.unsettled = [r for r in self.rows.all() if r.recheck or r.pending]
         self._resolve_pending()
-        seen = {role: self._observe(role, changes[role]) for role in ("local", "remote")}
+        seen = {role: self._observe(role, changes[role]) for role in ROLES}
         self._adopt(seen)
         self._keep_activity_types(seen)
-        plans = self._plan_known(seen)
+        decisions = self._plan_known(seen)
         complete = changes["local"].complete or changes["remote"].complete
-        plans += self._plan_new(seen, complete)
-        check_deletions(self, plans, changes)
-        applier = Applier(self, plans)
+        decisions += self._plan_new(seen, complete)
+        if not self.force:
+            check_deletions(
+                decisions,
+                changes,
+                self.rows.total,
+                self.sides.name,
+                self.opt.deletion_limit,
+                self.opt.deletion_min,
+            )
+        applier = Applier(decisions, self.sides, self.rows, self.report, self.out_of_time)
         applier.apply()
         if self.report.unfinished:
             return  # out of time: keep the old tokens, the next run continues
-        for role in ("local", "remote"):
-            self.e.status.set_token(role, changes[role].token)
+        for role in ROLES:
+            self.store.set_token(role, changes[role].token)
         applier.release()
-
-    def _load(self, changes):
-        """Read the status rows this run needs: all of them, or (when the store can look rows
-        up and both listings are incremental) only those the listings and unfinished work
-        touch, so that a quiet run over a large mailbox stays cheap."""
-        store = self.e.status
-        self.targeted = all(hasattr(store, name) for name in ("lookup", "unsettled", "totals"))
-        self.targeted = self.targeted and not any(c.complete for c in changes.values())
-        self.rows, self.index = {}, {"local": {}, "remote": {}}
-        if self.targeted:
-            self._add_rows(store.unsettled())
-            ids = {r: set(changes[r].changed) | set(changes[r].removed) for r in changes}
-            self._add_rows(store.lookup(ids["local"], ids["remote"], ()))
-            self.totals = dict(zip(("local", "remote"), store.totals(), strict=True))
-        else:
-            self._add_rows(store.load())
-            self.totals = None
-        self.unsettled = [r for r in self.rows.values() if r.recheck or r.pending]
-
-    def _add_rows(self, rows):
-        for row in rows:
-            if row.identity not in self.rows:
-                self.rows[row.identity] = row
-                self._index(row)
-
-    def more_rows(self, local_ids=(), remote_ids=(), identities=()):
-        """With targeted loading, fetch rows the run discovers it needs after all."""
-        if self.targeted and (local_ids or remote_ids or identities):
-            self._add_rows(self.e.status.lookup(local_ids, remote_ids, identities))
 
     def out_of_time(self):
         budget = self.opt.time_budget
         return budget is not None and self.opt.monotonic() - self.started > budget
 
-    def total(self, role):
-        """How many entries of that side are paired (the deletion guard's denominator)."""
-        return self.totals[role] if self.totals is not None else len(self.index[role])
-
-    def _index(self, row):
-        if row.local_id is not None:
-            self.index["local"][row.local_id] = row
-        if row.remote_id is not None:
-            self.index["remote"][row.remote_id] = row
-
-    def batches(self, role, values):
-        size = self.opt.batch_size or self.sides[role].batch_size or 100
-        values = list(values)
-        return [values[i : i + size] for i in range(0, len(values), size)]
-
     def _list(self, role):
-        side, token = self.sides[role], self.e.status.get_token(role)
+        side, token = self.sides[role], self.store.get_token(role)
         try:
             changes = side.list_changes(token, self.window)
         except SyncStateInvalid:
@@ -209,46 +130,43 @@ class _Run:
     # -- 2. creates left pending by an earlier run ---------------------------------------
 
     def _resolve_pending(self):
-        for role, id_attr in (("remote", "remote_id"), ("local", "local_id")):
-            waiting = [r for r in self.unsettled if getattr(r, id_attr) is None]
-            for batch in self.batches(role, waiting):
+        for role in ("remote", "local"):
+            waiting = [r for r in self.unsettled if r.id_on(role) is None]
+            for batch in self.sides.batches(role, waiting):
                 found = self.sides[role].find_by_identity([r.identity for r in batch])
-                ids = [remote.id for remote in found.values()]
-                self.more_rows(**{id_attr + "s": ids})
+                self.rows.more_on(role, [remote.id for remote in found.values()])
                 settled = []
                 for row in batch:
                     remote = found.get(row.identity)
-                    if remote is not None and remote.id not in self.index[role]:
-                        setattr(row, id_attr, remote.id)
-                        setattr(row, role + "_version", remote.version)
+                    if remote is not None and remote.id not in self.rows.known(role):
+                        row.set_on(role, item_id=remote.id, version=remote.version)
                         row.recheck, row.verify_side = True, None  # edited since? hashes tell
-                        self._index(row)
+                        self.rows.index(row)
                         settled.append(row)
                 if settled:
-                    self.e.status.save(settled)
+                    self.rows.save(settled)
 
     # -- 3. what changed ----------------------------------------------------------------
 
     def _observe(self, role, changes):
         """Fetch what may have changed; answer ``(fetched: id -> Fetched, gone: set of ids)``."""
-        known = self.index[role]
-        version_attr = role + "_version"
+        known = self.rows.known(role)
         wanted = {
             id_
             for id_, version in changes.changed.items()
-            if id_ not in known or getattr(known[id_], version_attr) != version
+            if id_ not in known or known[id_].version_on(role) != version
         }
         gone = {id_ for id_ in changes.removed if id_ in known}
         if changes.complete:
             # Known but not listed: deleted, or merely outside the window. Reading tells.
             wanted |= known.keys() - changes.changed.keys() - gone
         for row in self.unsettled:
-            id_ = getattr(row, role + "_id")
+            id_ = row.id_on(role)
             verifying_other_side = row.verify_side not in (None, role) and not row.pending
             if id_ is not None and not verifying_other_side:
                 wanted.add(id_)
         fetched = {}
-        for batch in self.batches(role, sorted(wanted)):
+        for batch in self.sides.batches(role, sorted(wanted)):
             answer = self.sides[role].fetch(batch)
             fetched.update((i, answer[i]) for i in batch if i in answer)  # only what was asked
         gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
@@ -263,15 +181,14 @@ class _Run:
         """
         remote_fetched = seen["remote"][0]
         for remote_id, got in remote_fetched.items():
-            row = self.index["remote"].get(remote_id)
-            if got.item.activity_type is None and row is not None:
-                known, kind = agreed_activity_type(row.field_hashes)
-                if known:
-                    remote_fetched[remote_id] = typed(got, kind)
+            row = self.rows.known("remote").get(remote_id)
+            if got.item.activity_type is None and row is not None and row.activity_type:
+                remote_fetched[remote_id] = typed(got, row.activity_type)
 
-    def _seen(self, role, row, seen):
+    @staticmethod
+    def _seen(role, row, seen):
         fetched, gone = seen[role]
-        id_ = getattr(row, role + "_id")
+        id_ = row.id_on(role)
         if id_ in gone:
             return Seen(GONE)
         got = fetched.get(id_)
@@ -284,25 +201,26 @@ class _Run:
 
     def _plan_known(self, seen):
         touched = []
-        for role in ("local", "remote"):
+        for role in ROLES:
             fetched, gone = seen[role]
-            known = self.index[role]
+            known = self.rows.known(role)
             touched += [known[i] for i in fetched.keys() | gone if i in known]
         touched += self.unsettled
-        plans, done = [], set()
+        decisions, done = [], set()
         for row in touched:
             if row.identity in done:
                 continue
             done.add(row.identity)
             local, remote = self._seen("local", row, seen), self._seen("remote", row, seen)
             if row.pending:
-                plans.append((row, self._plan_pending(row, local, remote), local, remote))
-                continue
-            plan = decide(row.field_hashes, local, remote, self.opt.policy, self.opt.clock_skew)
-            plans.append((row, plan, local, remote))
-        return plans
+                plan = self._plan_pending(row, local, remote)
+            else:
+                plan = decide(row.field_hashes, local, remote, self.opt.policy, self.opt.clock_skew)
+            decisions.append(Decision(row, plan, local, remote))
+        return decisions
 
-    def _plan_pending(self, row, local, remote):
+    @staticmethod
+    def _plan_pending(row, local, remote):
         """A create decided earlier whose target was not found: do it again, or drop it."""
         if row.remote_id is None:
             if local.fetched is None:  # the source is gone (or unreadable): nothing to create
@@ -314,9 +232,9 @@ class _Run:
 
     def _plan_new(self, seen, complete):
         new = {}
-        for role in ("local", "remote"):
+        for role in ROLES:
             fetched = seen[role][0]
-            known = self.index[role]
+            known = self.rows.known(role)
             fresh = {}
             for id_, got in fetched.items():
                 if id_ in known:
@@ -328,36 +246,41 @@ class _Run:
             new[role] = fresh
         # Identities the new rows may take must be checked against rows not loaded yet.
         candidates = [got.identity for got in new["local"].values() if got.identity]
-        for role in ("local", "remote"):
-            candidates += ["%s:%s" % (self.sides[role].name, i) for i in new[role]]
-        self.more_rows(identities=candidates + list(new["local"]))
-        plans = pair_new(self, new) if complete else []
+        for role in ROLES:
+            candidates += ["%s:%s" % (self.sides.name(role), i) for i in new[role]]
+        self.rows.more(identities=candidates + list(new["local"]))
+        policy, skew = self.opt.policy, self.opt.clock_skew
+        decisions = pair_new(new, self.rows, self.opt.match_key, policy, skew) if complete else []
         outgoing = {}  # new local id -> the identity its create will carry
         for id_ in sorted(new["local"]):
             got = new["local"][id_]
             if self.opt.may_export and not self.opt.may_export(got.item):
                 self.report.skipped_filtered += 1
                 continue
-            outgoing[id_] = self.identity_for(got.identity or id_, "local", id_)
-        incoming = {id_: self.identity_for(None, "remote", id_) for id_ in sorted(new["remote"])}
+            outgoing[id_] = self.rows.identity_for(got.identity or id_, "local", id_)
+        incoming = {
+            id_: self.rows.identity_for(None, "remote", id_) for id_ in sorted(new["remote"])
+        }
         if self.verify_creates:
-            plans += pair_by_identity(self, new, outgoing, incoming)
+            decisions += pair_by_identity(
+                new, outgoing, incoming, self.sides, self.rows, policy, skew
+            )
+        self.report.matched += len(decisions)
         for id_, identity in outgoing.items():
             if id_ in new["local"]:
                 got = new["local"][id_]
                 row = StatusRow(identity, local_id=id_)
                 plan = Plan(remote_op="create", item=got.item)
-                plans.append((row, plan, Seen(CHANGED, got), None))
+                decisions.append(Decision(row, plan, local=Seen(CHANGED, got)))
         for id_, identity in incoming.items():
             if id_ in new["remote"]:
                 got = new["remote"][id_]
                 if got.item.activity_type is None and self.opt.classify:
                     got = typed(got, self.opt.classify(got.item))
                 row = StatusRow(identity, remote_id=id_)
-                plans.append(
-                    (row, Plan(local_op="create", item=got.item), None, Seen(CHANGED, got))
-                )
-        return plans
+                plan = Plan(local_op="create", item=got.item)
+                decisions.append(Decision(row, plan, remote=Seen(CHANGED, got)))
+        return decisions
 
     def _adopt(self, seen):
         """A listed item carrying the identity of a known row is that row's item when the row
@@ -367,37 +290,26 @@ class _Run:
         keeps the Odoo event instead of deleting and re-creating it."""
         unknown = [
             got.identity
-            for role in ("local", "remote")
+            for role in ROLES
             for id_, got in seen[role][0].items()
-            if got.identity and id_ not in self.index[role]
+            if got.identity and id_ not in self.rows.known(role)
         ]
-        self.more_rows(identities=unknown)
-        for role in ("local", "remote"):
-            id_attr = role + "_id"
+        self.rows.more(identities=unknown)
+        for role in ROLES:
             fetched, gone = seen[role]
             for id_, got in fetched.items():
                 row = self.rows.get(got.identity) if got.identity else None
-                if id_ in self.index[role] or row is None:
+                if id_ in self.rows.known(role) or row is None:
                     continue
-                old_id = getattr(row, id_attr)
+                old_id = row.id_on(role)
                 if old_id is not None and old_id not in gone:
                     continue  # the original still exists: this is a copy, a new entry
                 if old_id is not None:
                     gone.discard(old_id)
-                    self.index[role].pop(old_id, None)
-                setattr(row, id_attr, id_)
-                setattr(row, role + "_version", got.version)
+                    self.rows.unindex(role, old_id)
+                row.set_on(role, item_id=id_, version=got.version)
                 row.recheck, row.verify_side = True, None
-                self._index(row)
+                self.rows.index(row)
                 if row not in self.unsettled:
                     self.unsettled.append(row)
-                self.e.status.save([row])
-
-    def identity_for(self, preferred, role, id_):
-        for candidate in (preferred, "%s:%s" % (self.sides[role].name, id_)):
-            if candidate and candidate not in self.rows:
-                return candidate
-        n = 2
-        while "%s:%s:%d" % (self.sides[role].name, id_, n) in self.rows:
-            n += 1
-        return "%s:%s:%d" % (self.sides[role].name, id_, n)
+                self.rows.save([row])

@@ -26,6 +26,14 @@ from typing import Protocol, runtime_checkable
 from ..errors import SyncError
 from ..items import CalendarItem
 
+# The engine's two roles: Odoo is "local", the Exchange mailbox "remote".
+ROLES = ("local", "remote")
+_KEEP = object()  # StatusRow.set_on: leave this value as it is
+
+
+def other(role):
+    return "remote" if role == "local" else "local"
+
 
 @dataclasses.dataclass(frozen=True)
 class Remote:
@@ -114,7 +122,7 @@ class OpResult:
 class Side(Protocol):
     """One side of a synchronisation (Odoo, or one Exchange mailbox)."""
 
-    name: str  # "odoo" or "exchange": which policy applies to it and how the log names it
+    name: str  # "odoo" or "exchange": how messages name it, the prefix of fallback identities
     batch_size: int  # how many items one fetch/create/update/delete call takes at most
 
     def list_changes(self, token: str | None, window: Window) -> ChangeSet:
@@ -159,6 +167,9 @@ class StatusRow:
     remote_version: str | None = None
     item_hash: str | None = None  # CalendarItem.content_hash() of the agreed content
     field_hashes: dict[str, str] = dataclasses.field(default_factory=dict)  # .field_hashes()
+    # The agreed activity type itself: Exchange entries made in Outlook carry none, and then
+    # keep this one (a hash could not say which it was).
+    activity_type: str | None = None
     local_modified: datetime | None = None  # last-modified on each side when last agreed (UTC)
     remote_modified: datetime | None = None
     uid: str | None = None  # iCalendar UID, when known
@@ -172,6 +183,26 @@ class StatusRow:
     @property
     def pending(self):
         return self.local_id is None or self.remote_id is None
+
+    def agree(self, item):
+        """Record ``item`` as the content both sides now hold."""
+        self.item_hash = item.content_hash()
+        self.field_hashes = item.field_hashes()
+        self.activity_type = item.activity_type
+
+    # Role accessors: the engine handles both sides alike, by role ("local" or "remote").
+
+    def id_on(self, role):
+        return self.local_id if role == "local" else self.remote_id
+
+    def version_on(self, role):
+        return self.local_version if role == "local" else self.remote_version
+
+    def set_on(self, role, *, item_id=_KEEP, version=_KEEP, modified=_KEEP):
+        """Set the id, version and/or last-modified recorded for one side."""
+        for name, value in (("id", item_id), ("version", version), ("modified", modified)):
+            if value is not _KEEP:
+                setattr(self, "%s_%s" % (role, name), value)
 
 
 class StatusStore(Protocol):
@@ -219,3 +250,24 @@ class IndexedStatusStore(StatusStore, Protocol):
 
     def totals(self) -> tuple[int, int]:
         """How many rows have a local id, and how many a remote id (for the deletion guard)."""
+
+
+class SidePair:
+    """The two sides of one run by role, and how many items one call to each takes."""
+
+    def __init__(self, local, remote, batch_size=None):
+        self._sides = {"local": local, "remote": remote}
+        self._batch_size = batch_size  # None: each side's own
+
+    def __getitem__(self, role):
+        return self._sides[role]
+
+    def name(self, role):
+        """How the side calls itself ("odoo" / "exchange"): for messages and fallback ids."""
+        return self._sides[role].name
+
+    def batches(self, role, values):
+        """``values`` cut into the batches one call to that side takes."""
+        size = self._batch_size or self._sides[role].batch_size or 100
+        values = list(values)
+        return [values[i : i + size] for i in range(0, len(values), size)]

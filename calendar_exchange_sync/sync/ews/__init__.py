@@ -8,7 +8,7 @@ the names below from here.
 """
 
 from .account import EwsSettings
-from .check import test_connection
+from .check import check_connection
 from .side import EwsSide
 
-__all__ = ["EwsSettings", "EwsSide", "test_connection"]
+__all__ = ["EwsSettings", "EwsSide", "check_connection"]

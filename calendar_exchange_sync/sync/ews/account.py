@@ -34,13 +34,7 @@ from exchangelib.protocol import BaseProtocol
 from exchangelib.services import DeleteItem, UpdateItem
 
 from .. import errors
-
-VERSIONS = {
-    "Exchange2007_SP1": Build(8, 1),
-    "Exchange2010_SP2": Build(14, 2),
-    "Exchange2013": Build(15, 0),
-    "Exchange2016": Build(15, 1),
-}
+from ..versions import EWS_VERSIONS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,7 +44,7 @@ class EwsSettings:
     endpoint: str  # https://mail.example.com/EWS/Exchange.asmx
     username: str  # DOMAIN\user (NTLM) or user@domain
     password: str = dataclasses.field(repr=False)
-    version: str = "Exchange2016"
+    version: str = "Exchange2016"  # an EWS version of sync.versions (RequestServerVersion)
     auth: str = "NTLM"  # or "Basic"
     ca_file: str | None = None  # extra CA to trust for this endpoint (PEM)
     timeout: float = 60.0
@@ -96,17 +90,19 @@ def trust_ca_file(endpoint, ca_file):
 
 def make_account(settings, mailbox):
     """An exchangelib ``Account`` impersonating ``mailbox`` (no request is sent yet)."""
-    if settings.version not in VERSIONS:
+    if settings.version not in EWS_VERSIONS:
         raise errors.ConfigurationError(
             "Unknown Exchange version %r; choose one of %s."
-            % (settings.version, ", ".join(VERSIONS))
+            % (settings.version, ", ".join(EWS_VERSIONS))
         )
     trust_ca_file(settings.endpoint, settings.ca_file)
     config = Configuration(
         service_endpoint=settings.endpoint,
         credentials=Credentials(settings.username, settings.password),
         auth_type=BASIC if settings.auth.lower() == "basic" else NTLM,
-        version=Version(build=VERSIONS[settings.version], api_version=settings.version),
+        version=Version(
+            build=Build(*EWS_VERSIONS[settings.version].build), api_version=settings.version
+        ),
         retry_policy=FailFast(),
     )
     account = Account(

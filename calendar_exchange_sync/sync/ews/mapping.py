@@ -22,6 +22,7 @@ from exchangelib import EWSDate, EWSDateTime, EWSTimeZone, ExtendedProperty, HTM
 from exchangelib.properties import Attendee as EwsAttendee
 from exchangelib.properties import Mailbox
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
@@ -168,14 +169,7 @@ def _zone_name(ews_item):
         return "UTC"
 
 
-def plain_utc(value):
-    """A plain aware UTC datetime from exchangelib's EWSDateTime (which insists on its tz)."""
-    if value is None:
-        return None
-    return datetime.fromtimestamp(value.timestamp(), tz=tzmod.UTC)
-
-
-_utc = plain_utc
+_utc = tzmod.plain_utc  # exchangelib's EWSDateTime -> a plain aware UTC datetime
 
 
 def _times(ews_item, zone):
@@ -240,12 +234,6 @@ def body_html(body):
     return "<br>".join(lines)
 
 
-def occurrence_key(original_start, all_day, zone):
-    """Key of an occurrence: UTC datetime, or the local date for an all-day series."""
-    moment = _utc(original_start)
-    return tzmod.local_date(moment, zone) if all_day else moment
-
-
 def from_ews(ews_item, occurrences=None):
     """Our ``CalendarItem`` for an exchangelib item.
 
@@ -260,6 +248,7 @@ def from_ews(ews_item, occurrences=None):
         first = values["start"]
         rule = rrules.pattern_to_rrule(pattern, first, zone)
         all_day = values["all_day"]
+        series = CalendarItem(**values)
         exceptions = []
         for info in ews_item.modified_occurrences or ():
             full = (occurrences or {}).get(info.id)
@@ -267,26 +256,19 @@ def from_ews(ews_item, occurrences=None):
                 continue  # vanished between the two reads; the next run sees it again
             # An occurrence has no extended properties of its own: it is the series' type.
             content = _content(full, zone, activity=values["activity_type"])
-            key = occurrence_key(info.original_start, all_day, zone)
+            key = expansion.occurrence_key(_utc(info.original_start), all_day, zone)
             exception = CalendarItem(**content)
-            if exception == _plain_instance(values, key):
+            if exception == series.occurrence_at(key):
                 # Modified on Exchange but back to the series' values (an exception we
                 # reverted): for the user it is an ordinary occurrence.
                 continue
             exceptions.append(Occurrence(key, exception))
         deleted = {
-            occurrence_key(d.start, all_day, zone) for d in ews_item.deleted_occurrences or ()
+            expansion.occurrence_key(_utc(d.start), all_day, zone)
+            for d in ews_item.deleted_occurrences or ()
         }
         values["recurrence"] = Recurrence(rule, tuple(exceptions), frozenset(deleted))
     return CalendarItem(**values)
-
-
-def _plain_instance(values, original_start):
-    """The occurrence at ``original_start`` exactly as the series' own values make it."""
-    duration = values["end"] - values["start"]
-    plain = {**values, "start": original_start, "end": original_start + duration}
-    plain.pop("recurrence", None)
-    return CalendarItem(**plain)
 
 
 def _ews_times(item):
@@ -357,7 +339,7 @@ def to_ews(item, account, identity=None):
 def occurrence_index(item, original_start):
     """1-based position of an occurrence in its series, as EWS's InstanceIndex counts."""
     rec = item.recurrence
-    starts = rrules.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
+    starts = expansion.occurrences(rec.rrule, item.start, item.timezone, limit=5000)
     try:
         return starts.index(original_start) + 1
     except ValueError:

@@ -87,7 +87,7 @@ def keep_answers(ews_item, current):
 
 
 class MeetingWriter:
-    """Mixed into ``EwsSide``: needs ``account``, ``mailbox``, ``_folder``, ``_get``, ``_fail``."""
+    """Mixed into ``EwsSide``: needs ``account``, ``mailbox``, ``folder``, ``read``, ``fail``."""
 
     def respond(self, batch):
         """``[(id, response, send)]`` -> ``[OpResult]``: the owner answers on their copy.
@@ -110,7 +110,7 @@ class MeetingWriter:
                     mailbox=self.mailbox,
                 )
             )
-        current = self._get([item_id], ["uid", "start", "end"]).get(item_id)
+        current = self.read([item_id], ["uid", "start", "end"]).get(item_id)
         if current is None:
             return OpResult.failure(
                 errors.ItemNotFound("The meeting is no longer in the calendar.", item=item_id)
@@ -127,7 +127,7 @@ class MeetingWriter:
         except Exception as exc:
             error = item_error(exc, item_id, self.mailbox)
             if error is None or error.mailbox_wide:
-                self._fail(exc)
+                self.fail(exc)
             return OpResult.failure(error)
         if response == "declined":
             return OpResult.success(Remote(item_id, ""))
@@ -141,20 +141,20 @@ class MeetingWriter:
             for found in (answer if isinstance(answer, list) else [answer])
         ]
         named = [found for found in named if found]
-        for found in self._get(named, ["item_class"]).values():
+        for found in self.read(named, ["item_class"]).values():
             if found.item_class == "IPM.Appointment":  # not the request, if one was moved
                 return Remote(found.id, found.changekey)
-        same = self._get([item_id], ["subject"]).get(item_id)
+        same = self.read([item_id], ["subject"]).get(item_id)
         if same is not None:
             return Remote(same.id, same.changekey)
         start, end = before.start, before.end
         try:
-            near = self._folder().filter(
+            near = self.folder().filter(
                 start__lt=end + timedelta(days=1), end__gt=start - timedelta(days=1)
             )
             for item in near.only("uid"):
                 if item.uid == before.uid:
                     return Remote(item.id, item.changekey)
         except Exception as exc:
-            self._fail(exc)
+            self.fail(exc)
         return Remote(item_id, "")  # not found: the next listing says where it went

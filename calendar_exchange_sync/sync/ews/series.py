@@ -16,9 +16,15 @@ from .mapping import OCCURRENCE_WRITE_FIELDS, fill, occurrence_index
 
 
 class SeriesWriter:
-    """Mixed into ``EwsSide``: needs ``account``, ``mailbox``, ``_folder``, ``_get``, ``_fail``."""
+    """Writes the occurrences of the series an ``EwsSide`` created or updated.
 
-    def _finish_series(self, remote, item, before):
+    Uses the side's ``account``, ``mailbox``, ``folder()``, ``read()`` and ``fail()``.
+    """
+
+    def __init__(self, side):
+        self.side = side
+
+    def finish(self, remote, item, before):
         """Write a series' modified and deleted occurrences; the master's final version.
 
         ``before`` is the series as Exchange held it when its rule was kept (only the
@@ -41,22 +47,22 @@ class SeriesWriter:
                 return OpResult.success(remote)
             self._write_occurrences(remote, item, to_write, to_reset)
             self._delete_occurrences(remote, item, to_delete)
-            master = self._get([remote.id], ["subject"]).get(remote.id)
+            master = self.side.read([remote.id], ["subject"]).get(remote.id)
         except errors.SyncError as exc:
             if exc.mailbox_wide:
                 raise
             return OpResult.failure(exc)
         except ValueError as exc:
-            return OpResult.failure(item_error(exc, remote.id, self.mailbox))
+            return OpResult.failure(item_error(exc, remote.id, self.side.mailbox))
         if master is None:
-            return OpResult.failure(item_error(gone(), remote.id, self.mailbox))
+            return OpResult.failure(item_error(gone(), remote.id, self.side.mailbox))
         return OpResult.success(Remote(remote.id, master.changekey))
 
     def _occurrence(self, remote, item, original_start):
         index = occurrence_index(item, original_start)
         return EwsItem(
-            account=self.account,
-            folder=self._folder(),
+            account=self.side.account,
+            folder=self.side.folder(),
             _id=OccurrenceItemId(id=remote.id, changekey=remote.version, instance_index=index),
         )
 
@@ -68,41 +74,31 @@ class SeriesWriter:
             changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
         for original_start in to_reset:
             occurrence = self._occurrence(remote, item, original_start)
-            fill(occurrence, series_instance(item, original_start))
+            fill(occurrence, item.occurrence_at(original_start))
             changes.append((occurrence, OCCURRENCE_WRITE_FIELDS))
         if not changes:
             return
         try:
-            answers = self._bulk_update(changes, "AlwaysOverwrite")
+            answers = self.side.update_items(changes, "AlwaysOverwrite")
         except Exception as exc:
-            self._fail(exc)
+            self.side.fail(exc)
         for answer in answers:
             if isinstance(answer, Exception):
-                raise item_error(answer, remote.id, self.mailbox)
+                raise item_error(answer, remote.id, self.side.mailbox)
 
     def _delete_occurrences(self, remote, item, originals):
         if not originals:
             return
         ids = [self._occurrence(remote, item, start) for start in originals]
         try:
-            answers = self._bulk_delete(ids)
+            answers = self.side.delete_items(ids)
         except Exception as exc:
-            self._fail(exc)
+            self.side.fail(exc)
         for answer in answers:
             if isinstance(answer, Exception):
-                error = item_error(answer, remote.id, self.mailbox)
+                error = item_error(answer, remote.id, self.side.mailbox)
                 if not isinstance(error, errors.ItemNotFound):  # already gone is fine
                     raise error
-
-
-def series_instance(item, original_start):
-    """The series' own values for one occurrence (to undo an exception).
-
-    Works for timed series (UTC datetimes) and all-day ones (dates) alike: the occurrence
-    keeps the series' duration from its original start.
-    """
-    duration = item.end - item.start
-    return item.replace(start=original_start, end=original_start + duration, recurrence=None)
 
 
 def rule_changed(old, new):

@@ -18,10 +18,11 @@ connection" checks in :mod:`.check`.
 from exchangelib import CalendarItem as EwsItem
 
 from .. import errors
+from .. import tz as tzmod
 from ..engine import ChangeSet, Fetched, OpResult, Remote
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
-from .mapping import WRITE_FIELDS, fill, from_ews, plain_utc, read_fields, to_ews
+from .mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
 from .meetings import (
     ATTENDEE_FIELDS,
     MEETING_FIELDS,
@@ -35,7 +36,7 @@ from .series import SeriesWriter, rule_changed
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
 
 
-class EwsSide(SeriesWriter, MeetingWriter):
+class EwsSide(MeetingWriter):
     """One mailbox of an on-premises Exchange (see the module docstring)."""
 
     name = "exchange"
@@ -45,30 +46,32 @@ class EwsSide(SeriesWriter, MeetingWriter):
         self.settings = settings
         self.mailbox = mailbox
         self.account = account or make_account(settings, mailbox)
+        self.series = SeriesWriter(self)
         self._send = False  # the send mode of the writes under way (see ``meetings``)
 
-    # -- helpers ---------------------------------------------------------------------------
+    # -- helpers (the series writer's too) ---------------------------------------------------
 
-    def _fail(self, exc):
+    def fail(self, exc):
         """Raise the mailbox-wide ``SyncError`` for ``exc`` (or ``exc`` itself if unknown)."""
         error = mailbox_error(exc, self.settings.endpoint, self.mailbox)
         if error is None:
             raise exc
         raise error from exc
 
-    def _folder(self):
+    def folder(self):
         return calendar_folder(self.account)
 
-    def _bulk_update(self, items, conflict_resolution):
+    def update_items(self, items, conflict_resolution):
+        """UpdateItem in the send mode of the writes under way (series occurrences too)."""
         return bulk_update(self.account, items, conflict_resolution, send_mode(self._send))
 
-    def _bulk_delete(self, ids):
+    def delete_items(self, ids):
         return bulk_delete(self.account, ids, send_mode(self._send))
 
     # -- listing ---------------------------------------------------------------------------
 
     def list_changes(self, token, window):
-        folder = self._folder()
+        folder = self.folder()
         changes = ChangeSet(complete=token is None)
         try:
             for kind, obj in folder.sync_items(
@@ -85,13 +88,13 @@ class EwsSide(SeriesWriter, MeetingWriter):
                     changes.changed[obj.id] = obj.changekey
                     changes.removed.discard(obj.id)
         except Exception as exc:
-            self._fail(exc)
+            self.fail(exc)
         changes.token = folder.item_sync_state
         return changes
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _get(self, ids, fields):
+    def read(self, ids, fields):
         """{id: exchangelib item} for the ids that exist (missing ones are left out)."""
         found = {}
         if not ids:
@@ -99,11 +102,11 @@ class EwsSide(SeriesWriter, MeetingWriter):
         try:
             answers = list(
                 self.account.fetch(
-                    ids=[(i, None) for i in ids], folder=self._folder(), only_fields=fields
+                    ids=[(i, None) for i in ids], folder=self.folder(), only_fields=fields
                 )
             )
         except Exception as exc:
-            self._fail(exc)
+            self.fail(exc)
         for wanted, answer in zip(ids, answers, strict=True):
             if isinstance(answer, Exception):
                 error = item_error(answer, wanted, self.mailbox)
@@ -118,7 +121,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
         return found
 
     def _read(self, ids):
-        masters = self._get(list(ids), read_fields(self.account.version.build) + MEETING_FIELDS)
+        masters = self.read(list(ids), read_fields(self.account.version.build) + MEETING_FIELDS)
         occurrence_ids = [
             info.id
             for item in masters.values()
@@ -126,7 +129,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
             for info in item.modified_occurrences or ()
         ]
         content = [f for f in read_fields(self.account.version.build) if f not in _SERIES_ONLY]
-        occurrences = self._get(occurrence_ids, content)
+        occurrences = self.read(occurrence_ids, content)
         return masters, occurrences
 
     def fetch(self, ids):
@@ -139,7 +142,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
                 item=item,
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
-                last_modified=plain_utc(ews_item.last_modified_time),
+                last_modified=tzmod.plain_utc(ews_item.last_modified_time),
                 meeting=meeting,
             )
         return out
@@ -147,7 +150,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
     def find_by_identity(self, identities):
         identities = [i for i in identities if i]
         found = {}
-        folder = self._folder()
+        folder = self.folder()
         try:
             for start in range(0, len(identities), 50):
                 chunk = identities[start : start + 50]
@@ -155,7 +158,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
                 for ews_item in query:
                     found[ews_item.odoo_identity] = Remote(ews_item.id, ews_item.changekey)
         except Exception as exc:
-            self._fail(exc)
+            self.fail(exc)
         return found
 
     # -- writing ---------------------------------------------------------------------------
@@ -205,25 +208,25 @@ class EwsSide(SeriesWriter, MeetingWriter):
         if pending:
             try:
                 answers = self.account.bulk_create(
-                    folder=self._folder(),
+                    folder=self.folder(),
                     items=[ews_item for _, _, ews_item in pending],
                     send_meeting_invitations=send_mode(self._send),
                 )
             except Exception as exc:
-                self._fail(exc)
+                self.fail(exc)
             for (index, item, _), answer in zip(pending, answers, strict=True):
                 if isinstance(answer, Exception):
                     results[index] = OpResult.failure(item_error(answer, None, self.mailbox))
                     continue
                 remote = Remote(answer.id, answer.changekey)
-                results[index] = self._finish_series(remote, item, None)
+                results[index] = self.series.finish(remote, item, None)
         return results
 
     def _update(self, batch):
         results = [None] * len(batch)
         series = [entry for entry in batch if entry[2].recurrence is not None]
         current = self.fetch([item_id for item_id, _, _ in series]) if series else {}
-        people = self._get(
+        people = self.read(
             [item_id for item_id, _, item in batch if item.attendees], list(ATTENDEE_FIELDS)
         )
         plain = []
@@ -243,7 +246,7 @@ class EwsSide(SeriesWriter, MeetingWriter):
                 fields.append("recurrence")  # a series made single again loses its rule
             try:
                 ews_item = EwsItem(
-                    account=self.account, folder=self._folder(), id=item_id, changekey=version
+                    account=self.account, folder=self.folder(), id=item_id, changekey=version
                 )
                 fill(ews_item, item)
                 if item_id in people and keep_answers(ews_item, people[item_id]):
@@ -258,23 +261,23 @@ class EwsSide(SeriesWriter, MeetingWriter):
             plain.append((index, item_id, item, ews_item, fields))
         if plain:
             try:
-                answers = self._bulk_update(
+                answers = self.update_items(
                     [(ews_item, fields) for _, _, _, ews_item, fields in plain], "NeverOverwrite"
                 )
             except Exception as exc:
-                self._fail(exc)
+                self.fail(exc)
             for (index, item_id, item, _, fields), answer in zip(plain, answers, strict=True):
                 if isinstance(answer, Exception):
                     results[index] = OpResult.failure(item_error(answer, item_id, self.mailbox))
                     continue
                 remote = Remote(answer[0], answer[1])
                 before = None if "recurrence" in fields else current.get(item_id)
-                results[index] = self._finish_series(remote, item, before)
+                results[index] = self.series.finish(remote, item, before)
         return results
 
     def _delete(self, batch):
         results = [None] * len(batch)
-        present = self._get([item_id for item_id, _ in batch], ["subject"])
+        present = self.read([item_id for item_id, _ in batch], ["subject"])
         doomed = []
         for index, (item_id, version) in enumerate(batch):
             now = present.get(item_id)
@@ -286,9 +289,9 @@ class EwsSide(SeriesWriter, MeetingWriter):
                 doomed.append((index, item_id, now.changekey))
         if doomed:
             try:
-                answers = self._bulk_delete([(item_id, key) for _, item_id, key in doomed])
+                answers = self.delete_items([(item_id, key) for _, item_id, key in doomed])
             except Exception as exc:
-                self._fail(exc)
+                self.fail(exc)
             for (index, item_id, _), answer in zip(doomed, answers, strict=True):
                 if answer is True:
                     results[index] = OpResult.success()

@@ -6,7 +6,7 @@ Graph's errors, ``mapping`` translates items, ``writes`` writes a series' occurr
 from here.
 """
 
-from .check import test_connection
+from .check import admin_consent_url, check_connection
 from .side import GraphSettings, GraphSide
 
-__all__ = ["GraphSettings", "GraphSide", "test_connection"]
+__all__ = ["GraphSettings", "GraphSide", "admin_consent_url", "check_connection"]

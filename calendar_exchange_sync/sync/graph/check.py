@@ -2,26 +2,21 @@
 
 ``admin_consent_url`` is pure: Settings opens it so the tenant's administrator grants the
 application's permissions once; Microsoft then redirects to ``redirect_uri`` with
-``admin_consent=True&tenant=...&state=...`` (or ``error=access_denied``). The caller signs and
-checks ``state``.
+``admin_consent=True&tenant=...&state=...`` (or ``error=access_denied``). The caller (Settings,
+through ``bridge.backends``) signs ``state`` and checks it on the way back.
 
-``test_connection`` runs the checks an administrator needs, each answered with
+``check_connection`` runs the checks an administrator needs, each answered with
 (check, ok, sentence): token (secret, consent, tenant), mailbox reachable, application access
 policy, clock skew.
 """
 
-import base64
-import hashlib
-import hmac
-import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 from .. import errors
 from .client import GraphClient, skew_text
 
 MAX_SKEW = timedelta(minutes=5)  # beyond this, "newest wins" would trust a wrong clock
-STATE_LIFETIME = timedelta(minutes=30)  # how long the administrator may take on the page
 
 
 def admin_consent_url(login_base, tenant, client_id, redirect_uri, state):
@@ -30,55 +25,7 @@ def admin_consent_url(login_base, tenant, client_id, redirect_uri, state):
     return "%s/%s/adminconsent?%s" % (login_base.rstrip("/"), quote(tenant.strip("/")), query)
 
 
-def make_consent_state(key, company_id, now=None):
-    """A signed, single-use ``state`` for the consent round trip of one company.
-
-    ``key`` is a server-side secret (bytes or str, e.g. the database secret); the state holds
-    the company, a random nonce and an expiry, and an HMAC over them, so a forged or altered
-    state is recognised without storing anything before the redirect.
-    """
-    now = now or datetime.now(timezone.utc)
-    expiry = int((now + STATE_LIFETIME).timestamp())
-    payload = "%d.%s.%d" % (int(company_id), secrets.token_urlsafe(12), expiry)
-    return "%s.%s" % (payload, _signature(key, payload))
-
-
-def read_consent_state(key, state, seen_nonce, now=None):
-    """The company id of a state made by ``make_consent_state``; ValueError when forged,
-    expired or replayed.
-
-    ``seen_nonce(nonce) -> bool`` records a nonce and answers whether it had been used before
-    (the caller keeps them, e.g. in a table with a unique constraint).
-    """
-    now = now or datetime.now(timezone.utc)
-    try:
-        company, nonce, expiry, signature = (state or "").split(".")
-        payload = "%s.%s.%s" % (company, nonce, expiry)
-        expected = _signature(key, payload)
-        valid = hmac.compare_digest(expected, signature)
-        company_id, expiry = int(company), int(expiry)
-    except ValueError:
-        valid = False
-    if not valid:
-        raise ValueError(
-            "The answer from Microsoft does not belong to a consent request of this Odoo."
-        )
-    if now.timestamp() > expiry:
-        raise ValueError("The consent request has expired; start again with 'Grant permissions'.")
-    if seen_nonce(nonce):
-        raise ValueError(
-            "This consent answer was already used; start again with 'Grant permissions'."
-        )
-    return company_id
-
-
-def _signature(key, payload):
-    key = key.encode() if isinstance(key, str) else key
-    digest = hmac.new(key, payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def test_connection(settings, mailbox, client=None):
+def check_connection(settings, mailbox, client=None):
     """[(check, ok, message)] for the Office 365 settings and one mailbox; the clock check
     also carries the measured skew in seconds (Exchange's clock minus ours) as a fourth value."""
     client = client or GraphClient(settings)
@@ -127,6 +74,3 @@ def test_connection(settings, mailbox, client=None):
             )
         )
     return results
-
-
-test_connection.__test__ = False  # a product function, not a pytest test (imported by tests)

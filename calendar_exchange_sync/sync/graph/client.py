@@ -20,14 +20,14 @@ import email.utils
 import hashlib
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import msal
 import requests
 
 from .. import errors
+from ..tz import UTC
 
-UTC = timezone.utc
 BATCH_LIMIT = 20
 PREFER = 'IdType="ImmutableId", outlook.timezone="UTC", outlook.body-content-type="html"'
 _APPS = {}
@@ -342,18 +342,6 @@ class GraphClient:
             headers["Content-Type"] = "application/json"
         out["headers"] = headers
         return out
-
-    def pages(self, path, mailbox=None, page_size=None, **kwargs):
-        """Every ``value`` of a collection, following ``@odata.nextLink``."""
-        headers = {}
-        if page_size:
-            headers["Prefer"] = PREFER + ", odata.maxpagesize=%d" % page_size
-        body = self.request("GET", path, mailbox=mailbox, headers=headers, **kwargs)
-        values = list(body.get("value", ()))
-        while body.get("@odata.nextLink"):
-            body = self.request("GET", body["@odata.nextLink"], mailbox=mailbox, headers=headers)
-            values.extend(body.get("value", ()))
-        return values
 
 
 def _json(response):

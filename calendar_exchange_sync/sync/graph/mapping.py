@@ -20,8 +20,9 @@ The mapper knows fields, not requests. Choices that are easy to get wrong:
 """
 
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
+from .. import expansion
 from .. import recurrence as rrules
 from .. import tz as tzmod
 from ..items import Attendee, CalendarItem, Occurrence, Recurrence
@@ -160,28 +161,27 @@ def _series(master, values, instances, horizon, activity):
     all_day = values["all_day"]
     if instances is None:
         return Recurrence(rule)
+    series = CalendarItem(**values)
     exceptions, seen = [], set()
     for inst in instances:
         original = parse_stamp(inst.get("originalStart"))
         if original is None:
             continue
-        key = tzmod.local_date(original, zone) if all_day else original
+        key = expansion.occurrence_key(original, all_day, zone)
         seen.add(key)
         if inst.get("type") != "exception":
             continue
         fields = _fields(inst, activity)
         fields["timezone"] = zone
         exception = CalendarItem(**fields, activity_type=activity)
-        duration = values["end"] - values["start"]
-        plain = CalendarItem(**{**values, "start": key, "end": key + duration})
-        if exception == plain.replace(activity_type=activity):
+        if exception == series.occurrence_at(key):
             # Modified once, then set back to the series' values: an ordinary occurrence
             # for the user (the EWS backend reads it the same way).
             continue
         exceptions.append(Occurrence(key, exception))
     # A deleted occurrence is one the rule produces that /instances no longer lists; only the
     # span the instances were listed for counts.
-    expected = rrules.occurrences(rule, start, zone, (None, horizon), limit=5000)
+    expected = expansion.occurrences(rule, start, zone, (None, horizon), limit=5000)
     deleted = frozenset(e for e in expected if e not in seen)
     return Recurrence(rule, tuple(exceptions), deleted)
 
@@ -276,12 +276,3 @@ def changed_body(wanted, current):
         if current.get(name) != value:
             keep[name] = value
     return keep
-
-
-def instance_window(item, horizon):
-    """The span to list ``/instances`` for: the series' first start to its end or horizon."""
-    start = item.start
-    if isinstance(start, date) and not isinstance(start, datetime):
-        start = tzmod.combine_utc(start, datetime.min.time(), item.timezone)
-    first = start - timedelta(days=1)
-    return first, horizon

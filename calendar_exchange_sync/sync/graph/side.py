@@ -18,19 +18,16 @@
 
 import dataclasses
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from .. import errors
-from .. import recurrence as rrules
+from .. import errors, expansion
 from .. import tz as tzmod
 from ..engine import ChangeSet, Fetched, OpResult, Remote
 from . import mapping as gm
 from . import meetings
 from .client import PREFER, GraphClient
 from .writes import SeriesWriter
-
-UTC = timezone.utc
 
 
 @dataclasses.dataclass
@@ -50,8 +47,12 @@ class GraphSettings:
     min_ahead_days: int = 180  # start a new round when the window ends sooner than this
 
 
+def _now():
+    return datetime.now(tzmod.UTC)
+
+
 def _stamp(moment):
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(tzmod.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class GraphSide:
@@ -62,29 +63,23 @@ class GraphSide:
     # Graph invites whoever an event is written with, and has no way not to (``meetings``).
     invites_with_attendees = True
 
-    def __init__(self, settings, mailbox, client=None, now=None):
+    def __init__(self, settings, mailbox, client=None):
         self.settings = settings
         self.mailbox = mailbox
         self.client = client or GraphClient(settings)
-        self.now = now or (lambda: datetime.now(UTC))
         self.user = "/users/%s" % quote(mailbox, safe="@")
         self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
-
-    @property
-    def clock_skew(self):
-        """Exchange's clock minus ours (from Graph's Date headers), None before any request."""
-        return self.client.clock_skew
 
     # -- listing ---------------------------------------------------------------------------
 
     def _window(self, window):
         start = window.start - timedelta(days=1)
-        end = (window.end or self.now()) + timedelta(days=self.settings.horizon_days)
+        end = (window.end or _now()) + timedelta(days=self.settings.horizon_days)
         return start, end
 
     def _still_valid(self, state, window):
         start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
-        wanted_end = (window.end or self.now()) + timedelta(days=self.settings.min_ahead_days)
+        wanted_end = (window.end or _now()) + timedelta(days=self.settings.min_ahead_days)
         return start <= window.start and end >= wanted_end
 
     def _state(self, token):
@@ -172,7 +167,7 @@ class GraphSide:
             self._check(status, body, event_id)
             events[event_id] = body
         masters = [i for i, e in events.items() if e.get("type") == "seriesMaster"]
-        instances = self._instances(masters, events)
+        instances = self.instances(masters, events)
         out = {}
         for event_id, event in events.items():
             listed, horizon = instances.get(event_id, (None, None))
@@ -197,7 +192,7 @@ class GraphSide:
         return out
 
     def _horizon(self):
-        return self.now() + timedelta(days=self.settings.horizon_days)
+        return _now() + timedelta(days=self.settings.horizon_days)
 
     def series_horizon(self, event):
         """How far to list a series' instances: past its last occurrence when it has one
@@ -207,17 +202,15 @@ class GraphSide:
         if (recurrence.get("range") or {}).get("type") in ("numbered", "endDate"):
             try:
                 item = gm.to_item(dict(event, recurrence=recurrence), None)
-                starts = rrules.occurrences(item.recurrence.rrule, item.start, item.timezone)
+                starts = expansion.occurrences(item.recurrence.rrule, item.start, item.timezone)
             except ValueError:
                 return horizon
             if starts:
-                last = starts[-1]
-                if not isinstance(last, datetime):
-                    last = tzmod.combine_utc(last, datetime.min.time(), item.timezone)
+                last = tzmod.as_utc(starts[-1], item.timezone)
                 return max(horizon, last + timedelta(days=2))
         return horizon
 
-    def _instances(self, masters, events):
+    def instances(self, masters, events):
         """{master id: (its instances from its first start, the end of that listing)}."""
         if not masters:
             return {}

@@ -10,14 +10,17 @@ of instance writes, one round of master reads, so the number of requests grows w
 of instance writes / 20, not with the number of series.
 """
 
-from .. import errors
-from .. import recurrence as rrules
-from .. import tz as tzmod
+from .. import errors, expansion
 from ..engine import OpResult, Remote
 from . import mapping as gm
 
 
 class SeriesWriter:
+    """Writes the occurrences of the series a ``GraphSide`` created or updated in one batch.
+
+    Uses the side's ``client``, ``user``, ``mailbox`` and ``instances()``.
+    """
+
     def __init__(self, side):
         self.side = side
         self.jobs = []  # (result index, master id, wanted item, current item or None)
@@ -40,7 +43,7 @@ class SeriesWriter:
         if not self.jobs:
             return {}
         side = self.side
-        instances = side._instances(
+        instances = side.instances(
             [m for _, m, _, _ in self.jobs],
             {m: gm.to_event(i) | {"type": "seriesMaster"} for _, m, i, _ in self.jobs},
         )
@@ -81,13 +84,12 @@ class SeriesWriter:
         for inst in instances:
             original = gm.parse_stamp(inst.get("originalStart"))
             if original is not None:
-                key = tzmod.local_date(original, item.timezone) if item.all_day else original
-                by_key[key] = inst
+                by_key[expansion.occurrence_key(original, item.all_day, item.timezone)] = inst
         rec, user = item.recurrence, self.side.user
         members, wanted_keys = [], set()
         # Graph can delete an occurrence but never bring one back: say so instead of
         # reporting success while Exchange keeps it deleted.
-        expected = rrules.occurrences(rec.rrule, item.start, item.timezone, (None, horizon))
+        expected = expansion.occurrences(rec.rrule, item.start, item.timezone, (None, horizon))
         lost = [k for k in expected if k not in by_key and k not in rec.deleted]
         if lost:
             raise errors.PermanentError(
@@ -113,12 +115,10 @@ class SeriesWriter:
             if inst is not None:
                 members.append({"method": "DELETE", "url": "%s/events/%s" % (user, inst["id"])})
         # Exceptions Exchange has but the item no longer wants go back to the series' values.
-        duration = item.end - item.start
         for key, inst in by_key.items():
             if inst.get("type") != "exception" or key in wanted_keys or key in rec.deleted:
                 continue
-            plain = item.replace(recurrence=None, start=key, end=key + duration)
-            body = gm.occurrence_body(plain, item.activity_type)
+            body = gm.occurrence_body(item.occurrence_at(key), item.activity_type)
             members.append({"method": "PATCH", "url": "%s/events/%s" % (user, inst["id"]),
                             "body": body})  # fmt: skip
         return members
