@@ -13,7 +13,7 @@ from odoo.tools import html_sanitize
 
 from . import inbound_limits as limits
 from .addresses import normalize, partner_address, users_by_mailbox
-from .mapper import RESPONSE_TO_ODOO, time_values
+from .mapper import RESPONSE_TO_ODOO, speaks_for_self, time_values
 from .ownership import item_is_own
 
 
@@ -168,20 +168,36 @@ class InboundValues:
         values["exchange_overflow"] = limits.overflow(aside_tags, aside_people, cut, description)
         return values
 
-    def set_responses(self, event, item):
-        """Copy the attendees' answers (and optional flags) onto the event's attendees."""
+    def set_responses(self, event, item, *, with_attendees=True):
+        """Copy the answers onto the event's attendees: the owner's own from a copy of a
+        meeting (``item.response``); the others' (and optional flags) from the attendee list,
+        except for those who synchronise a mailbox, whose answer travels from their own copy
+        (``with_attendees`` False: only the owner's)."""
+        if item.response is not None:
+            self.set_own_response(event, item.response)
+        if not with_attendees:
+            return
         by_email = {a.email: a for a in item.attendees if a.response != "none" or a.optional}
         if not by_email:
             return  # every answer is "none" and nobody optional: Odoo's defaults already
         for attendee in event.attendee_ids:
             remote = by_email.get(partner_address(attendee.partner_id))
-            if remote is None:
+            if remote is None or attendee.partner_id == self.user.partner_id:
                 continue
             values = {}
             state = RESPONSE_TO_ODOO.get(remote.response)
-            if state and attendee.state != state:
+            if state and attendee.state != state and not speaks_for_self(attendee.partner_id):
                 values["state"] = state
             if attendee.exchange_optional != remote.optional:
                 values["exchange_optional"] = remote.optional
             if values:
                 attendee.write(values)
+
+    def set_own_response(self, events, response):
+        """The owner's answer on their attendee line of ``events`` (a copy's answer)."""
+        state = RESPONSE_TO_ODOO.get(response or "none", "needsAction")
+        mine = events.attendee_ids.filtered(
+            lambda a: a.partner_id == self.user.partner_id and a.state != state
+        )
+        if mine:
+            mine.write({"state": state})

@@ -62,6 +62,7 @@ class CompanySettings:
     window_days: int = 30
     deletion_limit: float = 0.5  # the deletion guard's share (Settings give a percentage)
     deletion_min: int = 5
+    send_invitations: bool = False  # Exchange sends meeting mail (and answers reach organizers)
 
     @classmethod
     def read(cls, company):
@@ -76,4 +77,5 @@ class CompanySettings:
             window_days=company.exchange_window_days,
             deletion_limit=(company.exchange_deletion_limit or 0) / 100.0,
             deletion_min=company.exchange_deletion_min,
+            send_invitations=bool(company.exchange_send_invitations),
         )

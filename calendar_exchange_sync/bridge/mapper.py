@@ -11,7 +11,7 @@ from ..sync.items import Attendee, CalendarItem, exclusive_end, inclusive_stop
 from .addresses import normalize, partner_address
 from .inbound_limits import with_overflow
 from .odoo_card import description_of
-from .ownership import OWN, RECEIVED, organizer_of
+from .ownership import COPY, OWN, RECEIVED, answer_of, meeting_organizer, organizer_of
 
 UTC = timezone.utc
 RESPONSE_TO_ITEM = {
@@ -65,21 +65,34 @@ def first_reminder(event):
     return max(minutes) if minutes else None
 
 
+def speaks_for_self(partner):
+    """The partner is a user who synchronises a mailbox: their answer travels from their own
+    copy of a meeting, never through anybody else's attendee list."""
+    return any(
+        not user.share and user.exchange_mailbox and user.exchange_sync_enabled
+        for user in partner.sudo().user_ids
+    )
+
+
 def event_attendees(event, skip=()):
     """The attendees Exchange lists, each under the address Exchange knows them by; ``skip``
-    holds addresses Exchange does not list as attendees (the organizer's)."""
+    holds addresses Exchange does not list as attendees (the organizer's). The answers listed
+    are those of the people who do not synchronise a mailbox (see ``speaks_for_self``)."""
     attendees = []
     for attendee in event.attendee_ids:
         partner = attendee.partner_id
         address = partner_address(partner)
         if not address or address in skip:
             continue
+        response = "none"
+        if not speaks_for_self(partner):
+            response = RESPONSE_TO_ITEM.get(attendee.state, "none")
         attendees.append(
             Attendee(
                 email=address,
                 # A partner created from a bare address is named after it: no display name.
                 name="" if partner.name == partner.email else partner.name or "",
-                response=RESPONSE_TO_ITEM.get(attendee.state, "none"),
+                response=response,
                 optional=attendee.exchange_optional,
             )
         )
@@ -91,14 +104,21 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
 
     ``kind`` (see ``ownership``) decides organizer and attendees: the owner's own meeting lists
     its attendees; a meeting received from somebody else keeps that organizer's address and the
-    attendee list Exchange gave; anything else is a plain entry of the owner's, without
-    attendees, since Exchange makes the mailbox's owner the organizer of what we write.
+    attendee list Exchange gave; the owner's copy of a colleague's meeting names its organizer
+    and carries the owner's answer (its people are the organizer's business); anything else is
+    a plain entry of the owner's, without attendees, since Exchange makes the mailbox's owner
+    the organizer of what we write.
     """
     start, end, all_day = event_times(event)
     activity_type = event.activity_type_id or default_type
+    response = None
     if kind == RECEIVED:
         organizer = normalize(organizer_of(event))
         attendees = event_attendees(event, skip={organizer})
+        response = owner_response(event, user)
+    elif kind == COPY:
+        organizer, attendees = meeting_organizer(event), ()
+        response = owner_response(event, user)
     elif kind == OWN:
         organizer, attendees = mailbox, event_attendees(event, skip={mailbox})
     else:
@@ -119,9 +139,16 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         categories=tuple(event.categ_ids.mapped("name")),
         activity_type=activity_type.name if activity_type else None,
         recurrence=recurrence,
+        response=response,
     )
     # What the event keeps aside of its Exchange item (see inbound_limits) is part of it.
     return with_overflow(item, event.sudo().exchange_overflow, event.description)
+
+
+def owner_response(event, user):
+    """The user's answer to the event as a copy of a meeting carries it."""
+    state = answer_of(event, user).state
+    return RESPONSE_TO_ITEM.get(state, "none")
 
 
 def time_values(item):

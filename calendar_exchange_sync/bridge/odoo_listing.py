@@ -19,16 +19,18 @@ LIST_QUERY = """
     WITH joined AS (
         -- Two indexed lookups (organizer, attendee) rather than one scan of every event.
         SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date, e.user_id,
-               e.exchange_source,
+               e.exchange_source, e.exchange_invitations, NULL AS answer,
                CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
           FROM calendar_event e
          WHERE e.active AND e.user_id = %(user)s
         UNION
         SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date, e.user_id,
-               e.exchange_source,
+               e.exchange_source, e.exchange_invitations, a.state AS answer,
                CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
           FROM calendar_event_res_partner_rel r
           JOIN calendar_event e ON e.id = r.calendar_event_id
+          LEFT JOIN calendar_attendee a
+            ON a.event_id = e.id AND a.partner_id = %(partner)s
          WHERE r.res_partner_id = %(partner)s AND e.active
     ), mine AS (
         -- Not the user's entries that came from another of their mailbox addresses (before an
@@ -36,9 +38,21 @@ LIST_QUERY = """
         SELECT j.id, j.recurrence_id, j.exchange_revision, j.write_date, j.last_end
           FROM joined j
           LEFT JOIN calendar_recurrence s ON s.id = j.recurrence_id
-         WHERE j.user_id IS DISTINCT FROM %(user)s
-            OR COALESCE(s.exchange_source, j.exchange_source) IS NULL
-            OR COALESCE(s.exchange_source, j.exchange_source) = %(address)s
+         WHERE (j.user_id IS DISTINCT FROM %(user)s
+                OR COALESCE(s.exchange_source, j.exchange_source) IS NULL
+                OR COALESCE(s.exchange_source, j.exchange_source) = %(address)s)
+           -- Somebody else's meeting: not after the user declined it, and not one whose
+           -- invitations Exchange sends before the copy Exchange delivered is paired with it
+           -- (the sync never writes a second entry beside Exchange's copy).
+           AND NOT (j.user_id IS DISTINCT FROM %(user)s AND (
+                    j.answer = 'declined'
+                 OR (COALESCE(s.exchange_invitations, j.exchange_invitations) IS NOT NULL
+                     AND NOT EXISTS (
+                         SELECT 1 FROM calendar_exchange_binding b
+                          WHERE b.mailbox_id = %(mailbox)s
+                            AND b.local_id = CASE WHEN j.recurrence_id IS NULL
+                                THEN 'calendar.event,' || j.id
+                                ELSE 'calendar.recurrence,' || j.recurrence_id END))))
     ), listed AS (
         SELECT 'event' AS kind, id, exchange_revision AS revisions, 1 AS count, write_date,
                last_end

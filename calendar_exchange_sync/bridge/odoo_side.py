@@ -13,7 +13,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..sync.engine import Fetched, OpResult, Remote, Unreadable
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
-from . import odoo_listing, ownership
+from . import meeting_pairing, odoo_listing, ownership
 from .addresses import normalize
 from .inbound import InboundValues
 from .mapper import as_utc, event_to_item
@@ -59,6 +59,7 @@ class OdooSide:
         mailbox,
         uid_hints=None,
         partner_id=None,
+        meeting_hints=None,
     ):
         self.env = env(
             context=dict(
@@ -82,7 +83,10 @@ class OdooSide:
         self._inbound = None
         # remote iCalendar UIDs by identity of the item being created (filled by the runner)
         self.uid_hints = uid_hints if uid_hints is not None else {}
+        # what Exchange said of them as meetings (``MeetingState``), by the same identities
+        self.meeting_hints = meeting_hints if meeting_hints is not None else {}
         self.series = SeriesMapper(self)
+        self.written = set()  # (model, id) of the entries this run created or changed in Odoo
         self.mailbox_id = mailbox_id  # its bindings tell deletions from never-synced entries
         self.mailbox = normalize(mailbox)  # the address: whose entries are whose (ownership)
 
@@ -124,7 +128,10 @@ class OdooSide:
         )
 
     def _belongs(self, event):
-        return ownership.takes_part(event, self.user, self.mailbox)
+        user = self.user
+        return ownership.takes_part(event, user, self.mailbox) and not ownership.declined(
+            event, user
+        )
 
     def kind(self, event):
         """What this mailbox holds of the event: see ``ownership.copy_kind``."""
@@ -198,6 +205,7 @@ class OdooSide:
     # -- writing ------------------------------------------------------------------------
 
     def _result(self, record):
+        self.written.add((record._name, record.id))
         self.env.flush_all()
         return OpResult.success(Remote(local_id(record), self._version(record)))
 
@@ -214,7 +222,7 @@ class OdooSide:
         plain = [
             n
             for n, (identity, item) in enumerate(batch)
-            if not item.recurrence and not self._twin(self.uid_hints.get(identity))
+            if not item.recurrence and not self._twin(self.uid_hints.get(identity), item)
         ]
         # One create() for the plain entries of the batch: Odoo creates events much faster in
         # bulk. Should Odoo refuse one of them, each is created on its own below instead.
@@ -244,15 +252,24 @@ class OdooSide:
         uid = self.uid_hints.get(identity)
         if uid:
             # The copy Exchange delivered of a meeting Odoo already has: pair, never duplicate.
-            twin = self._twin(uid)
+            twin = self._twin(uid, item)
             if twin:
+                if item.response is not None:
+                    events = twin.calendar_event_ids if twin._name == SERIES else twin
+                    self.inbound.set_own_response(events, item.response)
                 return self._result(twin)
         extra = self._origin(identity)
         if item.recurrence:
             recurrence = self.series.create(item, {"exchange_uid": extra["exchange_uid"]})
             recurrence.write(
-                {"exchange_identity": identity, "exchange_source": extra["exchange_source"]}
+                {
+                    "exchange_identity": identity,
+                    "exchange_source": extra["exchange_source"],
+                    "exchange_invitations": extra.get("exchange_invitations", False),
+                }
             )
+            if item.response is not None:
+                self.inbound.set_own_response(recurrence.calendar_event_ids, item.response)
             return self._result(recurrence)
         event = self.Event.create(dict(self.inbound.values(item), **extra))
         self.inbound.set_responses(event, item)
@@ -261,27 +278,23 @@ class OdooSide:
     def _origin(self, identity):
         """Where a new Odoo entry came from: its Exchange identity and UID, and this mailbox."""
         uid = self.uid_hints.get(identity)
-        return {
+        origin = {
             "exchange_identity": identity,
             "exchange_uid": uid or False,
             "exchange_source": self.mailbox,
         }
+        meeting = self.meeting_hints.get(identity)
+        if meeting is not None and meeting.sent:
+            # The owner's meeting as Outlook sent it: Exchange keeps its attendees' copies.
+            origin["exchange_invitations"] = "sent"
+        return origin
 
-    def _twin(self, uid):
-        """The event an item with this UID is a copy of: only one this mailbox's owner already
-        takes part in, of the owner's company. A UID is no key to anybody else's event (it is
-        on every copy of an invitation, and anyone can put any UID on an item): an item whose
-        UID matches none of the owner's events becomes an entry of its own."""
-        if not uid:
-            return None
-        events = self.Event.search([("exchange_uid", "=", uid), ("active", "=", True)])
-        company = self.user.company_id
-        events = events.filtered(
-            lambda e: self._belongs(e) and (e.user_id.company_id or company) == company
-        )
-        if not events:
-            return None
-        return events[0].recurrence_id or events[0]
+    def _twin(self, uid, item=None):
+        """The event an item with this UID is a copy of (see ``meeting_pairing``): one this
+        mailbox's owner already takes part in, of the owner's company, or (for a meeting of an
+        outside organizer) one that the other invitations of that meeting prove the owner was
+        invited to. A UID alone is no key to anybody else's event."""
+        return meeting_pairing.twin(self, uid, item)
 
     def _check(self, id_, version):
         record = self._record(id_)
@@ -302,6 +315,12 @@ class OdooSide:
             record = self._check(id_, version)
         except _Refused as refused:
             return OpResult.failure(refused.error)
+        events = record.calendar_event_ids if record._name == SERIES else record
+        if self.kind(events.filtered("active")[:1] or events[:1]) == ownership.COPY:
+            # The owner's copy of somebody else's meeting: only their answer comes from it,
+            # whatever they did to its times or texts (those stay theirs, in Exchange).
+            self.inbound.set_own_response(events, item.response)
+            return self._result(record)
         if record._name == SERIES or item.recurrence:
             if record._name == EVENT:  # a single entry became a series
                 record.write({"recurrency": False})
@@ -319,11 +338,13 @@ class OdooSide:
                 event = self.Event.create(dict(self.inbound.values(item), **source))
                 self.series.delete(record)
                 return self._result(event)
-            return self._result(self.series.update(record, item))
+            updated = self.series.update(record, item)
+            if item.response is not None:
+                self.inbound.set_own_response(updated.calendar_event_ids, item.response)
+            return self._result(updated)
         with_attendees = self.kind(record) != ownership.PLAIN
         record.write(self.inbound.values(item, with_attendees=with_attendees))
-        if with_attendees:
-            self.inbound.set_responses(record, item)
+        self.inbound.set_responses(record, item, with_attendees=with_attendees)
         return self._result(record)
 
     def delete(self, batch):
@@ -344,8 +365,9 @@ class OdooSide:
             else:
                 record.unlink()
         else:
-            # A participant removed their copy: they leave the meeting, the others keep it.
-            events.write({"partner_ids": [(3, self.user.partner_id.id)]})
+            # An attendee declined or removed their copy (or it was cancelled): they decline,
+            # the meeting goes on for the others.
+            self.inbound.set_own_response(events, "declined")
         return OpResult.success()
 
 

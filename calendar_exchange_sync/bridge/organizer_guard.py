@@ -22,8 +22,9 @@ class OrganizerGuardSide:
         self.name = side.name
         self.batch_size = side.batch_size
 
-    def create(self, batch):
-        return self._side.create([(identity, self.safe(item)) for identity, item in batch])
+    def create(self, batch, **options):
+        safe = [(identity, self.safe(item)) for identity, item in batch]
+        return self._side.create(safe, **options)
 
     def safe(self, item):
         """``item`` as the owner's own plain entry when it names another organizer."""

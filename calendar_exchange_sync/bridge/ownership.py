@@ -9,8 +9,12 @@ What a mailbox holds of an event it takes part in is one of:
 * ``RECEIVED``: it came from this mailbox as a meeting somebody else organises. It is written
   back as Exchange holds it: the organizer's address is data (``exchange_organizer``), never an
   Odoo user, and the organizer's own mailbox is the only source of the organizer's copy.
-* ``PLAIN``: anything else the owner takes part in (a booking somebody made for them, a
-  colleague's meeting): an entry of their own without attendees, so nothing is sent for them.
+* ``COPY``: a meeting somebody else organises (``user_id``) and the owner attends: the
+  mailbox holds the owner's copy of it, paired with the one Odoo event. Only the owner's answer
+  travels from it (see ``bridge.meetings``); its content is the organizer's, and nothing the
+  owner does to the copy in Outlook moves the shared meeting.
+* ``PLAIN``: anything else the owner takes part in (a booking somebody made for them): an entry
+  of their own without attendees, so nothing is sent for them.
 
 An event that came from another mailbox address of the same user (before an administrator
 changed it) is none of these: it is left out of this mailbox altogether (``foreign``), so the
@@ -19,7 +23,7 @@ entries of one mailbox never travel into another.
 
 from .addresses import normalize
 
-OWN, RECEIVED, PLAIN = "own", "received", "plain"
+OWN, RECEIVED, PLAIN, COPY = "own", "received", "plain", "copy"
 
 
 def source_of(event):
@@ -44,10 +48,18 @@ def takes_part(event, user, mailbox):
     return joined and not foreign(event, user, mailbox)
 
 
+def declined(event, user):
+    """The user declined somebody else's meeting: it is no longer in their calendar."""
+    if event.user_id == user:
+        return False
+    return answer_of(event, user).state == "declined"
+
+
 def copy_kind(event, user, mailbox):
-    """``OWN``, ``RECEIVED`` or ``PLAIN``: what ``mailbox`` (of ``user``) holds of the event."""
+    """``OWN``, ``RECEIVED``, ``COPY`` or ``PLAIN``: what ``mailbox`` (of ``user``) holds of
+    the event."""
     if event.user_id != user:
-        return PLAIN
+        return COPY if event.user_id else PLAIN
     organizer = normalize(organizer_of(event))
     if organizer and organizer != mailbox:
         return RECEIVED
@@ -60,3 +72,16 @@ def copy_kind(event, user, mailbox):
 def item_is_own(item, mailbox):
     """An incoming item is the mailbox owner's own entry (no organizer, or the mailbox)."""
     return not item.organizer or normalize(item.organizer) == mailbox
+
+
+def meeting_organizer(event):
+    """The address of the event's organizer as Exchange knows them: the outside organizer an
+    entry received in Exchange names, else the organizing user's mailbox."""
+    from .addresses import partner_address
+
+    return normalize(organizer_of(event)) or partner_address(event.user_id.partner_id)
+
+
+def answer_of(event, user):
+    """The user's own attendee line of the event (an empty recordset when there is none)."""
+    return event.attendee_ids.filtered(lambda a: a.partner_id == user.partner_id)[:1]

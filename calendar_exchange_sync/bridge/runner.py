@@ -26,6 +26,8 @@ from .addresses import normalize
 from .binding_store import BindingStore
 from .contacts_runner import ContactsRun
 from .mailbox_state import CompanySettings, MailboxState
+from .meeting_pairing import converge
+from .meetings import MeetingSide, wake_attendees
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
 from .postponement import Postponement
@@ -164,7 +166,7 @@ class MailboxRun:
         """Run the engine for this mailbox and record the outcome; returns the log record."""
         started = fields.Datetime.now()
         clock = time.monotonic()
-        uid_hints = {}
+        uid_hints, meeting_hints = {}, {}
         report = None
         store = BindingStore(self.mailbox, self.state, checkpoint=self.checkpoint)
         try:
@@ -174,18 +176,29 @@ class MailboxRun:
                 # The address Exchange knows, the route and the ids (see tenancy.py).
                 backend, address = open_backend(self)
             self.address = address  # the contacts of this run go to the same mailbox
-            remote = UidRecordingSide(OrganizerGuardSide(backend, address), uid_hints, self.private)
             local = OdooSide(
                 self.env,
                 self.user,
                 uid_hints=uid_hints,
+                meeting_hints=meeting_hints,
                 mailbox_id=self.mailbox.id,
                 mailbox=address,
                 partner_id=self.state.partner_id,
             )
+            meetings = MeetingSide(
+                OrganizerGuardSide(backend, address),
+                local,
+                self.mailbox.id,
+                send_answers=self.company.send_invitations,
+            )
+            remote = UidRecordingSide(meetings, uid_hints, self.private, meeting_hints)
+            # Entries that are copies of a meeting the organizer's mailbox has brought in since
+            # move onto it before the run (no write to Exchange: the pair only changes sides).
+            converge(local, self.mailbox)
             engine = Engine(local, remote, store, self.options())
             report = engine.run(force_deletions=self.force_deletions)
             error = report.aborted
+            wake_attendees(self.env, local.written, meetings.touched, self.user)
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
         if self.lock_lost:

@@ -5,17 +5,20 @@ attendee's mailbox, with the meeting's UID. The Odoo side pairs such a copy with
 already has instead of creating a second one; this wrapper around the Exchange side remembers
 the UID of every item the engine reads, under the identities the engine gives new items.
 
-It also remembers which items are private, so that the log can name an entry that failed to
-come in only to those who may see it (the item never became an Odoo event to ask).
+It also remembers what Exchange said of each item as a meeting (``MeetingState``: an
+organizer's meeting Outlook sent), and which items are private, so that the log can name an
+entry that failed to come in only to those who may see it (the item never became an Odoo
+event to ask).
 """
 
 from ..sync.engine import Unreadable
 
 
 class UidRecordingSide:
-    def __init__(self, side, hints, private=None):
+    def __init__(self, side, hints, private=None, meetings=None):
         self._side = side
         self._hints = hints
+        self._meetings = meetings if meetings is not None else {}
         self._private = private if private is not None else set()
         self.name = side.name
         self.batch_size = side.batch_size
@@ -28,6 +31,8 @@ class UidRecordingSide:
             key = "%s:%s" % (self.name, id_)
             if fetched.uid:
                 self._hints[key] = fetched.uid
+            if fetched.meeting is not None:
+                self._meetings[key] = fetched.meeting
             if fetched.item.privacy == "private":
                 self._private.update((key, id_))
         return answer

@@ -31,3 +31,4 @@ from . import calendar_exchange_subscription
 from . import calendar_exchange_subscription_notify
 from . import calendar_exchange_realtime_hooks
 from . import res_company_realtime
+from . import calendar_event_meeting

@@ -117,7 +117,8 @@ class CalendarEvent(models.Model):
         return events
 
     def write(self, vals):
-        if vals.keys() & {"start", "stop", "start_date", "stop_date"}:
+        whole_series = vals.get("recurrence_update") in ("all_events", "future_events")
+        if vals.keys() & {"start", "stop", "start_date", "stop_date"} and not whole_series:
             self._exchange_remember_original_start()
         result = super().write(vals)
         if self._exchange_synced_fields().intersection(vals):

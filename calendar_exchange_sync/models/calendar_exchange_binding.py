@@ -34,6 +34,14 @@ class CalendarExchangeBinding(models.Model):
         "calendar.recurrence", ondelete="set null", index="btree_not_null"
     )
     sync_error = fields.Text(help="Why the last attempt to synchronise this entry failed.")
+    written = fields.Json(
+        help="What the sync last wrote into this attendee's entry of somebody else's meeting: "
+        "the attendee's own later edits of it stay theirs."
+    )
+    declines = fields.Boolean(
+        help="The owner deleted, in Odoo, this meeting received in Exchange: the sync declines "
+        "it from their mailbox."
+    )
 
     _identity_uniq = models.Constraint(
         "unique(mailbox_id, identity)", "An entry is bound once per mailbox."

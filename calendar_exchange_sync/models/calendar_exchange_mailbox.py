@@ -236,11 +236,14 @@ class CalendarExchangeMailbox(models.Model):
             ]
         )
 
-    def _request_sync_for_events(self, events):
-        """Events changed in Odoo: their synced users' mailboxes need a run, soon."""
+    def _request_sync_for_events(self, events, but=None):
+        """Events changed in Odoo: their synced users' mailboxes (``but`` that user's) need a
+        run, soon."""
         # sudo: the user who edits an event may not see its attendees' sync state.
         events = events.sudo()
         users = events.user_id | events.partner_ids.user_ids
+        if but:
+            users -= but
         users = users.filtered(lambda u: u.exchange_sync_enabled and u.company_id.exchange_enabled)
         if not users:
             return

@@ -3,6 +3,8 @@ when its first occurrence is deleted."""
 
 from odoo import fields, models
 
+from ..bridge.invitations import STATES
+
 
 class CalendarRecurrence(models.Model):
     _inherit = "calendar.recurrence"
@@ -28,4 +30,11 @@ class CalendarRecurrence(models.Model):
         copy=False,
         readonly=True,
         help="The organizer a series received in Exchange names (see the event's field).",
+    )
+    exchange_invitations = fields.Selection(
+        STATES,
+        string="Invitations",
+        copy=False,
+        readonly=True,
+        help="Set when Exchange, not Odoo, sends this series' invitations (see the event's).",
     )

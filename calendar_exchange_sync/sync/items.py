@@ -50,6 +50,7 @@ CONTENT_FIELDS = (
     "categories",
     "activity_type",
     "recurrence",
+    "response",
 )
 # Fields that only make sense together: a merge takes all of them from the same side.
 TIME_FIELDS = frozenset({"start", "end", "all_day", "timezone"})
@@ -123,6 +124,9 @@ class Occurrence:
             # An occurrence is of its series' type: neither Odoo nor Exchange types one
             # occurrence on its own, so the field is no part of an exception's content.
             _set(self, "item", self.item.replace(activity_type=None))
+        if self.item.response is not None:
+            # An answer is given to the whole series: one occurrence has none of its own here.
+            _set(self, "item", self.item.replace(response=None))
 
     def to_dict(self):
         return {"original_start": _json_value(self.original_start), "item": self.item.to_dict()}
@@ -199,6 +203,10 @@ class CalendarItem:
     categories: tuple = ()
     activity_type: str | None = None
     recurrence: Recurrence | None = None
+    # The mailbox owner's answer to a meeting somebody else organises ("none", "accepted",
+    # "tentative", "declined"); None for an entry of their own. Only a copy of a meeting
+    # has one: it is what travels between the owner's Odoo attendee line and their copy.
+    response: str | None = None
     # Lazily computed canonical content and field digests; not fields a caller sets.
     _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
     _hashes: dict | None = dataclasses.field(default=None, init=False, repr=False)
@@ -225,6 +233,10 @@ class CalendarItem:
         _set(self, "organizer", normalize.email(self.organizer) or None)
         self._normalise_people_and_tags()
         _set(self, "activity_type", (self.activity_type or "").strip() or None)
+        if self.response is not None:
+            _set(self, "response", self.response.strip().lower() or "none")
+            if self.response not in RESPONSES or self.response == "organizer":
+                raise ValueError("response %r is not an attendee's answer" % self.response)
         self._check_recurrence()
 
     def _normalise_times(self):
@@ -295,6 +307,10 @@ class CalendarItem:
                 "activity_type": self.activity_type,
                 "recurrence": self.recurrence.to_dict() if self.recurrence else None,
             }
+            if self.response is not None:
+                # Only copies of meetings have one: the content (and hash) of every other
+                # entry stays what it was before answers were synchronised.
+                value["response"] = self.response
             _set(self, "_content", value)
         return self._content
 

@@ -80,7 +80,10 @@ class TestCronWorkers(TransactionCase):
             env["calendar.event"].search([("user_id", "in", users.ids)]).unlink()
             env["calendar.exchange.log"].search([("user_id", "in", users.ids)]).unlink()
             env["calendar.exchange.mailbox"].browse(self.mailbox_ids).unlink()
-            users.write({"exchange_sync_enabled": False, "active": False})
+            # committed users outlive the test: they must not keep Alice's and Bob's mailboxes
+            users.write(
+                {"exchange_sync_enabled": False, "exchange_mailbox": False, "active": False}
+            )
             saved.pop("id")
             env.ref("base.main_company").write(saved)
 

@@ -81,6 +81,7 @@ FIELDS = {
         "exchange_original_start": ALL,
         "exchange_organizer": ALL,
         "exchange_sync_error": ALL,  # computed per reader: see test_security_status
+        "exchange_invitations": ALL,  # who sends the invitations: no secret
         "exchange_identity": ADMIN,
         "exchange_uid": ADMIN,
         "exchange_source": ADMIN,
@@ -90,6 +91,7 @@ FIELDS = {
     "calendar.recurrence": {
         "exchange_dtstart": ALL,
         "exchange_organizer": ALL,
+        "exchange_invitations": ALL,
         "exchange_identity": ADMIN,
         "exchange_source": ADMIN,
     },
@@ -113,7 +115,7 @@ FIELDS = {
         (
             "mailbox_id user_id identity local_id remote_id local_version remote_version "
             "item_hash field_hashes local_modified remote_modified uid recheck verify_side "
-            "event_id recurrence_id sync_error activity_type"
+            "event_id recurrence_id sync_error activity_type written declines"
         ).split(),
         ALL,
     ),

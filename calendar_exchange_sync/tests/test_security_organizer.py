@@ -35,12 +35,15 @@ class OrganizerCases:
         self.assertFalse(self.remote_by_subject(BOB, WIRE).required_attendees, "a plain entry")
         self.sync(self.alice)  # she made it, but for somebody else: not her meeting either
         self.assertFalse([i for i in self.remote_items(ALICE) if i.required_attendees])
-        # Once the CEO accepts it in Odoo, it is the CEO's meeting: attendees and all.
+        # Once the CEO accepts it in Odoo, it is the CEO's meeting: attendees and all (on
+        # Office 365 written without them, since Graph would invite them: see issue 12).
         mine = event.attendee_ids.filtered(lambda a: a.partner_id == self.ceo.partner_id)
         mine.with_user(self.ceo).do_accept()
         self.sync(self.ceo)
         item = self.remote_by_subject(CEO, WIRE)
-        self.assertEqual(sorted(a.email for a in item.required_attendees), sorted([BOB, GUEST]))
+        expected = [] if self.invites_with_attendees else sorted([BOB, GUEST])
+        self.assertEqual(sorted(a.email for a in item.required_attendees), expected)
+        self.assertEqual(self.sim.journal.mail(), [], "nobody invited in the CEO's name")
 
     def test_an_item_naming_the_ceo_as_organizer_stays_alices(self):
         self.seed_item(
@@ -87,9 +90,9 @@ class OrganizerCases:
 
 @tagged("post_install", "-at_install")
 class TestOrganizerEws(OrganizerCases, SecuritySimulatorCase):
-    pass
+    invites_with_attendees = False
 
 
 @tagged("post_install", "-at_install")
 class TestOrganizerGraph(OrganizerCases, SecurityGraphCase):
-    pass
+    invites_with_attendees = True

@@ -122,15 +122,23 @@ class TestSyncEws(SimulatorCase):
         # Both again: quiet.
         self.assertSynced(self.sync(self.alice), exchange_created=0, odoo_created=0)
         self.assertSynced(self.sync(self.bob), exchange_created=0, odoo_created=0)
-        # Bob moves his copy in Outlook: Odoo's meeting moves for everyone.
+        # Bob moves his copy in Outlook: it stays his, Alice's meeting does not move (issue 12).
         later = bobs.start + timedelta(hours=1)
         self.sim.store.update_item(
             BOB, bobs.id, {"start": later, "end": bobs.end + timedelta(hours=1)}
         )
-        self.assertSynced(self.sync(self.bob), odoo_updated=1)
-        self.assertEqual(meeting.start, naive(later))
+        self.assertSynced(self.sync(self.bob))
+        self.assertEqual(meeting.start, naive(bobs.start))
+        self.assertEqual(self.remote_by_subject(BOB, "Weekly sync").start, later)
+        self.assertSynced(self.sync(self.alice))
+        # Alice moves the meeting in Odoo: every entry of it follows, Bob's too.
+        meeting.with_user(self.alice).write(
+            {"start": meeting.start + timedelta(hours=2), "stop": meeting.stop + timedelta(hours=2)}
+        )
         self.assertSynced(self.sync(self.alice), exchange_updated=1)
-        self.assertEqual(self.remote_by_subject(ALICE, "Weekly sync").start, later)
+        self.assertSynced(self.sync(self.bob), exchange_updated=1)
+        moved = self.remote_by_subject(BOB, "Weekly sync").start.replace(tzinfo=None)
+        self.assertEqual(moved, meeting.start)
 
     def test_initial_sync_pairs_existing_entries_and_skips_old_ones(self):
         # The same entry exists on both sides before Alice's first sync.

@@ -145,7 +145,7 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
     conflicts = {
         group
         for group in local_changed & remote_changed
-        if local_content[group] != remote_content[group]
+        if local_content.get(group) != remote_content.get(group)  # "response": copies only
     }
     take_remote = remote_changed - local_changed
     if remote_wins:

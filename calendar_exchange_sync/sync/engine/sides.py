@@ -42,6 +42,20 @@ class Remote:
 
     id: str
     version: str
+    uid: str | None = None  # optional: the iCalendar UID the side gave an item it created
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingState:
+    """Optional, beside a fetched meeting: what Exchange says about it as a meeting.
+
+    * ``sent``: the organizer's item was sent to its attendees (Exchange delivered their
+      copies and keeps them up to date with what the organizer sends);
+    * ``cancelled``: a copy whose organizer cancelled the meeting.
+    """
+
+    sent: bool = False
+    cancelled: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,6 +99,7 @@ class Fetched:
     identity: str | None = None  # the identity it was created with through create(), if any
     uid: str | None = None  # iCalendar UID, when the side has one
     last_modified: datetime | None = None  # aware, UTC, by that side's own clock
+    meeting: MeetingState | None = None  # optional (Exchange sides, for meetings)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -131,14 +131,15 @@ class _UpdateItem(UpdateItem):
     )
 
 
-def bulk_update(account, items, conflict_resolution):
-    """[(id, changekey) or exception] for [(exchangelib item, field names)], in order."""
+def bulk_update(account, items, conflict_resolution, send=SEND_TO_NONE):
+    """[(id, changekey) or exception] for [(exchangelib item, field names)], in order;
+    ``send``: the EWS mode in which Exchange sends the meeting updates (none by default)."""
     return list(
         _UpdateItem(account=account).call(
             items=items,
             conflict_resolution=conflict_resolution,
             message_disposition="SaveOnly",
-            send_meeting_invitations_or_cancellations=SEND_TO_NONE,
+            send_meeting_invitations_or_cancellations=send,
             suppress_read_receipts=True,
         )
     )
@@ -154,14 +155,15 @@ class _DeleteItem(DeleteItem):
     )
 
 
-def bulk_delete(account, ids):
-    """[True or exception] for items or (id, changekey) pairs; deleted items go to the bin."""
+def bulk_delete(account, ids, send=SEND_TO_NONE):
+    """[True or exception] for items or (id, changekey) pairs; deleted items go to the bin.
+    ``send``: the EWS mode in which Exchange sends the meeting cancellations (none by default)."""
     return [
         True if answer is True else answer
         for answer in _DeleteItem(account=account).call(
             items=ids,
             delete_type="MoveToDeletedItems",
-            send_meeting_cancellations=SEND_TO_NONE,
+            send_meeting_cancellations=send,
             affected_task_occurrences="AllOccurrences",
             suppress_read_receipts=True,
         )

@@ -11,7 +11,6 @@ from exchangelib.properties import OccurrenceItemId
 
 from .. import errors
 from ..engine import OpResult, Remote
-from .account import bulk_delete, bulk_update
 from .errors import gone, item_error
 from .mapping import OCCURRENCE_WRITE_FIELDS, fill, occurrence_index
 
@@ -80,7 +79,7 @@ class SeriesWriter:
         if not changes:
             return
         try:
-            answers = bulk_update(self.side.account, changes, "AlwaysOverwrite")
+            answers = self.side.update_items(changes, "AlwaysOverwrite")
         except Exception as exc:
             self.side.fail(exc)
         for answer in answers:
@@ -92,7 +91,7 @@ class SeriesWriter:
             return
         ids = [self._occurrence(remote, item, start) for start in originals]
         try:
-            answers = bulk_delete(self.side.account, ids)
+            answers = self.side.delete_items(ids)
         except Exception as exc:
             self.side.fail(exc)
         for answer in answers:

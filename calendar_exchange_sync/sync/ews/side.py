@@ -16,7 +16,6 @@ connection" checks in :mod:`.check`.
 """
 
 from exchangelib import CalendarItem as EwsItem
-from exchangelib.items import SEND_TO_NONE
 
 from .. import errors
 from .. import tz as tzmod
@@ -24,12 +23,20 @@ from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from .account import bulk_delete, bulk_update, calendar_folder, make_account
 from .errors import gone, item_error, mailbox_error, stale
 from .mapping import WRITE_FIELDS, fill, from_ews, read_fields, to_ews
+from .meetings import (
+    ATTENDEE_FIELDS,
+    MEETING_FIELDS,
+    MeetingWriter,
+    describe,
+    keep_answers,
+    send_mode,
+)
 from .series import SeriesWriter, rule_changed
 
 MAX_CHANGES = 512  # the most SyncFolderItems returns per call
 
 
-class EwsSide:
+class EwsSide(MeetingWriter):
     """One mailbox of an on-premises Exchange (see the module docstring)."""
 
     name = "exchange"
@@ -40,6 +47,7 @@ class EwsSide:
         self.mailbox = mailbox
         self.account = account or make_account(settings, mailbox)
         self.series = SeriesWriter(self)
+        self._send = False  # the send mode of the writes under way (see ``meetings``)
 
     # -- helpers (the series writer's too) ---------------------------------------------------
 
@@ -52,6 +60,13 @@ class EwsSide:
 
     def folder(self):
         return calendar_folder(self.account)
+
+    def update_items(self, items, conflict_resolution):
+        """UpdateItem in the send mode of the writes under way (series occurrences too)."""
+        return bulk_update(self.account, items, conflict_resolution, send_mode(self._send))
+
+    def delete_items(self, ids):
+        return bulk_delete(self.account, ids, send_mode(self._send))
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -106,7 +121,7 @@ class EwsSide:
         return found
 
     def _read(self, ids):
-        masters = self.read(list(ids), read_fields(self.account.version.build))
+        masters = self.read(list(ids), read_fields(self.account.version.build) + MEETING_FIELDS)
         occurrence_ids = [
             info.id
             for item in masters.values()
@@ -122,7 +137,7 @@ class EwsSide:
         out = {}
         for item_id, ews_item in masters.items():
             try:
-                item = from_ews(ews_item, occurrences)
+                item, meeting = describe(ews_item, from_ews(ews_item, occurrences), self.mailbox)
             except (ValueError, TypeError, KeyError) as exc:
                 # That entry's error, not the mailbox's: the others are read all the same.
                 error = errors.PermanentError(
@@ -138,6 +153,7 @@ class EwsSide:
                 identity=ews_item.odoo_identity or None,
                 uid=ews_item.uid,
                 last_modified=tzmod.plain_utc(ews_item.last_modified_time),
+                meeting=meeting,
             )
         return out
 
@@ -157,12 +173,46 @@ class EwsSide:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def create(self, batch):
+    def _grouped(self, batch, send, write):
+        """Run ``write`` on the entries Exchange sends for, then on the others, in order."""
+        send = set(send or ())
+        results = [None] * len(batch)
+        for sending in (True, False):
+            indexes = [n for n, entry in enumerate(batch) if (entry[0] in send) == sending]
+            if not indexes:
+                continue
+            self._send = sending
+            try:
+                answers = write([batch[n] for n in indexes])
+            finally:
+                self._send = False
+            for n, answer in zip(indexes, answers, strict=True):
+                results[n] = answer
+        return results
+
+    def create(self, batch, send=(), uids=None):
+        """Create ``(identity, item)`` pairs; Exchange sends the invitations of the identities
+        in ``send``, and ``uids`` gives some new items the UID of their meeting."""
+        uids = uids or {}
+        return self._grouped(batch, send, lambda part: self._create(part, uids))
+
+    def update(self, batch, send=()):
+        """Overwrite ``(id, version, item)``; Exchange sends the updates of the ids in ``send``."""
+        return self._grouped(batch, send, self._update)
+
+    def delete(self, batch, send=()):
+        """Delete ``(id, version)``; Exchange sends the cancellations of the ids in ``send``."""
+        return self._grouped(batch, send, self._delete)
+
+    def _create(self, batch, uids):
         results = [None] * len(batch)
         pending = []
         for index, (identity, item) in enumerate(batch):
             try:
-                pending.append((index, item, to_ews(item, self.account, identity)))
+                ews_item = to_ews(item, self.account, identity)
+                if uids.get(identity):
+                    ews_item.uid = uids[identity]
+                pending.append((index, item, ews_item))
             except ValueError as exc:
                 results[index] = OpResult.failure(item_error(exc, None, self.mailbox))
         if pending:
@@ -170,7 +220,7 @@ class EwsSide:
                 answers = self.account.bulk_create(
                     folder=self.folder(),
                     items=[ews_item for _, _, ews_item in pending],
-                    send_meeting_invitations=SEND_TO_NONE,
+                    send_meeting_invitations=send_mode(self._send),
                 )
             except Exception as exc:
                 self.fail(exc)
@@ -182,10 +232,13 @@ class EwsSide:
                 results[index] = self.series.finish(remote, item, None)
         return results
 
-    def update(self, batch):
+    def _update(self, batch):
         results = [None] * len(batch)
         series = [entry for entry in batch if entry[2].recurrence is not None]
         current = self.fetch([item_id for item_id, _, _ in series]) if series else {}
+        people = self.read(
+            [item_id for item_id, _, item in batch if item.attendees], list(ATTENDEE_FIELDS)
+        )
         plain = []
         for index, (item_id, version, item) in enumerate(batch):
             fields = list(WRITE_FIELDS)
@@ -209,6 +262,8 @@ class EwsSide:
                     account=self.account, folder=self.folder(), id=item_id, changekey=version
                 )
                 fill(ews_item, item)
+                if item_id in people and keep_answers(ews_item, people[item_id]):
+                    fields = [f for f in fields if f not in ATTENDEE_FIELDS]
                 if item.recurrence is not None and "recurrence" in fields:
                     ews_item.recurrence = to_ews(item, self.account).recurrence
                 else:
@@ -219,10 +274,8 @@ class EwsSide:
             plain.append((index, item_id, item, ews_item, fields))
         if plain:
             try:
-                answers = bulk_update(
-                    self.account,
-                    [(ews_item, fields) for _, _, _, ews_item, fields in plain],
-                    "NeverOverwrite",
+                answers = self.update_items(
+                    [(ews_item, fields) for _, _, _, ews_item, fields in plain], "NeverOverwrite"
                 )
             except Exception as exc:
                 self.fail(exc)
@@ -235,7 +288,7 @@ class EwsSide:
                 results[index] = self.series.finish(remote, item, before)
         return results
 
-    def delete(self, batch):
+    def _delete(self, batch):
         results = [None] * len(batch)
         present = self.read([item_id for item_id, _ in batch], ["subject"])
         doomed = []
@@ -249,7 +302,7 @@ class EwsSide:
                 doomed.append((index, item_id, now.changekey))
         if doomed:
             try:
-                answers = bulk_delete(self.account, [(item_id, key) for _, item_id, key in doomed])
+                answers = self.delete_items([(item_id, key) for _, item_id, key in doomed])
             except Exception as exc:
                 self.fail(exc)
             for (index, item_id, _), answer in zip(doomed, answers, strict=True):

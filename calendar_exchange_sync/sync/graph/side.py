@@ -25,6 +25,7 @@ from .. import errors, expansion
 from .. import tz as tzmod
 from ..engine import ChangeSet, Fetched, OpResult, Remote, Unreadable
 from . import mapping as gm
+from . import meetings
 from .client import PREFER, GraphClient
 from .writes import SeriesWriter
 
@@ -61,6 +62,8 @@ class GraphSide:
 
     name = "exchange"
     batch_size = 20  # one $batch per engine batch
+    # Graph invites whoever an event is written with, and has no way not to (``meetings``).
+    invites_with_attendees = True
 
     def __init__(self, settings, mailbox, client=None):
         self.settings = settings
@@ -182,12 +185,14 @@ class GraphSide:
                 out[event_id] = Unreadable(error, str(event.get("subject") or ""))
                 continue
             self._current[event_id] = item
+            item, meeting = meetings.describe(event, item, self.mailbox)
             out[event_id] = Fetched(
                 version=event.get("@odata.etag", ""),
                 item=item,
                 identity=gm.identity_of(event),
                 uid=event.get("iCalUId"),
                 last_modified=gm.parse_stamp(event.get("lastModifiedDateTime")),
+                meeting=meeting,
             )
         return out
 
@@ -245,9 +250,14 @@ class GraphSide:
             return OpResult.failure(body)
         if status >= 400:
             return OpResult.failure(self.client.error(status, body, self.mailbox, item_id))
-        return OpResult.success(Remote(body["id"], body.get("@odata.etag", "")))
+        return OpResult.success(
+            Remote(body["id"], body.get("@odata.etag", ""), uid=body.get("iCalUId"))
+        )
 
-    def create(self, batch):
+    def create(self, batch, send=(), uids=None):
+        """Create ``(identity, item)`` pairs. ``send`` and ``uids`` are the EWS backend's:
+        Graph sends the invitations of every event written with attendees, and sets the UID
+        itself (``Remote.uid`` says which)."""
         members, slots, results = [], [], [None] * len(batch)
         for index, (identity, item) in enumerate(batch):
             try:
@@ -294,7 +304,9 @@ class GraphSide:
                 answers.append((201, {}, {"id": remote.id, "@odata.etag": remote.version}))
         return answers
 
-    def update(self, batch):
+    def update(self, batch, send=()):
+        """Overwrite ``(id, version, item)``; Graph sends an organizer's updates whatever
+        ``send`` says (see ``create``)."""
         members, results = [], [None] * len(batch)
         slots = []
         for index, (item_id, version, item) in enumerate(batch):
@@ -330,7 +342,9 @@ class GraphSide:
             results[index] = result
         return results
 
-    def delete(self, batch):
+    def delete(self, batch, send=()):
+        """Delete ``(id, version)``; Graph cancels an organizer's meeting whatever ``send``
+        says (see ``create``)."""
         members = [
             {
                 "method": "DELETE",
@@ -361,6 +375,10 @@ class GraphSide:
             if lost.mailbox_wide:
                 raise
             return [(None, {}, lost)] * len(members)
+
+    def respond(self, batch):
+        """``[(id, response, send)]``: the owner answers somebody else's meeting (``meetings``)."""
+        return meetings.respond(self, batch)
 
     def find_by_identity(self, identities):
         identities = list(dict.fromkeys(identities))
