@@ -10,18 +10,23 @@
     "maintainers": [],
     "depends": ["calendar"],
     "external_dependencies": {
-        "python": ["exchangelib", "msal"],
+        "python": ["exchangelib", "msal", "requests-oauthlib"],
     },
     "data": [
         "security/calendar_exchange_sync_security.xml",
         "security/ir.model.access.csv",
         "data/calendar_activity_type_data.xml",
         "data/ir_cron_data.xml",
+        "data/ir_cron_signin_data.xml",
         "views/calendar_activity_type_views.xml",
         "views/calendar_exchange_log_views.xml",
         "views/calendar_event_views.xml",
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
+        "views/tenant_views.xml",
+        "views/res_config_settings_contacts_views.xml",
+        "views/res_users_contacts_views.xml",
+        "views/res_partner_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

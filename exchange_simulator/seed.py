@@ -6,7 +6,8 @@ Format (every key optional except ``users``)::
       "server": {"version": "Exchange2016", "domain": "CONTOSO", "clock_skew_seconds": 0},
       "users": [
         {"smtp": "alice@contoso.com", "upn": "alice@contoso.com", "username": "alice",
-         "password": "secret", "display_name": "Alice", "mailbox": true}
+         "password": "secret", "display_name": "Alice", "mailbox": true,
+         "aliases": ["a.smith@contoso.com", "alice@fabrikam.com"]}
       ],
       "impersonation": {"svc-sync@contoso.com": ["alice@contoso.com"]},   # or ["*"]
       "tenants": [
@@ -20,10 +21,12 @@ Format (every key optional except ``users``)::
 ``server.version`` is one of :data:`VERSIONS`; ``server.batch_order_seed`` (0 by default)
 seeds the order in which Graph ``$batch`` answers come back. ``username`` is the NetBIOS
 logon name used as ``DOMAIN\\username`` (defaults to the SMTP local part). Users with
-``"mailbox": false`` (a service account) get no mailbox. ``impersonation`` names, per
-delegate, the mailboxes it may impersonate (Exchange's ApplicationImpersonation role scope).
-``tenants`` carry the Azure AD app registrations the Graph/login front ends check (client id,
-secret, admin consent).
+``"mailbox": false`` (a service account, or in a tenant a user whose mailbox is still on
+premises) get no mailbox. ``aliases`` are the user's other SMTP addresses (Exchange's proxy
+addresses); ``smtp`` is the primary one (see :mod:`exchange_simulator.addresses`).
+``impersonation`` names, per delegate, the mailboxes it may impersonate (Exchange's
+ApplicationImpersonation role, limited by a management scope). ``tenants`` carry the Azure AD
+app registrations the Graph/login front ends check (client id, secret, admin consent).
 
 ITEM is a store :class:`~exchange_simulator.store.Item` as JSON: the same attribute names,
 datetimes as ISO 8601 strings in UTC (``"2026-03-02T08:00:00Z"``), attendees as
@@ -54,6 +57,7 @@ class User:
     username: str = ""
     display_name: str = ""
     mailbox: bool = True
+    aliases: list = field(default_factory=list)  # secondary SMTP (proxy) addresses
 
     def __post_init__(self):
         self.upn = self.upn or self.smtp

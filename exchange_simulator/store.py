@@ -64,6 +64,7 @@ original starts.
 
 The data classes live in :mod:`.store_model`, the series methods in :mod:`.store_series` and
 the folder moves in :mod:`.store_folders` (mixins); every public name is importable from here.
+Contacts folders and contact items are in :mod:`.contacts` (a mixin too).
 What Exchange's Calendar Attendant does with meetings across mailboxes lives above the store,
 in :mod:`exchange_simulator.meetings`.
 """
@@ -75,6 +76,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 
+from .contacts import ContactsMixin
 from .goid import new_uid
 from .store_folders import MAIL_FOLDERS, FoldersMixin
 from .store_model import (  # noqa: F401 - re-exported: the store's public names
@@ -108,7 +110,7 @@ class _Mailbox:
     log_floor: int = 0
 
 
-class Store(SeriesMixin, FoldersMixin):
+class Store(SeriesMixin, FoldersMixin, ContactsMixin):
     """All mailboxes of one simulated server, guarded by one lock."""
 
     def __init__(self, clock=None):

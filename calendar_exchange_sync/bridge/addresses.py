@@ -2,8 +2,9 @@
 
 Exchange knows a person by their mailbox address; Odoo by a partner whose e-mail anybody with
 the right to edit it may have typed. So an address from Exchange resolves to an Odoo user only
-through the mailbox an administrator gave that user (``res.users.exchange_mailbox``), never
-through a self-edited e-mail, and to a partner only when that partner is nobody's login.
+through the mailbox an administrator gave that user (``res.users.exchange_mailbox``, or the
+primary address Exchange resolved it to), never through a self-edited e-mail, and to a partner
+only when that partner is nobody's login.
 """
 
 from odoo.tools import email_normalize
@@ -28,7 +29,17 @@ def users_by_mailbox(env, addresses):
         .sudo()
         .search([("exchange_mailbox", "in", sorted(wanted)), ("share", "=", False)])
     )
-    return {user.exchange_mailbox: user for user in users}
+    found = {user.exchange_mailbox: user for user in users}
+    # A mailbox given as an alias is known to Exchange by the primary address it resolved to.
+    mailboxes = (
+        env["calendar.exchange.mailbox"]
+        .sudo()
+        .with_context(active_test=True)
+        .search([("resolved_email", "in", sorted(wanted - set(found))), ("active", "=", True)])
+    )
+    for mailbox in mailboxes.filtered(lambda m: not m.user_id.share):
+        found[mailbox.resolved_email] = mailbox.user_id
+    return found
 
 
 def partner_address(partner):
@@ -36,5 +47,13 @@ def partner_address(partner):
     administrator set one (their own e-mail may say anything), else the partner's e-mail."""
     users = partner.sudo().user_ids.filtered(lambda u: not u.share and u.exchange_mailbox)
     if users:
-        return users[0].exchange_mailbox
+        mailbox = (
+            users.env["calendar.exchange.mailbox"]
+            .with_context(active_test=True)
+            .search(
+                [("user_id", "=", users[0].id), ("resolved_from", "=", users[0].exchange_mailbox)],
+                limit=1,
+            )
+        )
+        return mailbox.resolved_email or users[0].exchange_mailbox
     return normalize(partner.email) or (partner.email or "").strip().lower()

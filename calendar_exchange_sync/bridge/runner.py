@@ -17,11 +17,12 @@ from ..sync.classify import Classifier
 from ..sync.engine import Engine, SyncOptions
 from ..sync.errors import DeletionGuardTripped, SyncError, ThrottledError
 from .addresses import normalize
-from .backends import make_backend
 from .binding_store import BindingStore
+from .contacts_runner import ContactsRun
 from .mailbox_state import CompanySettings, MailboxState
 from .odoo_side import SERIES, OdooSide, parse_id
 from .organizer_guard import OrganizerGuardSide
+from .tenancy import open_backend
 from .uid_hints import UidRecordingSide
 
 _logger = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class MailboxRun:
         self.company_id = self.state.company_id
         self._company = company
         self.backend = backend
+        self.address = None  # the mailbox address this run reached (set by execute)
         self.force_deletions = force_deletions
         self.lines = []  # the log's error lines of this run
         self.private = set()  # remote ids and identities of private items read this run
@@ -128,16 +130,18 @@ class MailboxRun:
         store = BindingStore(self.mailbox, self.state)
         try:
             self._check_mailbox()
-            backend = self.backend or make_backend(self.company.connection, self.state.email)
-            remote = UidRecordingSide(
-                OrganizerGuardSide(backend, self.state.email), uid_hints, self.private
-            )
+            backend, address = self.backend, self.state.email
+            if backend is None:
+                # The address Exchange knows, the route and the ids (see tenancy.py).
+                backend, address = open_backend(self)
+            self.address = address  # the contacts of this run go to the same mailbox
+            remote = UidRecordingSide(OrganizerGuardSide(backend, address), uid_hints, self.private)
             local = OdooSide(
                 self.env,
                 self.user,
                 uid_hints=uid_hints,
                 mailbox_id=self.mailbox.id,
-                mailbox=self.state.email,
+                mailbox=address,
                 partner_id=self.state.partner_id,
             )
             engine = Engine(local, remote, store, self.options())
@@ -145,7 +149,9 @@ class MailboxRun:
             error = report.aborted
         except SyncError as failure:  # e.g. settings that cannot build a backend
             error = failure
-        return self._record(started, time.monotonic() - clock, report, error, store)
+        log = self._record(started, time.monotonic() - clock, report, error, store)
+        ContactsRun(self, error).execute()  # contacts: the mailbox's second item kind
+        return log
 
     def _check_mailbox(self):
         """The address of this run is the one an administrator gave the user, who may sync:

@@ -10,3 +10,16 @@ from . import res_users
 from . import calendar_attendee
 from . import calendar_event
 from . import calendar_recurrence
+from . import res_company_tenant
+from . import calendar_exchange_mailbox_tenant
+from . import calendar_exchange_grant
+from . import calendar_exchange_switch
+from . import res_users_signin
+from . import res_config_settings_tenant
+from . import res_company_contacts
+from . import res_config_settings_contacts
+from . import res_partner
+from . import calendar_exchange_contact_binding
+from . import calendar_exchange_mailbox_contacts
+from . import calendar_exchange_log_contacts
+from . import res_users_contacts

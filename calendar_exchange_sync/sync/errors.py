@@ -122,3 +122,13 @@ class DeletionGuardTripped(SyncError):
         self.would_delete = would_delete
         self.total = total
         self.limit = limit
+
+
+class MailboxNotInCloud(MailboxNotFound):
+    """Exchange Online has the user but not (yet) the mailbox: it is still on premises
+    (Graph's MailboxNotEnabledForRESTAPI during a hybrid migration)."""
+
+
+class SignInRequired(AuthenticationError):
+    """The user's own Microsoft sign-in (delegated access) is missing, revoked or expired: only
+    the user can sign in again."""

@@ -49,6 +49,8 @@ class SyncReport:
     skipped_filtered: int = 0  # local entries whose activity type does not go to Exchange
     rebaselined: list = dataclasses.field(default_factory=list)  # sides whose token was reset
     unfinished: bool = False  # the time budget ran out; the next run carries on
+    # items whose Exchange edit or deletion Odoo overruled (Odoo is master), by subject
+    overruled: list = dataclasses.field(default_factory=list)
     details: list = dataclasses.field(default_factory=list)  # the first MAX_DETAILS actions
 
     def count(self, side, action, n=1):
@@ -99,5 +101,6 @@ class SyncReport:
             "skipped_filtered": self.skipped_filtered,
             "rebaselined": list(self.rebaselined),
             "unfinished": self.unfinished,
+            "overruled": list(self.overruled),
             "details": list(self.details),
         }

@@ -18,4 +18,10 @@ from . import test_security_organizer
 from . import test_security_inbound
 from . import test_security_basic_auth
 from . import test_security_fields
+from . import test_tenant_addresses
+from . import test_tenant_scope
+from . import test_tenant_signin
+from . import test_tenant_migration
+from . import test_tenant_switch
 from . import test_binding_store
+from . import test_sync_contacts

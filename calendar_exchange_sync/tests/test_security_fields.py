@@ -25,12 +25,16 @@ COMPANY_SECRETS = (
     "exchange_domain exchange_ews_url exchange_username exchange_password exchange_auth_type "
     "exchange_basic_over_http exchange_tenant exchange_client_id exchange_client_secret "
     "exchange_login_url exchange_graph_url exchange_ca_file exchange_consent_granted "
-    "exchange_consent_date exchange_consent_nonce"
+    "exchange_consent_date exchange_consent_nonce exchange_hybrid exchange_onprem_version"
 ).split()
 COMPANY_PUBLIC = (
     "exchange_enabled exchange_version exchange_clock_skew exchange_clock_checked "
     "exchange_send_invitations exchange_window_days exchange_conflict_policy "
-    "exchange_default_activity_type_id exchange_personal_activity_type_id"
+    "exchange_default_activity_type_id exchange_personal_activity_type_id exchange_access_mode"
+).split()
+COMPANY_CONTACTS = (
+    "exchange_contacts_enabled exchange_contacts_scope exchange_contacts_folder "
+    "exchange_contacts_folder_name exchange_contacts_deletion exchange_contacts_master"
 ).split()
 FIELDS = {
     "res.users": {
@@ -39,8 +43,28 @@ FIELDS = {
         "exchange_last_sync": OWNER_ADMIN,
         "exchange_last_error": OWNER_ADMIN,
         "exchange_company_enabled": ALL,
+        "exchange_access_mode": ALL,
+        "exchange_resolved_mailbox": INTERNAL,
+        "exchange_signin_state": INTERNAL,
+        "exchange_signin_message": OWNER_ADMIN,
+        "exchange_contacts_enabled": INTERNAL,
+        "exchange_contacts_tag_id": INTERNAL,
+        "exchange_contacts_company_enabled": ALL,
+        "exchange_contacts_scope": ALL,
+        "exchange_contacts_last_error": OWNER_ADMIN,
     },
-    "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN) | dict.fromkeys(COMPANY_PUBLIC, ALL),
+    "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN)
+    | dict.fromkeys(COMPANY_PUBLIC, ALL)
+    | dict.fromkeys(COMPANY_CONTACTS, ALL),
+    # Who reads the contact reads what Exchange adds to it; the sync's identity is its own.
+    "res.partner": dict.fromkeys(
+        (
+            "exchange_email2 exchange_email3 exchange_mobile exchange_state_text "
+            "exchange_revision exchange_contact_user_id exchange_contact_stopped_user_ids"
+        ).split(),
+        ALL,
+    )
+    | {"exchange_contact_identity": ADMIN},
     "calendar.event": {
         "activity_type_id": ALL,
         "exchange_revision": ALL,
@@ -64,11 +88,16 @@ FIELDS = {
     "calendar.exchange.mailbox": dict.fromkeys(
         (
             "user_id company_id email active last_run last_success last_error next_attempt "
-            "needs_sync notify_user sync_requested log_ids"
+            "needs_sync notify_user sync_requested log_ids resolved_email resolved_from "
+            "remote_kind access_problem access_checked"
         ).split(),
         ALL,
     )
-    | {"local_token": ADMIN, "remote_token": ADMIN, "binding_ids": ADMIN},
+    | {"local_token": ADMIN, "remote_token": ADMIN, "binding_ids": ADMIN}
+    | {"contacts_last_success": ALL, "contacts_last_error": ALL}
+    | dict.fromkeys(
+        "contacts_local_token contacts_remote_token contact_binding_ids".split(), ADMIN
+    ),
     "calendar.exchange.binding": dict.fromkeys(
         (
             "mailbox_id user_id identity local_id remote_id local_version remote_version "
@@ -81,25 +110,46 @@ FIELDS = {
         (
             "mailbox_id user_id company_id started duration state message odoo_created "
             "odoo_updated odoo_deleted exchange_created exchange_updated exchange_deleted "
-            "matched conflicts line_ids"
+            "matched conflicts line_ids kind"
         ).split(),
         ALL,
     ),
     "calendar.exchange.log.line": dict.fromkeys(
-        "log_id user_id event_id side action subject message private".split(), ALL
+        "log_id user_id event_id partner_id side action subject message private".split(), ALL
+    ),
+    "calendar.exchange.contact.binding": dict.fromkeys(
+        (
+            "mailbox_id user_id identity local_id remote_id local_version remote_version "
+            "item_hash field_hashes local_modified remote_modified recheck verify_side "
+            "partner_id sync_error"
+        ).split(),
+        ALL,
     ),
 }
-# Settings are for Settings administrators (the model's access rights say so).
+# A user's Microsoft sign-in: the system's (tokens), read by administrators only.
+FIELDS["calendar.exchange.grant"] = dict.fromkeys(
+    (
+        "user_id company_id state nonce nonce_date session_hash code_verifier code access_token "
+        "refresh_token expires_at scope ms_user_id ms_mailbox signed_in problem"
+    ).split(),
+    ADMIN,
+)
+# Settings are for Settings administrators (the model's access rights say so), and so is
+# "Move to Office 365".
 SETTINGS_MODEL = "res.config.settings"
+SWITCH_MODEL = "calendar.exchange.switch"
 
 # The addon's own models: who reads a record of the owner's (rights + record rules).
 RECORDS = {
     "calendar.activity.type": INTERNAL,  # a shared type; another company's are hidden
     "calendar.exchange.mailbox": OWNER_ADMIN,
     "calendar.exchange.binding": ADMIN,
+    "calendar.exchange.contact.binding": ADMIN,
     "calendar.exchange.log": OWNER_ADMIN,
     "calendar.exchange.log.line": OWNER_ADMIN,
+    "calendar.exchange.grant": ADMIN,
     SETTINGS_MODEL: ADMIN,
+    SWITCH_MODEL: ADMIN,
 }
 
 
@@ -170,16 +220,46 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
         binding = env["calendar.exchange.binding"].create(
             {"mailbox_id": mailbox.id, "identity": "exchange:X", "event_id": event.id}
         )
+        contact = env["res.partner"].create({"name": "Mary Smith", "email": "mary@acme.example"})
+        contact.sudo().write(
+            {
+                "exchange_contact_user_id": cls.alice.id,
+                "exchange_contact_identity": "exchange:C",
+                "exchange_contact_stopped_user_ids": [(4, cls.bob.id)],
+            }
+        )
+        contact_binding = env["calendar.exchange.contact.binding"].create(
+            {"mailbox_id": mailbox.id, "identity": "exchange:C", "partner_id": contact.id}
+        )
         log = env["calendar.exchange.log"].create(
             {
                 "mailbox_id": mailbox.id,
                 "user_id": cls.alice.id,
                 "company_id": cls.company.id,
                 "state": "partial",
-                "line_ids": [(0, 0, {"subject": "Review", "message": "refused"})],
+                "line_ids": [
+                    (0, 0, {"subject": "Review", "message": "refused", "partner_id": contact.id})
+                ],
             }
         )
+        grant = env["calendar.exchange.grant"].create(
+            {"user_id": cls.alice.id, "refresh_token": "secret-rt", "access_token": "secret-at"}
+        )
+        switch = (
+            env[SWITCH_MODEL]
+            .with_user(cls.admin)
+            .create(
+                {
+                    "company_id": cls.company.id,
+                    "tenant": "t",
+                    "client_id": "c",
+                    "client_secret": "s",
+                }
+            )
+        )
         return {
+            "calendar.exchange.grant": grant,
+            SWITCH_MODEL: switch,
             "res.users": cls.alice,
             "res.company": cls.company,
             SETTINGS_MODEL: env[SETTINGS_MODEL].with_user(cls.admin).create({}),
@@ -189,20 +269,25 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
             "calendar.activity.type": env.ref("calendar_exchange_sync.activity_type_lunch"),
             "calendar.exchange.mailbox": mailbox,
             "calendar.exchange.binding": binding,
+            "res.partner": contact,
+            "calendar.exchange.contact.binding": contact_binding,
             "calendar.exchange.log": log,
             "calendar.exchange.log.line": log.line_ids,
         }
 
     def test_every_addon_field_has_an_access_decision(self):
         decided = {model: set(names) for model, names in FIELDS.items()}
-        decided[SETTINGS_MODEL] = set(addon_fields(self.env).get(SETTINGS_MODEL, ()))
+        for model in (SETTINGS_MODEL, SWITCH_MODEL):
+            decided[model] = set(addon_fields(self.env).get(model, ()))
         for model, names in addon_fields(self.env).items():
             with self.subTest(model=model):
                 self.assertEqual(names - decided.get(model, set()), set(), "who may read them?")
                 self.assertIn(model, self.targets, "no record to read")
 
     def test_each_field_reads_as_decided(self):
-        fields = dict(FIELDS, **{SETTINGS_MODEL: addon_fields(self.env)[SETTINGS_MODEL]})
+        fields = dict(
+            FIELDS, **{m: addon_fields(self.env)[m] for m in (SETTINGS_MODEL, SWITCH_MODEL)}
+        )
         for model, names in fields.items():
             target = self.targets[model]
             for role, user in self.users.items():
@@ -215,7 +300,8 @@ class TestEveryFieldsAccess(ExchangeSyncCase):
                 if model in RECORDS:
                     self.assertEqual(readable, role in RECORDS[model], (model, role, "record"))
                 for name in names:
-                    allowed = ADMIN if model == SETTINGS_MODEL else fields[model][name]
+                    admin_only = model in (SETTINGS_MODEL, SWITCH_MODEL)
+                    allowed = ADMIN if admin_only else fields[model][name]
                     expected = readable and role in allowed
                     with self.subTest(model=model, field=name, role=role):
                         self.env.invalidate_all()

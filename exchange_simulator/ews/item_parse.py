@@ -240,6 +240,8 @@ def parse_shape(shape_elem):
                 props.add(uri.get("FieldURI"))
             elif uri.tag == t("ExtendedFieldURI"):
                 ext_keys.append(ext_key(uri))
+            elif uri.tag == t("IndexedFieldURI"):  # contacts: one entry of a dictionary
+                props.add("%s:%s" % (uri.get("FieldURI"), uri.get("FieldIndex")))
     return props, ext_keys, shape_elem.findtext(t("BodyType")) or "Best"
 
 

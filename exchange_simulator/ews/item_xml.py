@@ -131,6 +131,10 @@ class ItemWriter:
         return write_ext_value(parent, key, value)
 
     def write(self, parent, item):
+        if item.item_class == "IPM.Contact":
+            from .contact_xml import write_contact
+
+            return write_contact(self, parent, item)
         if item.item_class != APPOINTMENT:
             from .message_xml import write_message
 

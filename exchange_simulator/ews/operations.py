@@ -4,10 +4,12 @@ A handler gets the request's :class:`~exchange_simulator.ews.app.Context` and th
 element of the SOAP body, and returns a :class:`~exchange_simulator.ews.soap.ResponseBuilder`.
 """
 
-from . import ops_folder, ops_items, ops_misc
+from . import ops_contacts, ops_folder, ops_items, ops_misc, ops_resolve
 
 HANDLERS = {
     "GetFolder": ops_folder.get_folder,
+    "FindFolder": ops_contacts.find_folder,
+    "CreateFolder": ops_contacts.create_folder,
     "SyncFolderItems": ops_folder.sync_folder_items,
     "FindItem": ops_folder.find_item,
     "GetItem": ops_items.get_item,
@@ -15,5 +17,5 @@ HANDLERS = {
     "UpdateItem": ops_items.update_item,
     "DeleteItem": ops_items.delete_item,
     "ConvertId": ops_misc.convert_id,
-    "ResolveNames": ops_misc.resolve_names,
+    "ResolveNames": ops_resolve.resolve_names,
 }

@@ -16,6 +16,7 @@ import secrets
 from datetime import timedelta
 
 from ..store import MailboxNotFound, SyncStateExpired
+from . import ops_contacts
 from .item_parse import parse_datetime, parse_shape
 from .item_xml import writer_for
 from .restriction import matches
@@ -37,7 +38,7 @@ def _folder_ids(ctx):
         n: base64.b64encode(("F:%s:%s" % (n, box.lower())).encode()).decode()
         for n in ("root", "msgfolderroot")
     }
-    return {**real, **pseudo}
+    return {**real, **pseudo, **ops_contacts.folder_ids(ctx)}
 
 
 def resolve_folder(ctx, elem):
@@ -61,6 +62,8 @@ def resolve_folder(ctx, elem):
 
 def _write_folder(parent, ctx, name):
     ids = _folder_ids(ctx)
+    if ops_contacts.is_contacts(ctx, name):
+        return ops_contacts.write_folder(parent, ctx, name, ids["root"])
     elem = sub(parent, t("CalendarFolder" if name == "calendar" else "Folder"))
     sub(elem, t("FolderId"), Id=ids[name], ChangeKey="AgAAAA==")
     if name != "root":
@@ -136,11 +139,11 @@ def sync_folder_items(ctx, op):
     shape = parse_shape(op.find(m("ItemShape")))
     try:
         name = resolve_folder(ctx, op.find(m("SyncFolderId"))[0])
-        if name not in STORED:
+        if name not in STORED and not ops_contacts.is_contacts(ctx, name):
             raise ItemError(
                 "ErrorInvalidOperation", "Only the calendar folder is synchronised here."
             )
-        folder_id = ctx.store.folder_id(ctx.mailbox, name)
+        folder_id = _folder_ids(ctx)[name]
         state = (op.findtext(m("SyncState")) or "").strip()
         token = decode_state(ctx, folder_id, state) if state else None
         limit = int(op.findtext(m("MaxChangesReturned")))
@@ -189,7 +192,11 @@ def find_item(ctx, op):
     for ref in op.find(m("ParentFolderIds")):
         try:
             name = resolve_folder(ctx, ref)
-            if name not in STORED:
+            if ops_contacts.is_contacts(ctx, name):
+                items = ops_contacts.find_items(ctx, name)
+                if restriction is not None:
+                    items = [i for i in items if matches(restriction, i, ctx)]
+            elif name not in STORED:
                 items = []
             else:
                 items = _find(ctx, op, restriction, name)

@@ -14,7 +14,7 @@ keeps the other writer's value, such as a raised Sensitivity, are not simulated)
 
 from ..recurrence import InvalidRecurrence, validate
 from ..store import ChangeKeyMismatch, ItemNotFound, OccurrenceDeleted
-from . import item_rules, ops_meeting
+from . import item_rules, ops_contacts, ops_meeting
 from .item_parse import (
     READ_ONLY,
     SETTABLE,
@@ -101,6 +101,15 @@ def create_item(ctx, op):
     for elem in items:
         if elem.tag.split("}")[1] in ops_meeting.HANDLED:
             ops_meeting.response_object(ctx, op, elem, out)
+            continue
+        if elem.tag == t("Contact"):
+            ops_contacts.create(ctx, op, elem, out)
+            continue
+        if elem.tag == t("CalendarItem") and ops_contacts.refuses_calendar_item(ctx, op):
+            out.error(
+                "ErrorCannotCreateCalendarItemInNonCalendarFolder",
+                "Calendar items can only be created in a calendar folder.",
+            )
             continue
         if elem.tag != t("CalendarItem"):
             out.error(*item_rules.unsupported_item(elem.tag.split("}")[1], op))
@@ -190,6 +199,9 @@ def update_item(ctx, op):
     policy = op.get("ConflictResolution", "AutoResolve")
     sending = op.get("SendMeetingInvitationsOrCancellations")
     for change in op.find(m("ItemChanges")):
+        if change[0].tag == t("ItemId") and ctx.store.is_contact(ctx.mailbox, change[0].get("Id")):
+            ops_contacts.update(ctx, change, policy, out)
+            continue
         try:
             item_id, change_key = _resolve(ctx, change[0])
             current = ctx.store.get_item(ctx.mailbox, item_id)

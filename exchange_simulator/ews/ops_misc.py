@@ -1,4 +1,4 @@
-"""EWS operations around the calendar: ConvertId (id formats) and ResolveNames.
+"""EWS ConvertId (id formats); ResolveNames lives in :mod:`.ops_resolve`.
 
 exchangelib sends a ConvertId with the id "DUMMY" to discover the authentication method and
 the server version, so a malformed id must answer a normal per-item error message.
@@ -7,7 +7,7 @@ the server version, so a malformed id must answer a normal per-item error messag
 import base64
 import binascii
 
-from .soap import ResponseBuilder, m, sub, t
+from .soap import ResponseBuilder, m, sub
 
 FORMATS = {"EwsId", "EwsLegacyId", "EntryId", "HexEntryId", "StoreId", "OwaId"}
 
@@ -54,34 +54,4 @@ def convert_id(ctx, op):
         msg = out.success()
         sub(msg, m("AlternateId"), Format=target, Id=_encode(target, raw), Mailbox=mailbox)
         msg[-1].set("{http://www.w3.org/2001/XMLSchema-instance}type", "t:AlternateIdType")
-    return out
-
-
-def resolve_names(ctx, op):
-    out = ResponseBuilder("ResolveNames")
-    needle = (op.findtext(m("UnresolvedEntry")) or "").strip().lower()
-    found = [
-        u
-        for u in ctx.simulator.seed.users
-        if needle and (needle in u.smtp.lower() or needle in u.display_name.lower())
-    ]
-    if not found:
-        out.error("ErrorNameResolutionNoResults", "No results were found.")
-        return out
-    msg = (
-        out.success()
-        if len(found) == 1
-        else out.error(
-            "ErrorNameResolutionMultipleResults", "Multiple results were found.", "Warning"
-        )
-    )
-    holder = sub(
-        msg, m("ResolutionSet"), TotalItemsInView=len(found), IncludesLastItemInRange="true"
-    )
-    for user in found:
-        box = sub(sub(holder, t("Resolution")), t("Mailbox"))
-        sub(box, t("Name"), user.display_name)
-        sub(box, t("EmailAddress"), user.smtp)
-        sub(box, t("RoutingType"), "SMTP")
-        sub(box, t("MailboxType"), "Mailbox")
     return out

@@ -27,6 +27,9 @@ FIELDS = {
     "calendar:IsAllDayEvent": "is_all_day",
     "calendar:CalendarItemType": "item_type",
     "calendar:LegacyFreeBusyStatus": "show_as",
+    # FindFolder of contacts folders (ops_contacts)
+    "folder:DisplayName": "display_name",
+    "folder:FolderClass": "folder_class",
 }
 COMPARE = {
     "IsEqualTo": lambda a, b: a == b,

@@ -1,8 +1,10 @@
 """Microsoft Graph v1.0 (calendar part) as a WSGI app, mounted under ``/v1.0/``.
 
 Every call goes through the same gate, in Graph's order: bearer token (signature, expiry,
-audience, app-only roles), ``/me`` refused for app-only tokens, the user and its mailbox, the
-tenant's application access policy, the four-concurrent-requests-per-mailbox limit, injected
+audience, app-only roles), ``/me`` (the signed-in user of a delegated token, refused for
+app-only ones: see delegated.py), directory calls (directory_routes.py), the user and its
+mailbox, the tenant's application access policy or RBAC scope (app-only) or the signed-in
+user's own mailbox (delegated), the four-concurrent-requests-per-mailbox limit, injected
 faults, then the route. ``$batch`` runs its members through the same gate (see batch.py).
 
 Faults (``sim.faults.add(kind, protocol="graph", operation=..., mailbox=...)``) besides the
@@ -22,7 +24,16 @@ from contextlib import contextmanager, nullcontext
 
 from .. import faults as faultmod
 from ..login.directory import TokenError, directory_for
-from . import batch, delta, handlers, meeting_actions
+from . import (
+    batch,
+    contacts,
+    delegated,
+    delta,
+    directory_routes,
+    handlers,
+    meeting_actions,
+    translate,
+)
 from .request import Call, GraphError
 from .transactions import Transactions
 
@@ -53,8 +64,10 @@ ROUTES = [
         meeting_actions.action,
     ),
     ("GET", r"/users/(?P<user>[^/]+)/calendar", handlers.get_calendar),
+    ("POST", r"/users/(?P<user>[^/]+)/translateExchangeIds", translate.translate_ids),
     ("GET", r"/users/(?P<user>[^/]+)", handlers.get_user),
 ]
+ROUTES = contacts.ROUTES + ROUTES  # before "/users/{id}", which would take their paths
 ROUTES = [(m, re.compile("^%s$" % p, re.IGNORECASE), h) for m, p, h in ROUTES]
 
 
@@ -62,6 +75,7 @@ def operation_name(method, path):
     """The route template of a path, for the journal and fault matching."""
     template = re.sub(r"^/users/[^/]+", "/users/{id}", path)
     template = re.sub(r"/events/[^/]+", "/events/{id}", template)
+    template = re.sub(r"/(contactFolders|contacts)/(?!delta)[^/]+", r"/\1/{id}", template)
     return "%s %s" % (method, template)
 
 
@@ -131,7 +145,12 @@ class GraphApp:
         except TokenError as exc:
             extra = [("WWW-Authenticate", 'Bearer realm="", error="invalid_token"')]
             raise GraphError(exc.status, exc.code, exc.message, extra) from None
-        if claims.get("idtyp") == "app" and "Calendars.ReadWrite" not in claims["roles"]:
+        calendar = not contacts.is_contacts_path(call.path)  # contacts: checked per route
+        if (
+            calendar
+            and claims.get("idtyp") == "app"
+            and "Calendars.ReadWrite" not in claims["roles"]
+        ):
             raise GraphError(
                 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again."
             )
@@ -143,10 +162,11 @@ class GraphApp:
         ``hold`` (an ExitStack) keeps the call's slot of the mailbox's concurrency limit taken
         until the stack closes: $batch members that Graph runs side by side hold theirs
         together (see batch.py)."""
-        if re.match(r"^/me(/|$)", call.path, re.IGNORECASE):
-            raise GraphError(
-                400, "BadRequest", "/me request is only valid with delegated authentication flow."
-            )
+        delegated.rewrite_me(call, claims)  # /me: the signed-in user (delegated tokens only)
+        call.claims = claims
+        routed = directory_routes.route(self, call, claims, base)
+        if routed is not None:
+            return routed
         for method, pattern, handler in ROUTES:  # noqa: B007 (used after the loop)
             match = pattern.match(call.path)
             if match and method == call.method:
@@ -159,7 +179,8 @@ class GraphApp:
                 else "ResourceNotFound",
                 "Unsupported request: %s %s." % (call.method, call.path),
             )
-        smtp = self.mailbox(match.group("user"), claims)
+        contacts.check_role(call.path, claims)
+        smtp = self.mailbox(match.group("user"), claims, call.method)
         entry.mailbox = entry.mailbox or smtp
         call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
         call.applied_prefs = list(call.applied)
@@ -175,7 +196,7 @@ class GraphApp:
             extra = [*extra, ("Preference-Applied", ", ".join(call.applied))]
         return status, body, extra
 
-    def mailbox(self, user, claims):
+    def mailbox(self, user, claims, method="GET"):
         """The SMTP address of the mailbox the call addresses, or the error Graph gives."""
         seed_user = self.sim.seed.find_user(user)
         if seed_user is None:
@@ -197,6 +218,9 @@ class GraphApp:
                 "MailboxNotEnabledForRESTAPI",
                 "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
             )
+        if delegated.is_delegated(claims):
+            delegated.check_mailbox(claims, seed_user, method)
+            return seed_user.smtp
         if not self.directory.mailbox_allowed(claims.get("appid", ""), seed_user.smtp):
             raise GraphError(
                 403,
@@ -204,6 +228,8 @@ class GraphApp:
                 "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly "
                 "AccessPolicy settings.",
             )
+        if not self.directory.in_rbac_scope(claims.get("appid", ""), seed_user.smtp):
+            raise GraphError(403, "ErrorAccessDenied", delegated.DENIED)
         return seed_user.smtp
 
     @contextmanager

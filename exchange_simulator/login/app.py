@@ -3,7 +3,9 @@
 Routes (``{tenant}`` is a tenant id or domain):
 
 ``GET  /{tenant}/v2.0/.well-known/openid-configuration``  tenant discovery (msal reads it)
-``POST /{tenant}/oauth2/v2.0/token``                       client credentials grant only
+``POST /{tenant}/oauth2/v2.0/token``                       client credentials, and the
+                                                           delegated grants of authorize.py
+``GET|POST /{tenant}/oauth2/v2.0/authorize``               the sign-in page (authorize.py)
 ``GET  /{tenant}/adminconsent`` and ``/{tenant}/v2.0/adminconsent``
                                                            the admin-consent page: redirects
                                                            back with the outcome
@@ -20,11 +22,13 @@ import re
 import uuid
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from . import authorize
 from .directory import directory_for
+from .grants import GrantError
 
 ROUTE = re.compile(
     r"^/(?P<tenant>[^/]+)/(?P<what>v2\.0/\.well-known/openid-configuration|oauth2/v2\.0/token"
-    r"|adminconsent|v2\.0/adminconsent|discovery/instance)$"
+    r"|oauth2/v2\.0/authorize|adminconsent|v2\.0/adminconsent|discovery/instance)$"
 )
 
 
@@ -119,6 +123,10 @@ def make_app(simulator):
                     "tenant_region_scope": "EU",
                 },
             )
+        if what.endswith("authorize"):
+            return authorize.authorize(
+                simulator, directory, environ, start_response, tenant, tenant_name, entry
+            )
         if what.endswith("adminconsent"):
             return _admin_consent(simulator, directory, environ, start_response, tenant, entry)
         if environ["REQUEST_METHOD"] != "POST":
@@ -145,6 +153,16 @@ def _token(sim, directory, environ, start_response, tenant, tenant_name, entry):
     form = _form(environ)
     if tenant is None:
         return _tenant_missing(sim, start_response, tenant_name, entry)
+    if form.get("grant_type") in ("authorization_code", "refresh_token"):
+        try:
+            body = authorize.token(
+                sim, directory, form, tenant, entry, lambda r: _known(directory, r, environ)
+            )
+        except GrantError as exc:
+            return _entra_error(
+                sim, start_response, exc.status, exc.error, exc.code, exc.text, entry
+            )
+        return _json(start_response, "200 OK", body)
     if form.get("grant_type") != "client_credentials":
         return _entra_error(
             sim, start_response, "400 Bad Request", "unsupported_grant_type", 70003,

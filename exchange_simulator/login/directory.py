@@ -9,6 +9,11 @@ and Graph front ends read from each app, all optional except ``client_id``/``cli
 ``redirect_uris``    accepted consent redirect URIs (absent: any https/http URI)
 ``mailbox_policy``   {"allow": [smtp, ...]} or {"deny": [smtp, ...]}: Exchange's application
                      access policy; a denied mailbox answers 403 ErrorAccessDenied in Graph
+``rbac_scope``       [smtp, ...]: RBAC for Applications, the app's role assignment limited to
+                     a management scope; a mailbox outside it answers 403 ErrorAccessDenied
+                     "Access is denied. Check credentials and try again."
+``redirect_uris``    also checked by the sign-in page (authorize.py)
+``delegated_permissions``  what users may grant the app when they sign in (see grants.py)
 ``token_lifetime``   seconds an access token lives (default 3599, as Entra)
 
 Tokens are JWTs signed with HS256 by a per-directory random key: opaque to clients, as real
@@ -117,6 +122,12 @@ class Directory:
             return smtp in {m.lower() for m in policy["allow"]}
         return smtp not in {m.lower() for m in policy.get("deny", ())}
 
+    def in_rbac_scope(self, client_id, smtp):
+        """RBAC for Applications: whether the app's management scope holds this mailbox."""
+        _, app = self.app_by_client_id(client_id)
+        scope = (app or {}).get("rbac_scope")
+        return scope is None or smtp.lower() in {m.lower() for m in scope}
+
     # -- tokens ----------------------------------------------------------------------------
 
     def issue_token(self, tenant, app, resource):
@@ -137,10 +148,14 @@ class Directory:
             "tid": tenant["tenant_id"],
             "ver": "1.0",
         }
+        return self.sign(claims), lifetime
+
+    def sign(self, claims):
+        """A JWT of ``claims`` signed with this directory's key (app-only or delegated)."""
         head = _b64(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
         body = _b64(json.dumps(claims, separators=(",", ":")).encode())
         signature = hmac.new(self._key, f"{head}.{body}".encode(), hashlib.sha256).digest()
-        return f"{head}.{body}.{_b64(signature)}", lifetime
+        return f"{head}.{body}.{_b64(signature)}"
 
     def verify(self, token, audiences):
         """The claims of a token Graph accepts, else TokenError with Graph's wording."""
@@ -161,7 +176,7 @@ class Directory:
             raise TokenError("Lifetime validation failed, the token is expired.")
         if claims.get("aud") not in audiences:
             raise TokenError("Invalid audience.")
-        if not claims.get("roles"):
+        if not claims.get("roles") and not claims.get("scp"):
             # What Graph says to an app whose permissions were never consented.
             raise TokenError(
                 "Either scp or roles claim need to be present in the token.",

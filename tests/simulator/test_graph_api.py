@@ -2,6 +2,7 @@
 $batch rules, extended properties, the gate (tokens, /me, policy, concurrency) and faults."""
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -228,7 +229,12 @@ def test_delta_rounds_removed_and_410(api, sim):
 
 
 def test_users_by_object_id_or_upn(api):
-    user = api.get(_url(api, "/users/%s" % ALICE)).json()
-    assert user["mail"] == ALICE and user["userPrincipalName"] == ALICE
-    by_id = api.get(_url(api, "/users/%s/calendar" % user["id"]))
+    # A directory read needs a directory permission (User.Read.All …), not a calendar one.
+    refused = api.get(_url(api, "/users/%s" % ALICE))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "Authorization_RequestDenied"
+    owner = api.get(_url(api, "/users/%s/calendar" % ALICE)).json()["owner"]
+    assert owner["address"] == ALICE
+    user_id = str(uuid.uuid5(uuid.NAMESPACE_DNS, ALICE))
+    by_id = api.get(_url(api, "/users/%s/calendar" % user_id))
     assert by_id.status_code == 200 and by_id.json()["owner"]["address"] == ALICE

@@ -129,6 +129,10 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
     ``base_fields`` is the agreed ``field_hashes()`` (empty when there is no agreed state).
     """
     local, remote = local_fetched.item, remote_fetched.item
+    if not base_fields and hasattr(local, "fill_gaps"):
+        # A pair just found by initial matching, of an item kind that says how: what only one
+        # side has is no conflict (a contact's phone known on one side only is kept).
+        local, remote = local.fill_gaps(remote), remote.fill_gaps(local)
     if local == remote:  # e.g. a pair found by initial matching: nothing to merge
         return local, frozenset()
     remote_wins = winner(policy, local_fetched, remote_fetched, clock_skew) == "remote"
@@ -182,6 +186,7 @@ def decide(base_fields, local, remote, policy="newest", clock_skew=None):
         return Plan(local_op="create", item=remote.fetched.item)
     # Changed on both sides.
     item, conflicts = merge(base_fields, local.fetched, remote.fetched, policy, clock_skew)
+    # Compared with what each side holds: a gap filled by the merge is a write as well.
     return Plan(
         local_op="update" if item != local.fetched.item else None,
         remote_op="update" if item != remote.fetched.item else None,

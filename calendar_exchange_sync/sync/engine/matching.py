@@ -33,39 +33,63 @@ def match_key(item):
     return (item.subject.casefold(), item.start, item.end, item.all_day, rule)
 
 
+def _stages(key, item):
+    """The keys an item is matched on, in order: ``key`` answers one key, or a list of keys
+    tried one after the other (contacts: the e-mail address, then name and phone); a None
+    key matches nothing."""
+    keys = key(item)
+    return keys if isinstance(keys, list) else [keys]
+
+
 def pair_new(new, rows, key, policy, clock_skew):
     """Pair new local and remote entries that look the same (initial matching).
 
     ``new`` maps "local"/"remote" to ``{id: Fetched}``; paired entries are removed from it.
     ``rows`` (``rows.RunRows``) gives the pairs free identities, ``key`` is
-    ``SyncOptions.match_key``; ``policy`` and ``clock_skew`` settle the fields the two differ
-    in. Returns a ``Decision`` per pair.
+    ``SyncOptions.match_key`` (one key per item, or a list of keys tried in turn: every
+    entry is first matched on its first key, the rest then on their second, and so on);
+    ``policy`` and ``clock_skew`` settle the fields the two differ in. An entry pairs with
+    one entry at most. Returns a ``Decision`` per pair.
     """
-    by_key = {}
-    for id_ in sorted(new["remote"]):
-        by_key.setdefault(key(new["remote"][id_].item), []).append(id_)
+    keys = {
+        role: {id_: _stages(key, got.item) for id_, got in new[role].items()}
+        for role in ("local", "remote")
+    }
+    depth = max((len(k) for side in keys.values() for k in side.values()), default=0)
     decisions = []
-    for id_ in sorted(new["local"]):
-        got = new["local"][id_]
-        candidates = by_key.get(key(got.item))
-        if not candidates:
-            continue
-        remote_id = candidates.pop(0)
-        remote_got = new["remote"].pop(remote_id)
-        del new["local"][id_]
-        if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
-            remote_got = typed(remote_got, got.item.activity_type)
-        row = StatusRow(
-            rows.identity_for(got.identity or id_, "local", id_),
-            local_id=id_,
-            remote_id=remote_id,
-            local_version=got.version,
-            remote_version=remote_got.version,
-            recheck=True,  # new on both sides: see _twins
-        )
-        rows.put(row)  # reserve the identity
-        decisions.append(_decision(row, got, remote_got, policy, clock_skew))
+    for stage in range(depth):
+        by_key = {}
+        for id_ in sorted(new["remote"]):
+            stage_keys = keys["remote"][id_]
+            if stage < len(stage_keys) and stage_keys[stage] is not None:
+                by_key.setdefault(stage_keys[stage], []).append(id_)
+        for id_ in sorted(new["local"]):
+            stage_keys = keys["local"][id_]
+            if stage >= len(stage_keys) or stage_keys[stage] is None:
+                continue
+            candidates = by_key.get(stage_keys[stage])
+            if not candidates:
+                continue
+            decisions.append(_pair(new, id_, candidates.pop(0), rows, policy, clock_skew))
     return decisions
+
+
+def _pair(new, id_, remote_id, rows, policy, clock_skew):
+    """The decision pairing new local entry ``id_`` with new remote entry ``remote_id``."""
+    got = new["local"].pop(id_)
+    remote_got = new["remote"].pop(remote_id)
+    if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
+        remote_got = typed(remote_got, got.item.activity_type)
+    row = StatusRow(
+        rows.identity_for(got.identity or id_, "local", id_),
+        local_id=id_,
+        remote_id=remote_id,
+        local_version=got.version,
+        remote_version=remote_got.version,
+        recheck=True,  # new on both sides: see _twins
+    )
+    rows.put(row)  # reserve the identity
+    return _decision(row, got, remote_got, policy, clock_skew)
 
 
 def _decision(row, local_got, remote_got, policy, clock_skew):

@@ -43,9 +43,13 @@ class SyncOptions:
     # one transaction per run, so a killed worker loses the rows of creates that happened).
     # None: decided by the store's ``durable`` attribute.
     verify_creates: bool | None = None
-    # What depends on the item kind (calendar entries today; contacts are a later stage):
-    match_key: Callable = match_key  # item -> key that initial matching pairs on
+    # What depends on the item kind (calendar entries, contacts):
+    # item -> the key initial matching pairs on, or a list of keys tried in turn
+    match_key: Callable = match_key
     ended_before: Callable = span.ended_before  # (item, moment) -> left out by the window?
+    # local ids -> those whose content overrules Exchange's edits and deletions (see
+    # ``master``); None: nobody is master, changes travel both ways.
+    masters: Callable | None = None
 
     def __post_init__(self):
         if self.policy not in POLICIES:

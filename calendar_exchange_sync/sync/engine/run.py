@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
 from ..report import SyncReport
+from . import master
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
 from .guard import check_deletions
@@ -218,6 +219,7 @@ class _Run:
             known = self.rows.known(role)
             touched += [known[i] for i in fetched.keys() | gone if i in known]
         touched += self.unsettled
+        overruled = master.mastered(self, touched, seen, self._seen)
         decisions, done = [], set()
         for row in touched:
             if row.identity in done:
@@ -226,6 +228,8 @@ class _Run:
             local, remote = self._seen("local", row, seen), self._seen("remote", row, seen)
             if row.pending:
                 plan = self._plan_pending(row, local, remote)
+            elif row.identity in overruled:
+                plan = master.plan(local, remote, self.report)
             else:
                 plan = decide(row.field_hashes, local, remote, self.opt.policy, self.opt.clock_skew)
             decisions.append(Decision(row, plan, local, remote))

@@ -266,6 +266,11 @@ class GraphClient:
             return errors.ItemNotFound(
                 "The entry no longer exists in Exchange.", item=item, mailbox=mailbox
             )
+        if code == "MailboxNotEnabledForRESTAPI":
+            return errors.MailboxNotInCloud(
+                "Exchange Online has no mailbox %s yet: it is on premises (or inactive)." % box,
+                mailbox=mailbox,
+            )
         if code in _MAILBOX_MISSING or (status == 404 and "user" in message.lower()):
             return errors.MailboxNotFound(
                 "Exchange Online has no mailbox %s (or it is not enabled for Microsoft Graph)."
