@@ -89,6 +89,7 @@ class BindingStore:
         self.Binding = mailbox.env["calendar.exchange.binding"]
         self.cr = mailbox.env.cr
         self._ids = {}  # identity -> binding id, of the bindings read or written
+        self._saved = {}  # identity -> the column values last read or written
         self._complete = False  # _ids holds every binding of the mailbox (after load())
 
     # -- reading ------------------------------------------------------------------------
@@ -102,6 +103,7 @@ class BindingStore:
         for values in self.cr.dictfetchall():
             row = _row(values)
             self._ids[row.identity] = values["id"]
+            self._saved[row.identity] = self._values(row)
             rows.append(row)
         return rows
 
@@ -134,7 +136,7 @@ class BindingStore:
 
     def _values(self, row):
         values = {name: getattr(row, name) or False for name in ROW_FIELDS}
-        values["field_hashes"] = row.field_hashes or {}
+        values["field_hashes"] = dict(row.field_hashes or {})
         values["local_modified"] = row.local_modified and naive_utc(row.local_modified)
         values["remote_modified"] = row.remote_modified and naive_utc(row.remote_modified)
         values["event_id"] = parse_id(row.local_id) or False
@@ -143,13 +145,22 @@ class BindingStore:
     def save(self, rows):
         rows = list(rows)
         known = self._known([row.identity for row in rows])
-        creates = []
+        creates, writes = [], {}
         for row in rows:
             values = self._values(row)
             if row.identity in known:
-                self.Binding.browse(known[row.identity]).write(values)
+                # Only the columns that changed, and rows changed alike in one write: the run
+                # after an import clears the flags of a thousand rows in one UPDATE.
+                saved = self._saved.get(row.identity, {})
+                changed = {k: v for k, v in values.items() if k not in saved or saved[k] != v}
+                if changed:
+                    key = repr(sorted(changed.items()))
+                    writes.setdefault(key, (changed, []))[1].append(known[row.identity])
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
+            self._saved[row.identity] = values
+        for changed, ids in writes.values():
+            self.Binding.browse(ids).write(changed)
         for record in self.Binding.create(creates):
             self._ids[record.identity] = record.id
         self.Binding.flush_model()
@@ -158,6 +169,7 @@ class BindingStore:
         known = self._known(list(identities))
         for identity in known:
             del self._ids[identity]
+            self._saved.pop(identity, None)
         self.Binding.browse(list(known.values())).unlink()
 
     def checkpoint(self):

@@ -72,6 +72,9 @@ class MemorySide:
         self.broken = set()  # ids of items the product cannot read (see user_break)
         self.extra_copies = set()  # ids of items a "dup" or "late" fault made a second time
         self._late = []  # creates a "late" fault carries out when the next call comes
+        # True: a create naming the identity of an item still here answers that item and
+        # creates nothing (Graph's transactionId); the engine then skips its look-ups.
+        self.idempotent_creates = False
         self._ids = itertools.count(1)
         self._versions = itertools.count(1)
 
@@ -226,6 +229,9 @@ class MemorySide:
             raise TransientError("The simulated server answered after the time-out.")
 
         def one(identity, item):
+            if self.idempotent_creates and identity in self.by_identity:
+                id_ = self.by_identity[identity]
+                return OpResult.success(Remote(id_, self.items[id_].version))
             remote = self._new(identity, item)
             if mode == "dup":
                 self._new(identity, item, copy=True)

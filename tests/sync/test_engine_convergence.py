@@ -67,8 +67,9 @@ class Convergence(RuleBasedStateMachine):
         strict=st.booleans(),
         indexed=st.booleans(),
         transactional=st.booleans(),
+        idempotent=st.booleans(),
     )
-    def setup(self, policy, skew, batch, strict, indexed, transactional):
+    def setup(self, policy, skew, batch, strict, indexed, transactional, idempotent):
         # strict: users act only between epochs (faulty syncs run to quiet), and each epoch's
         # outcome is checked against engine_model. Otherwise edits and faulty syncs interleave
         # freely and the checks are convergence, no duplicate and nothing lost.
@@ -79,6 +80,9 @@ class Convergence(RuleBasedStateMachine):
         self.world = World(
             remote_skew=timedelta(minutes=skew), indexed=indexed, transactional=transactional
         )
+        # idempotent: Exchange creates are carried out once per identity (Graph), so twins of
+        # a rolled-back run are paired from the listing alone, without look-ups
+        self.world.remote.idempotent_creates = idempotent
         self.settings = {
             "policy": policy,
             "clock_skew": timedelta(minutes=skew),

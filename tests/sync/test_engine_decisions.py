@@ -331,4 +331,18 @@ def test_only_the_side_created_on_is_read_again(world):
     local_reads = world.local.calls.get("fetch", 0)
     quiet(world)
     assert world.remote.calls.get("fetch", 0) == remote_reads  # the Exchange entry was listed
-    assert world.local.calls.get("fetch") == local_reads + 1  # the Odoo copy is verified
+    # The Odoo copy is verified by the listing, which names it with the version we wrote.
+    assert world.local.calls.get("fetch", 0) == local_reads
+
+
+def test_a_created_copy_the_listing_is_silent_about_is_read_again(world):
+    # Created and deleted before the next listing: no listing reports it, so it is read.
+    world.remote.user_create(make_item("Imported"))
+    world.sync()
+    (lid,) = world.local.items
+    world.local.user_delete(lid)
+    local_reads = world.local.calls.get("fetch", 0)
+    report = world.sync()
+    assert world.local.calls.get("fetch") == local_reads + 1
+    assert report.get("remote", "delete") == 1 and not world.remote.items
+    quiet(world)

@@ -291,3 +291,24 @@ def test_a_rolled_back_run_does_not_duplicate_what_it_created(verify):
     assert report.ok and report.matched == 4 and report.get("remote", "create") == 0
     assert len(world.remote.items) == 6 and len(world.local.items) == 6
     assert world.sync().writes == 0
+
+
+def test_towards_idempotent_creates_twins_come_from_the_listing_alone():
+    # Graph's creates carry a transactionId: no look-up per create, the listing since the
+    # rolled-back token brings the twins (their identity read with them).
+    world = World(transactional=True)
+    world.remote.idempotent_creates = True
+    world.local.user_create(make_item("Baseline"))
+    world.sync()
+    for n in range(4):
+        world.local.user_create(make_item("E%d" % n, day=1 + n))
+    world.status.faults.add("set_token", "crash_before")
+    with pytest.raises(SimulatedCrash):
+        world.sync()
+    assert len(world.remote.items) == 5 and len(world.status.rows) == 1  # rolled back
+    lookups = world.remote.calls.get("find_by_identity", 0)
+    report = world.sync()
+    assert report.ok and report.matched == 4 and report.get("remote", "create") == 0
+    assert world.remote.calls.get("find_by_identity", 0) == lookups
+    assert len(world.remote.items) == 5 and len(world.local.items) == 5
+    assert world.sync().writes == 0

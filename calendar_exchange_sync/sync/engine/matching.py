@@ -7,6 +7,8 @@ all-day and recurrence rule; equal keys pair one to one, in id order.
 Pairing by identity: when the status store may have lost rows (a run killed before its
 transaction committed, while the creates it sent had happened), a new entry whose identity is
 already carried by an entry on the other side is that entry's twin, not something to create.
+Towards a side whose creates are idempotent by identity (``idempotent_creates``, Graph's
+transactionId) the twins come from this run's listing alone, with no look-up per entry.
 
 A pair formed either way has no agreed content yet, so every field in which the two differ is
 settled by the conflict policy.
@@ -15,7 +17,7 @@ settled by the conflict policy.
 import dataclasses
 
 from .decisions import CHANGED, Decision, Seen, decide
-from .sides import StatusRow, other
+from .sides import Remote, StatusRow, other
 
 
 def typed(fetched, activity_type):
@@ -103,8 +105,17 @@ def _twins(new, planned, role, sides, rows, policy, clock_skew):
     other_role = other(role)
     by_identity = {identity: id_ for id_, identity in planned.items() if id_ in new[role]}
     found = {}
-    for batch in sides.batches(other_role, sorted(by_identity)):
-        found.update(sides[other_role].find_by_identity(batch))
+    if getattr(sides[other_role], "idempotent_creates", False):
+        # A create on that side names its identity and is carried out at most once (Graph's
+        # transactionId): a twin outside this run's listing is what the create answers. Only
+        # the twins the listing brought need pairing, or they would come back as new entries.
+        for twin_id in sorted(new[other_role], reverse=True):  # the lowest id wins
+            identity = new[other_role][twin_id].identity
+            if identity in by_identity:
+                found[identity] = Remote(twin_id, new[other_role][twin_id].version)
+    else:
+        for batch in sides.batches(other_role, sorted(by_identity)):
+            found.update(sides[other_role].find_by_identity(batch))
     rows.more_on(other_role, [r.id for r in found.values()])  # paired already?
     known = rows.known(other_role)
     twins = {i: r.id for i, r in found.items() if r.id not in known}

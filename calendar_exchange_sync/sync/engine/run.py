@@ -173,8 +173,19 @@ class _Run:
                 and not row.pending
                 and changes.changed.get(id_) == row.version_on(role)
             )
-            if id_ is not None and not verifying_other_side and not listed_as_agreed:
-                wanted.add(id_)
+            # Verifying a create (see ``Applier.release``): an incremental listing taken after
+            # the create that names the entry with the version we wrote proves it still exists
+            # unchanged. Only an entry the listing is silent about is read again (it may have
+            # been created and deleted since the token, which no listing reports).
+            verified_by_listing = (
+                row.verify_side == role
+                and not row.pending
+                and not changes.complete
+                and changes.changed.get(id_, None) == row.version_on(role)
+            )
+            if id_ is None or verifying_other_side or listed_as_agreed or verified_by_listing:
+                continue
+            wanted.add(id_)
         fetched, unreadable = {}, set()
         for batch in self.sides.batches(role, sorted(wanted)):
             answer = self.sides[role].fetch(batch)

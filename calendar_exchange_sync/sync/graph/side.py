@@ -6,9 +6,15 @@
   of silently missing entries. 410 from Graph raises ``SyncStateInvalid``.
   A series is one item: its occurrences and exceptions in the delta count as a change of the
   master, whose etag is the series' version.
-* Reading: ``GET /events/{id}`` with the two extended properties expanded, and
-  ``/instances`` for series (exceptions; occurrences the rule yields but Graph no longer lists
-  are the deleted ones), all through ``$batch``.
+* Reading: a single event an incremental delta gave in full is taken from the delta as it is,
+  unless it may carry our extended properties (which a delta never expands): one with a
+  ``transactionId`` (created through Graph by an app, we among them) or with categories (the
+  activity type's category is taken off by the property's value). The rest (series masters,
+  which the delta never lists, and those singles) is read with ``GET /events/{id}`` with the
+  two extended properties expanded, and ``/instances`` for series (exceptions; occurrences the
+  rule yields but Graph no longer lists are the deleted ones), all through ``$batch``. A
+  complete listing reads everything: after a lost status or a move from EWS, the identity of
+  every entry is what pairs it again.
 * Writing: ``$batch`` of at most 20; ``If-Match`` with the version we know, so a change we have
   not seen is never overwritten (412 -> ``StaleVersion``); for a series, the master first, then
   its exceptions and deleted occurrences on the instances matched by original start. An update
@@ -64,6 +70,9 @@ class GraphSide:
     batch_size = 20  # one $batch per engine batch
     # Graph invites whoever an event is written with, and has no way not to (``meetings``).
     invites_with_attendees = True
+    # A create carries a transactionId made of its identity: Graph carries it out once, so
+    # the engine need not look the identity up before creating (see engine/matching.py).
+    idempotent_creates = True
 
     def __init__(self, settings, mailbox, client=None):
         self.settings = settings
@@ -71,6 +80,7 @@ class GraphSide:
         self.client = client or GraphClient(settings)
         self.user = "/users/%s" % quote(mailbox, safe="@")
         self._current = {}  # id -> CalendarItem as last fetched (for minimal PATCH bodies)
+        self._listed = {}  # id -> event JSON the last incremental delta gave in full
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -116,6 +126,7 @@ class GraphSide:
         else:
             url, complete = state["link"], False
         changed, removed = {}, set()
+        self._listed = {}
         while True:
             body = self.client.request(
                 "GET",
@@ -125,6 +136,7 @@ class GraphSide:
             )
             for event in body.get("value", ()):
                 self._note(event, changed, removed)
+                self._keep(event, complete)
             if body.get("@odata.nextLink"):
                 url = body["@odata.nextLink"]
                 continue
@@ -145,6 +157,17 @@ class GraphSide:
         else:
             changed[event["id"]] = event.get("@odata.etag", "")
 
+    def _keep(self, event, complete):
+        """Remember a single event the delta gave in full, when it needs no second read."""
+        event_id = event.get("id")
+        self._listed.pop(event_id, None)  # a later line of the feed is newer
+        full = event.get("type") == "singleInstance" and "subject" in event
+        if complete or not full or "@removed" in event:
+            return
+        if event.get("transactionId") or event.get("categories"):
+            return  # may carry our extended properties, which a delta never expands
+        self._listed[event_id] = event
+
     # -- reading ---------------------------------------------------------------------------
 
     def _get_member(self, event_id):
@@ -159,8 +182,11 @@ class GraphSide:
 
     def fetch(self, ids):
         ids = list(dict.fromkeys(ids))
+        # Each delta line serves once: a later read of the same id (after our own write, or
+        # to name what is deleted) goes to the server.
+        events = {i: self._listed.pop(i) for i in ids if i in self._listed}
+        ids = [i for i in ids if i not in events]
         answers = self.client.batch([self._get_member(i) for i in ids], mailbox=self.mailbox)
-        events = {}
         for event_id, (status, _headers, body) in zip(ids, answers, strict=True):
             code = ((body or {}).get("error") or {}).get("code")
             if status == 404 and code in ("ErrorItemNotFound", "ResourceNotFound"):
@@ -310,6 +336,7 @@ class GraphSide:
         members, results = [], [None] * len(batch)
         slots = []
         for index, (item_id, version, item) in enumerate(batch):
+            self._listed.pop(item_id, None)  # no longer what the delta said
             try:
                 wanted = gm.to_event(item)
             except ValueError as exc:
@@ -345,6 +372,8 @@ class GraphSide:
     def delete(self, batch, send=()):
         """Delete ``(id, version)``; Graph cancels an organizer's meeting whatever ``send``
         says (see ``create``)."""
+        for item_id, _version in batch:
+            self._listed.pop(item_id, None)
         members = [
             {
                 "method": "DELETE",
