@@ -9,10 +9,12 @@ import requests
 
 from exchange_simulator.callbacks import callbacks_for
 from exchange_simulator.graph.subscriptions import MAX_MINUTES, subscriptions_for
+from exchange_simulator.seed import seed_data
 from exchange_simulator.simulator import Simulator
 from exchange_simulator.subscriber import Subscriber, graph_subscriber
 
 ALICE, BOB = "alice@contoso.com", "bob@contoso.com"
+APP = seed_data("contoso")["tenants"][0]["apps"][0]
 EVENT = {
     "subject": "Review",
     "start": {"dateTime": "2026-03-10T10:00:00", "timeZone": "UTC"},
@@ -32,7 +34,9 @@ def sim(seed):
         yield running
 
 
-def session_for(sim, client_id="app-1", secret="secret-1"):
+def session_for(sim, client_id=None, secret=None):
+    app = APP  # the shared seed's app, unless another one is asked for
+    client_id, secret = client_id or app["client_id"], secret or app["client_secret"]
     token = requests.post(
         "%s/contoso.com/oauth2/v2.0/token" % sim.https_url,
         data={"grant_type": "client_credentials", "client_id": client_id,
@@ -88,7 +92,7 @@ def test_the_handshake_is_made_against_both_urls_before_the_subscription_exists(
     assert created.status_code == 201, created.text
     sub = created.json()
     assert sub["changeType"] == "created,updated,deleted" and sub["clientState"] == "s3cret-state"
-    assert sub["applicationId"] == "app-1" and sub["resource"] == "users/%s/events" % ALICE
+    assert sub["applicationId"] == APP["client_id"] and sub["resource"] == "users/%s/events" % ALICE
     handshakes = receiver.requests("/notify/1")
     assert len(handshakes) == 2  # notificationUrl, then lifecycleNotificationUrl
     for got in handshakes:
