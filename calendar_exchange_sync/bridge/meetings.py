@@ -31,7 +31,7 @@ import dataclasses
 import uuid
 from datetime import date, datetime, timezone
 
-from ..sync.engine import OpResult, Remote
+from ..sync.engine import OpResult, Remote, Unreadable
 from ..sync.errors import PermanentError
 from ..sync.items import CalendarItem
 from . import invitations, ownership
@@ -138,7 +138,7 @@ class MeetingSide:
         """{unit: the item the Odoo side shows this mailbox for it}."""
         ids = {"%s,%d" % (u._name, u.id): u for u in units if u}
         fetched = self._odoo.fetch(list(ids)) if ids else {}
-        return {ids[i]: got.item for i, got in fetched.items()}
+        return {ids[i]: got.item for i, got in fetched.items() if not isinstance(got, Unreadable)}
 
     # -- reading --------------------------------------------------------------------------
 
@@ -148,6 +148,9 @@ class MeetingSide:
         bindings = self._bindings(remote_ids=list(answer))
         units, out = {}, {}
         for remote_id, got in answer.items():
+            if isinstance(got, Unreadable):
+                out[remote_id] = got  # that entry's error (the engine reports it)
+                continue
             if got.meeting is not None and got.meeting.cancelled:
                 continue  # the cancellation: gone, for the sync
             binding = bindings.get(remote_id)
@@ -221,7 +224,11 @@ class MeetingSide:
         missing = [i for i in ids if i not in self._raw]
         if missing:
             self._raw.update(self._side.fetch(missing))
-        return {i: self._raw[i] for i in ids if i in self._raw}
+        return {  # an entry Exchange cannot give whole is written as if unread
+            i: self._raw[i]
+            for i in ids
+            if i in self._raw and not isinstance(self._raw[i], Unreadable)
+        }
 
     # -- writing --------------------------------------------------------------------------
 
