@@ -185,7 +185,7 @@ class ContactsRun:
                 "side": "exchange",
                 "action": "update",
                 "subject": subject,
-                "message": _(
+                "message": self.env._(
                     "Changed or deleted in Outlook: Odoo keeps this contact as it is (Odoo is "
                     "the master for contacts, or you may not edit it in Odoo), so Outlook "
                     "got Odoo's version back."

@@ -19,7 +19,8 @@ setting) only when it came from this user's Exchange and nothing else in Odoo us
 (``contacts_usage``); otherwise it is only taken out of this user's synchronisation.
 """
 
-from odoo import _
+import logging
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import html2plaintext, is_html_empty, plaintext2html
 
@@ -28,6 +29,8 @@ from ..sync.engine import Fetched, OpResult, Remote
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
 from . import contacts_listing, contacts_usage
 from .mapper import as_utc
+
+_logger = logging.getLogger(__name__)
 
 PARTNER = "res.partner"
 INBOUND = {
@@ -180,6 +183,8 @@ class OdooContactsSide:
         version = self._current_versions([local_id(partner)]).get(local_id(partner), "")
         return OpResult.success(Remote(local_id(partner), version))
 
+    # A Side's create, not the ORM's: there is no super to call.
+    # pylint: disable-next=method-required-super
     def create(self, batch):
         return [self._guarded(lambda i=i, it=it: self._create(i, it)) for i, it in batch]
 
@@ -212,7 +217,7 @@ class OdooContactsSide:
             return OpResult.failure(refused.error)
         if not self._may_edit(partner):
             return OpResult.failure(
-                PermanentError(_("You may not edit the contact %s in Odoo.", partner.name))
+                PermanentError(self.env._("You may not edit the contact %s in Odoo.", partner.name))
             )
         values = self.values(item, partner)
         current = self.values(self.item(partner), partner)
@@ -238,8 +243,9 @@ class OdooContactsSide:
                     else:
                         partner.unlink()
                 return OpResult.success()
-            except (UserError, ValidationError, AccessError):
-                pass  # Odoo refused: keep it, as for a contact in use
+            except (UserError, ValidationError, AccessError) as refused:
+                # Odoo refused: keep it, as for a contact in use
+                _logger.info("Contact %s kept in Odoo: %s", partner.id, refused)
         # Kept in Odoo: no longer synchronised with this user (sudo: bookkeeping of the sync).
         partner.sudo().write({"exchange_contact_stopped_user_ids": [(4, self.user.id)]})
         return OpResult.success()
@@ -249,7 +255,7 @@ class OdooContactsSide:
     def values(self, item, partner):
         """res.partner values for ``item`` (``partner``: the contact being updated, or None)."""
         values = {
-            "name": item.name or item.company or item.email or _("Unnamed contact"),
+            "name": item.name or item.company or item.email or self.env._("Unnamed contact"),
             "function": item.job_title or False,
             "email": item.emails[0] if item.emails else False,
             "exchange_email2": item.emails[1] if len(item.emails) > 1 else False,

@@ -69,9 +69,11 @@ def repair_if_moved(run, side, kind):
 
 
 def _log(run, before, kind, result):
-    _ = run.env._
-    names = {EWS: _("Exchange Server (EWS)"), GRAPH: _("Office 365 (Microsoft Graph)")}
-    message = _(
+    names = {
+        EWS: run.env._("Exchange Server (EWS)"),
+        GRAPH: run.env._("Office 365 (Microsoft Graph)"),
+    }
+    message = run.env._(
         "The mailbox moved from %(before)s to %(after)s: %(found)s entries found again "
         "(%(translated)s by their translated id, %(identity)s by their Odoo identity, %(uid)s "
         "by their UID), %(missing)s not in the new mailbox.",

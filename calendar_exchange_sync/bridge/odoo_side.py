@@ -9,6 +9,8 @@ rules of ``ownership``; the listing is in ``odoo_listing``. Inbound writes carry
 ``exchange_sync_inbound`` so they never trigger a sync back.
 """
 
+import logging
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..sync.engine import Fetched, OpResult, Remote, Unreadable
@@ -18,6 +20,8 @@ from .addresses import normalize
 from .inbound import InboundValues
 from .mapper import as_utc, event_to_item
 from .series import SeriesMapper
+
+_logger = logging.getLogger(__name__)
 
 EVENT = "calendar.event"
 SERIES = "calendar.recurrence"
@@ -217,6 +221,8 @@ class OdooSide:
         except (UserError, ValidationError, AccessError, ValueError) as error:
             return OpResult.failure(PermanentError(str(error)))
 
+    # A Side's create, not the ORM's: there is no super to call.
+    # pylint: disable-next=method-required-super
     def create(self, batch):
         results = dict.fromkeys(range(len(batch)))
         plain = [
@@ -231,8 +237,8 @@ class OdooSide:
                 created = self._create_plain([batch[n] for n in plain])
                 for n, result in zip(plain, created, strict=True):
                     results[n] = result
-        except (UserError, ValidationError, AccessError, ValueError):
-            pass
+        except (UserError, ValidationError, AccessError, ValueError) as refused:
+            _logger.debug("Bulk create refused (%s): entries are created one by one", refused)
         for n, (identity, item) in enumerate(batch):
             if results[n] is None:
                 results[n] = self._guarded(lambda i=identity, it=item: self._create(i, it))

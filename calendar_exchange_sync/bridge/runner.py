@@ -15,7 +15,7 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import _, fields
+from odoo import fields
 from odoo.tools import SQL
 
 from ..sync.classify import Classifier
@@ -218,14 +218,14 @@ class MailboxRun:
         the cron sees to it, and a run started any other way must not rely on that."""
         state = self.state
         if state.user_share or not state.user_active or not state.user_sync:
-            raise SyncError(_("This user does not synchronise with Exchange (any more)."))
+            raise SyncError(self.env._("This user does not synchronise with Exchange (any more)."))
         if not state.user_mailbox or normalize(state.email) != state.user_mailbox:
             raise SyncError(
-                _(
+                self.env._(
                     "The mailbox %(old)s is no longer this user's (now: %(new)s): the run "
                     "is refused; the next one starts over with the new mailbox.",
                     old=state.email,
-                    new=state.user_mailbox or _("none"),
+                    new=state.user_mailbox or self.env._("none"),
                 )
             )
 
@@ -344,11 +344,10 @@ class MailboxRun:
     def _error_summary(self, lines):
         """The mailbox's last error, shown to its owner and the administrators: private
         entries are not named in it (the log names them to their owner)."""
-        _ = self.env._
         return "\n".join(
-            _("A private entry could not be synchronised: see the sync log.")
+            self.env._("A private entry could not be synchronised: see the sync log.")
             if line["private"]
-            else "%s: %s" % (line["subject"] or _("An entry"), line["message"])
+            else "%s: %s" % (line["subject"] or self.env._("An entry"), line["message"])
             for line in lines
         )
 
@@ -362,13 +361,15 @@ class MailboxRun:
     def _tell_user(self, report, error):
         """The user pressed Sync now: say, in their browser, how it went."""
         if error:
-            message, kind = _("Calendar synchronisation failed: %s", error), "danger"
+            message, kind = self.env._("Calendar synchronisation failed: %s", error), "danger"
         elif report.errors:
-            message = _("Calendar synchronised, but %s entries could not be:", len(report.errors))
+            message = self.env._(
+                "Calendar synchronised, but %s entries could not be:", len(report.errors)
+            )
             message += "\n" + "\n".join("%s: %s" % (e.subject, e.error) for e in report.errors[:5])
             kind = "warning"
         else:
-            message = _(
+            message = self.env._(
                 "Calendar synchronised: %(odoo)s changes from Exchange, %(exchange)s sent to it.",
                 odoo=sum(report.get("local", a) for a in ("create", "update", "delete")),
                 exchange=sum(report.get("remote", a) for a in ("create", "update", "delete")),

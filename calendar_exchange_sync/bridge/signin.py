@@ -55,7 +55,6 @@ def complete(grant):
     refused (two users never share one), and the grant waits for another sign-in.
     """
     env = grant.env
-    _ = env._
     user = grant.user_id
     company = user.company_id
     settings = signin_settings(company)
@@ -68,7 +67,7 @@ def complete(grant):
         )
         me = graph_resolve.signed_in_user(client)
     except errors.SyncError as error:
-        return _refused(grant, _("Microsoft did not sign you in: %s", error))
+        return _refused(grant, env._("Microsoft did not sign you in: %s", error))
     owner = (
         env["res.users"]
         .sudo()
@@ -78,7 +77,7 @@ def complete(grant):
     if owner:
         return _refused(
             grant,
-            _(
+            env._(
                 "You signed in as %(mailbox)s, which is the Exchange mailbox of %(user)s: two "
                 "users cannot synchronise one mailbox. Sign in with your own Microsoft account.",
                 mailbox=me.address,
@@ -108,7 +107,7 @@ def complete(grant):
     mailbox._request_run(notify=True)
     _tell(
         grant.user_id,
-        _("You are signed in to Microsoft as %s: your calendar synchronises now.", me.address),
+        env._("You are signed in to Microsoft as %s: your calendar synchronises now.", me.address),
         "success",
     )
     return True
@@ -134,12 +133,11 @@ def access_token(grant, company, fresh=False):
     """The user's current access token, refreshed when it expires within minutes (or when
     Graph refused it: ``fresh``). Raises ``SignInRequired`` when only the user can help."""
     env = grant.env
-    _ = env._
     if not grant or grant.state != "active" or not grant.refresh_token:
         raise errors.SignInRequired(
             grant.problem
             if grant and grant.problem
-            else _("Sign in with Microsoft in your Preferences to synchronise your calendar.")
+            else env._("Sign in with Microsoft in your Preferences to synchronise your calendar.")
         )
     expires = fields.Datetime.to_datetime(grant.expires_at)
     now = fields.Datetime.now()
@@ -148,7 +146,7 @@ def access_token(grant, company, fresh=False):
     try:
         tokens = delegated.refresh(signin_settings(company), grant.refresh_token)
     except errors.SignInRequired as error:
-        message = _(
+        message = env._(
             "Microsoft no longer accepts your sign-in (%s): sign in again with Microsoft in "
             "your Preferences.",
             error,
@@ -161,7 +159,6 @@ def access_token(grant, company, fresh=False):
 
 def check(grant, company):
     """Settings' Test connection for a signed-in user: [(check, ok, sentence)]."""
-    _ = grant.env._
     try:
         token = access_token(grant, company)
     except errors.SyncError as error:
@@ -169,9 +166,12 @@ def check(grant, company):
     client = delegated.DelegatedClient(
         graph_settings(connection_settings(company)), lambda fresh: token
     )
-    signed = [("sign-in", True, _("Signed in to Microsoft as %s.", grant.ms_mailbox))]
+    signed = [("sign-in", True, grant.env._("Signed in to Microsoft as %s.", grant.ms_mailbox))]
     try:
         client.request("GET", "/me/calendar?$select=id", mailbox=grant.ms_mailbox)
     except errors.SyncError as error:
         return [*signed, ("mailbox", False, str(error))]
-    return [*signed, ("mailbox", True, _("The calendar of %s can be reached.", grant.ms_mailbox))]
+    return [
+        *signed,
+        ("mailbox", True, grant.env._("The calendar of %s can be reached.", grant.ms_mailbox)),
+    ]

@@ -75,7 +75,6 @@ def open_backend(run):
 def _resolved(run, ask):
     """The primary address of the user's mailbox, asked of Exchange on the first run."""
     mailbox, typed = run.mailbox, run.state.user_mailbox
-    _ = run.env._
     if mailbox.resolved_email and mailbox.resolved_from == typed:
         return mailbox.resolved_email
     try:
@@ -85,7 +84,7 @@ def _resolved(run, ask):
     except errors.ImpersonationDenied as error:
         raise out_of_scope(mailbox, typed, error) from None
     except errors.MailboxNotFound as error:
-        message = _(
+        message = run.env._(
             "Exchange knows no mailbox %(address)s (%(reason)s): check the user's Exchange "
             "mailbox in their settings.",
             address=typed,
@@ -95,7 +94,7 @@ def _resolved(run, ask):
         raise AccessProblem("unknown", message) from None
     other = mailbox._exchange_owner_of(address)
     if other:
-        message = _(
+        message = run.env._(
             "%(typed)s is the mailbox %(address)s, which %(user)s synchronises already: two "
             "users cannot synchronise one mailbox.",
             typed=typed,

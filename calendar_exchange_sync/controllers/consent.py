@@ -2,7 +2,7 @@
 
 from markupsafe import escape
 
-from odoo import _, fields, http
+from odoo import fields, http
 from odoo.http import request
 
 from ..models.res_company_connection import CONSENT_ROUTE
@@ -14,18 +14,24 @@ class ExchangeConsentController(http.Controller):
         self, state=None, admin_consent=None, tenant=None, error=None, error_description=None, **_kw
     ):
         if not request.env.user.has_group("base.group_system"):
-            return self._page(_("Only a Settings administrator can grant permissions."), 403)
+            return self._page(
+                request.env._("Only a Settings administrator can grant permissions."), 403
+            )
         company = request.env["res.company"]._exchange_check_consent_state(state or "")
         if company is None:
             return self._page(
-                _("This link is not valid any more: press Grant permissions again in Settings."),
+                request.env._(
+                    "This link is not valid any more: press Grant permissions again in Settings."
+                ),
                 400,
             )
         if error:
             reason = error_description or error
-            return self._page(_("Microsoft did not grant the permissions: %s", reason), 200)
+            return self._page(
+                request.env._("Microsoft did not grant the permissions: %s", reason), 200
+            )
         if str(admin_consent).lower() != "true":
-            return self._page(_("Microsoft did not confirm the consent."), 400)
+            return self._page(request.env._("Microsoft did not confirm the consent."), 400)
         company.write(
             {"exchange_consent_granted": True, "exchange_consent_date": fields.Datetime.now()}
         )

@@ -37,7 +37,7 @@ MAX_BODY = 128 * 1024
 MAX_TOKEN = 1024  # a validation token longer than this is not Graph's
 GRAPH_ROUTE = "/calendar_exchange_sync/notify/graph/<int:subscription_id>/<string:token>"
 EWS_ROUTE = "/calendar_exchange_sync/notify/ews/<int:subscription_id>/<string:token>"
-PLAIN = [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff")]
+PLAIN = (("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff"))
 
 
 def _answer(body, status, headers=PLAIN):

@@ -8,7 +8,7 @@ Microsoft inside the user's request), which then starts the user's synchronisati
 
 from markupsafe import escape
 
-from odoo import _, http
+from odoo import http
 from odoo.http import request
 
 from ..bridge.signin import SIGNIN_ROUTE
@@ -23,7 +23,7 @@ class ExchangeSignInController(http.Controller):
         )
         if grant is None:
             return self._page(
-                _(
+                request.env._(
                     "This sign-in link is not valid any more: press Sign in with Microsoft "
                     "again in your Preferences."
                 ),
@@ -31,10 +31,10 @@ class ExchangeSignInController(http.Controller):
             )
         if error:
             reason = (error_description or error).split(" Trace ID:")[0]
-            grant._refused_by_microsoft(_("Microsoft did not sign you in: %s", reason))
-            return self._page(_("Microsoft did not sign you in: %s", reason), 200)
+            grant._refused_by_microsoft(request.env._("Microsoft did not sign you in: %s", reason))
+            return self._page(request.env._("Microsoft did not sign you in: %s", reason), 200)
         if not code:
-            return self._page(_("Microsoft sent no answer to the sign-in."), 400)
+            return self._page(request.env._("Microsoft sent no answer to the sign-in."), 400)
         grant._received(code)
         return request.redirect("/odoo?exchange_signin=1")
 

@@ -17,7 +17,6 @@ from . import calendar_recurrence
 from . import res_company_tenant
 from . import calendar_exchange_mailbox_tenant
 from . import calendar_exchange_grant
-from . import calendar_exchange_switch
 from . import res_users_signin
 from . import res_config_settings_tenant
 from . import res_company_contacts

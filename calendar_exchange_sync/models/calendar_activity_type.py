@@ -5,7 +5,7 @@ coming from Exchange gets (the *personal* type for private entries, else the fir
 trigger words appear in the subject, else the company default).
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..sync.classify import parse_trigger_words
@@ -51,7 +51,7 @@ class CalendarActivityType(models.Model):
                 parse_trigger_words(activity_type.trigger_words)
             except ValueError as error:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The trigger words of activity type '%(name)s' cannot be read: "
                         "%(reason)s. Separate the words with semicolons, e.g. 'Lunch; LUN'.",
                         name=activity_type.name,

@@ -9,7 +9,6 @@ class CalendarEvent(models.Model):
 
     activity_type_id = fields.Many2one(
         "calendar.activity.type",
-        string="Activity Type",
         default=lambda self: self.env.company.exchange_default_activity_type_id,
         index="btree_not_null",
         ondelete="restrict",

@@ -10,7 +10,7 @@ decide, nor see the subject of a private entry that is not theirs.
 
 from itertools import repeat
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 
@@ -33,7 +33,6 @@ class CalendarExchangeHeldDeletion(models.Model):
     )
     deleted_in = fields.Selection(
         [("odoo", "Odoo"), ("exchange", "Exchange")],
-        string="Deleted In",
         compute="_compute_deleted_in",
     )
     subject = fields.Char(readonly=True)
@@ -68,7 +67,7 @@ class CalendarExchangeHeldDeletion(models.Model):
         others = records.sudo().filtered(lambda h: h.private and h.user_id != self.env.user)
         others = records.browse(others.ids)
         field = self._fields["subject"]
-        text = _("Private entry")
+        text = self.env._("Private entry")
         self.env.cache.update(others, field, repeat(field.convert_to_cache(text, others)))
         return records
 
@@ -80,11 +79,13 @@ class CalendarExchangeHeldDeletion(models.Model):
         rule itself, so that a changed record rule cannot open other people's decisions."""
         self.browse().check_access("read")
         if not self or len(self.exists()) != len(self):
-            raise UserError(_("These entries are no longer held back: reload the page."))
+            raise UserError(self.env._("These entries are no longer held back: reload the page."))
         self.check_access("read")
         if not self.env.user.has_group("base.group_system"):
             if self.sudo().user_id != self.env.user:
-                raise AccessError(_("Only the owner of a calendar decides on its deletions."))
+                raise AccessError(
+                    self.env._("Only the owner of a calendar decides on its deletions.")
+                )
 
     def _decide(self, decision):
         self._check_may_decide()

@@ -8,7 +8,7 @@ administrator "Busy" for a private event they do not attend.
 
 from itertools import repeat
 
-from odoo import _, fields, models
+from odoo import fields, models
 
 
 class CalendarExchangeLog(models.Model):
@@ -85,8 +85,8 @@ class CalendarExchangeLogLine(models.Model):
         )
         others = records.browse(others.ids)
         for name, text in (
-            ("subject", _("Private entry")),
-            ("message", _("The entry is private: only its owner sees the details.")),
+            ("subject", self.env._("Private entry")),
+            ("message", self.env._("The entry is private: only its owner sees the details.")),
         ):
             if name in hidden:
                 field = self._fields[name]

@@ -8,7 +8,7 @@ import logging
 import time
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -87,7 +87,7 @@ class CalendarExchangeMailbox(models.Model):
         self._check_may_request_run()  # the owner and administrators only
         held = self.sudo().held_deletion_ids
         if not held:
-            raise UserError(_("Nothing is held back for this calendar (any more)."))
+            raise UserError(self.env._("Nothing is held back for this calendar (any more)."))
         return held.with_env(self.env)
 
     @api.model
@@ -143,6 +143,8 @@ class CalendarExchangeMailbox(models.Model):
                 ]
             )
         )
+        # One mailbox per user, and the users are read anyway.
+        # pylint: disable-next=no-search-all
         existing = self.sudo().with_context(active_test=False).search([])
         by_user = {m.user_id.id: m for m in existing}
         for user in users:
@@ -209,7 +211,7 @@ class CalendarExchangeMailbox(models.Model):
         return checkpoint
 
     def _record_crash(self, error):
-        message = _("The synchronisation stopped on an unexpected error: %s", error)
+        message = self.env._("The synchronisation stopped on an unexpected error: %s", error)
         self.write({"last_run": fields.Datetime.now(), "last_error": message})
         self.env["calendar.exchange.log"].create(
             {
@@ -287,11 +289,11 @@ class CalendarExchangeMailbox(models.Model):
         # a changed record rule cannot open other people's mailboxes.
         self.browse().check_access("read")
         if not self or len(self.exists()) != len(self):
-            raise UserError(_("This mailbox does not exist (any more): reload the page."))
+            raise UserError(self.env._("This mailbox does not exist (any more): reload the page."))
         self.check_access("read")
         if not self.env.user.has_group("base.group_system"):
             if self.sudo().user_id != self.env.user:
-                raise AccessError(_("You can only synchronise your own calendar."))
+                raise AccessError(self.env._("You can only synchronise your own calendar."))
 
     def _request_run(self, notify):
         """Mark the mailbox for the next cron pass and wake the cron, at most once per
@@ -307,7 +309,7 @@ class CalendarExchangeMailbox(models.Model):
             if notify and not mailbox.notify_user:
                 mailbox.notify_user = True
             return self._notification(
-                _("Synchronisation started a moment ago: your calendar updates shortly.")
+                self.env._("Synchronisation started a moment ago: your calendar updates shortly.")
             )
         values = {"needs_sync": True, "sync_requested": now}
         if notify:
@@ -317,7 +319,7 @@ class CalendarExchangeMailbox(models.Model):
             # Exchange asked us to slow down: asking again sooner would only prolong it.
             self._trigger_cron(delay_seconds=(mailbox.next_attempt - now).total_seconds())
             return self._notification(
-                _(
+                self.env._(
                     "Exchange asked Odoo to wait: your calendar synchronises at %s.",
                     fields.Datetime.context_timestamp(self, mailbox.next_attempt).strftime(
                         "%H:%M:%S"
@@ -325,7 +327,9 @@ class CalendarExchangeMailbox(models.Model):
                 )
             )
         self._trigger_cron()
-        return self._notification(_("Synchronisation started: your calendar updates in a moment."))
+        return self._notification(
+            self.env._("Synchronisation started: your calendar updates in a moment.")
+        )
 
     @staticmethod
     def _notification(message):

@@ -6,7 +6,7 @@ Settings administrators only, never copied, and wiped by data/neutralize.sql.
 
 from urllib.parse import urlparse
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..bridge.backends import is_plain_http
@@ -32,9 +32,7 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     exchange_enabled = fields.Boolean(string="Enable Microsoft Exchange")
-    exchange_version = fields.Selection(
-        EXCHANGE_VERSIONS, string="Exchange Version", default="exchange2016"
-    )
+    exchange_version = fields.Selection(EXCHANGE_VERSIONS, default="exchange2016")
     # On-premises Exchange (EWS with one impersonating delegate account)
     exchange_domain = fields.Char(
         string="NetBIOS Domain", groups="base.group_system", help="For example CONTOSO."
@@ -160,19 +158,21 @@ class ResCompany(models.Model):
         problems = []
         if self.exchange_ews_url and not _is_web_url(self.exchange_ews_url):
             problems.append(
-                _(
+                self.env._(
                     "The EWS URL '%s' is not a web address; it looks like "
                     "https://mail.example.com/EWS/Exchange.asmx",
                     self.exchange_ews_url,
                 )
             )
         for url, label in (
-            (self.exchange_login_url, _("Microsoft Login URL")),
-            (self.exchange_graph_url, _("Microsoft Graph URL")),
+            (self.exchange_login_url, self.env._("Microsoft Login URL")),
+            (self.exchange_graph_url, self.env._("Microsoft Graph URL")),
         ):
             if url and not _is_web_url(url):
                 problems.append(
-                    _("The %(label)s '%(url)s' is not a web address.", label=label, url=url)
+                    self.env._(
+                        "The %(label)s '%(url)s' is not a web address.", label=label, url=url
+                    )
                 )
         if (
             self.exchange_auth_type == "basic"
@@ -181,7 +181,7 @@ class ResCompany(models.Model):
             and not self.exchange_basic_over_http
         ):
             problems.append(
-                _(
+                self.env._(
                     "Basic authentication over plain http sends the delegate's password "
                     "unencrypted, and the delegate opens every mailbox of the company: use an "
                     "https EWS URL or NTLM, or tick 'Accept an unencrypted delegate password' "
@@ -189,22 +189,28 @@ class ResCompany(models.Model):
                 )
             )
         if self.exchange_window_days < 0:
-            problems.append(_("The initial sync window cannot be negative."))
+            problems.append(self.env._("The initial sync window cannot be negative."))
         if self.exchange_enabled:
             if self.exchange_version in ON_PREMISES_VERSIONS:
                 if not self.exchange_ews_url:
-                    problems.append(_("Exchange Server needs the EWS URL of the server."))
+                    problems.append(self.env._("Exchange Server needs the EWS URL of the server."))
                 if not (self.exchange_username or "").strip():
                     problems.append(
-                        _("Exchange Server needs the user name of the delegate account.")
+                        self.env._("Exchange Server needs the user name of the delegate account.")
                     )
             elif self.exchange_version == "office365":
                 if not (self.exchange_tenant or "").strip():
-                    problems.append(_("Office 365 needs the tenant (id or primary domain)."))
+                    problems.append(
+                        self.env._("Office 365 needs the tenant (id or primary domain).")
+                    )
                 if not (self.exchange_client_id or "").strip():
-                    problems.append(_("Office 365 needs the client ID of the app registration."))
+                    problems.append(
+                        self.env._("Office 365 needs the client ID of the app registration.")
+                    )
             else:
-                problems.append(_("Choose the Exchange version before enabling the integration."))
+                problems.append(
+                    self.env._("Choose the Exchange version before enabling the integration.")
+                )
         if problems and raise_first:
             raise ValidationError(problems[0])
         return problems

@@ -7,7 +7,7 @@ signed, single-use ``state`` so that a forged or replayed callback is refused.
 
 import secrets
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools.misc import consteq, hmac
 
@@ -44,14 +44,14 @@ class ResCompany(models.Model):
         partners = users.partner_id
         if not partners:
             return
-        body = _(
+        body = self.env._(
             "Your calendar can now be synchronised with Microsoft Exchange. Switch it on for "
             "yourself in your Preferences, on the Calendar tab: check that the mailbox shown is "
             "yours (your administrator sets it)."
         )
         self.env["mail.thread"].sudo().message_notify(
             partner_ids=partners.ids,
-            subject=_("Calendar synchronisation with Exchange"),
+            subject=self.env._("Calendar synchronisation with Exchange"),
             body=body,
         )
 
@@ -61,7 +61,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         mailbox = self.env.user.exchange_mailbox
         if not mailbox:
-            raise UserError(_("Set your own email address first: the test uses your mailbox."))
+            raise UserError(
+                self.env._("Set your own email address first: the test uses your mailbox.")
+            )
         try:
             checks = check_connection(self, mailbox)
         except SyncError as error:
@@ -78,7 +80,9 @@ class ResCompany(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "danger" if failed else "success",
-                "title": _("Connection failed") if failed else _("Connection works"),
+                "title": self.env._("Connection failed")
+                if failed
+                else self.env._("Connection works"),
                 "message": "\n".join(lines),
                 "sticky": bool(failed),
             },
@@ -94,9 +98,9 @@ class ResCompany(models.Model):
         self.ensure_one()
         company = self.sudo()
         if company.exchange_version != "office365":
-            raise UserError(_("Permissions are granted for Office 365 only."))
+            raise UserError(self.env._("Permissions are granted for Office 365 only."))
         if not (company.exchange_tenant and company.exchange_client_id):
-            raise UserError(_("Fill in the tenant and the client ID first."))
+            raise UserError(self.env._("Fill in the tenant and the client ID first."))
         nonce = secrets.token_urlsafe(24)
         company.exchange_consent_nonce = nonce
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url")

@@ -2,7 +2,7 @@
 before it holds the deletions back for the owner or an administrator to confirm (see
 sync/engine/guard.py and calendar.exchange.held.deletion)."""
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 
@@ -29,6 +29,8 @@ class ResCompany(models.Model):
     def _check_exchange_deletion_guard(self):
         for company in self:
             if not 0 <= company.exchange_deletion_limit <= 100:
-                raise ValidationError(_("The deletion limit is a share between 0 and 100%."))
+                raise ValidationError(
+                    self.env._("The deletion limit is a share between 0 and 100%.")
+                )
             if company.exchange_deletion_min < 1:
-                raise ValidationError(_("The deletion limit needs at least one entry."))
+                raise ValidationError(self.env._("The deletion limit needs at least one entry."))

@@ -12,7 +12,7 @@
   in "each user signs in"), and clears that mailbox's access problem when it now works.
 """
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..bridge import signin
@@ -70,7 +70,7 @@ class ResCompany(models.Model):
             )
             if moving:
                 raise UserError(
-                    _(
+                    self.env._(
                         "The calendars of %s are synchronised with Exchange Server: use "
                         "'Move to Office 365' in Settings, which says what will happen, to "
                         "switch.",
@@ -111,7 +111,9 @@ class ResCompany(models.Model):
             address = mailbox.resolved_email or user.exchange_mailbox
             if not address:
                 raise UserError(
-                    _("%s has no Exchange mailbox yet: the test uses their mailbox.", user.name)
+                    self.env._(
+                        "%s has no Exchange mailbox yet: the test uses their mailbox.", user.name
+                    )
                 )
             try:
                 checks = check_connection(company, address)
@@ -134,7 +136,11 @@ class ResCompany(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "danger" if failed else "success",
-                "title": (_("Connection failed for %s") if failed else _("Connection works for %s"))
+                "title": (
+                    self.env._("Connection failed for %s")
+                    if failed
+                    else self.env._("Connection works for %s")
+                )
                 % user.name,
                 "message": "\n".join(lines),
                 "sticky": bool(failed),

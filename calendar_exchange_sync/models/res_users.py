@@ -7,7 +7,7 @@ themselves (and the superuser, for installation and scripts) switches it on; an 
 may switch it off. The switch and the status are the user's and the administrators' to read.
 """
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 SELF_FIELDS = ["exchange_sync_enabled", "exchange_mailbox"]
@@ -65,7 +65,7 @@ class ResUsers(models.Model):
         switched_on = users.sudo().filtered("exchange_sync_enabled")
         if switched_on and self.env.uid != SUPERUSER_ID:
             raise AccessError(
-                _(
+                self.env._(
                     "Only %(users)s can switch on calendar synchronisation, in their own "
                     "Preferences, once their account exists.",
                     users=", ".join(switched_on.mapped("name")),
@@ -100,7 +100,7 @@ class ResUsers(models.Model):
         """What the calendar view needs to show its Sync now button."""
         self.ensure_one()
         if self.id != self.env.uid:
-            raise AccessError(_("You can only see your own synchronisation."))
+            raise AccessError(self.env._("You can only see your own synchronisation."))
         user = self.sudo()
         return {"enabled": bool(user.exchange_sync_enabled and user.company_id.exchange_enabled)}
 
@@ -108,10 +108,10 @@ class ResUsers(models.Model):
         """The Sync now button of Preferences and of the calendar view."""
         self.ensure_one()
         if self.id != self.env.uid and not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("You can only synchronise your own calendar."))
+            raise AccessError(self.env._("You can only synchronise your own calendar."))
         user = self.sudo()
         if not (user.exchange_sync_enabled and user.company_id.exchange_enabled):
-            raise UserError(_("Switch calendar synchronisation on first."))
+            raise UserError(self.env._("Switch calendar synchronisation on first."))
         return self.env["calendar.exchange.mailbox"]._for_user(user).action_sync_now()
 
     def _check_exchange_switch(self, enable):
@@ -127,23 +127,27 @@ class ResUsers(models.Model):
         others = self.filtered(lambda user: user.id != self.env.uid)
         if enable and others:
             raise AccessError(
-                _(
+                self.env._(
                     "Only %(users)s can switch on calendar synchronisation for themselves.",
                     users=", ".join(others.mapped("name")),
                 )
             )
         if not enable and others and not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("You can only switch off your own calendar synchronisation."))
+            raise AccessError(
+                self.env._("You can only switch off your own calendar synchronisation.")
+            )
         if enable:
             self._check_exchange_can_sync()
 
     def _check_exchange_can_sync(self):
         for user in self.sudo():
             if user.share:
-                raise UserError(_("Portal users cannot synchronise their calendar with Exchange."))
+                raise UserError(
+                    self.env._("Portal users cannot synchronise their calendar with Exchange.")
+                )
             if not user.company_id.exchange_enabled:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Microsoft Exchange is not enabled for %(company)s yet: ask your "
                         "administrator to set it up in Settings.",
                         company=user.company_id.name,
@@ -151,7 +155,7 @@ class ResUsers(models.Model):
                 )
             if not user.exchange_mailbox:
                 raise UserError(
-                    _(
+                    self.env._(
                         "No Exchange mailbox is set for %(user)s yet: ask your administrator "
                         "to set it in the user's settings.",
                         user=user.name,

@@ -8,7 +8,7 @@ company sends "contacts with a tag of my choice") is the user's choice as well; 
 one lists the user's contacts afresh at the next run.
 """
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 SELF_FIELDS = ["exchange_contacts_enabled", "exchange_contacts_tag_id"]
@@ -69,7 +69,7 @@ class ResUsers(models.Model):
         )
         if chosen and self.env.uid != SUPERUSER_ID:
             raise AccessError(
-                _(
+                self.env._(
                     "Only %(users)s can switch on contacts synchronisation or choose a contacts "
                     "tag, in their own Preferences, once their account exists.",
                     users=", ".join(chosen.mapped("name")),
@@ -84,7 +84,9 @@ class ResUsers(models.Model):
             )
         if "exchange_contacts_tag_id" in vals and self.env.uid != SUPERUSER_ID:
             if self.filtered(lambda user: user.id != self.env.uid):
-                raise AccessError(_("Only the user chooses the tag of their own contacts."))
+                raise AccessError(
+                    self.env._("Only the user chooses the tag of their own contacts.")
+                )
         retagged = self.browse()
         if "exchange_contacts_tag_id" in vals:
             retagged = self.sudo().filtered(
@@ -108,13 +110,15 @@ class ResUsers(models.Model):
         others = self.filtered(lambda user: user.id != self.env.uid)
         if enable and others:
             raise AccessError(
-                _(
+                self.env._(
                     "Only %(users)s can switch on contacts synchronisation for themselves.",
                     users=", ".join(others.mapped("name")),
                 )
             )
         if not enable and others and not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("You can only switch off your own contacts synchronisation."))
+            raise AccessError(
+                self.env._("You can only switch off your own contacts synchronisation.")
+            )
         if enable:
             self._check_exchange_contacts_can_sync(calendar)
 
@@ -122,7 +126,7 @@ class ResUsers(models.Model):
         for user in self.sudo():
             if not user.company_id.exchange_contacts_enabled:
                 raise UserError(
-                    _(
+                    self.env._(
                         "Contacts synchronisation is not enabled for %(company)s: ask your "
                         "administrator to enable it in Settings.",
                         company=user.company_id.name,
@@ -130,5 +134,7 @@ class ResUsers(models.Model):
                 )
             if not (calendar or user.exchange_sync_enabled):
                 raise UserError(
-                    _("Contacts travel with your calendar: switch calendar synchronisation on.")
+                    self.env._(
+                        "Contacts travel with your calendar: switch calendar synchronisation on."
+                    )
                 )

@@ -1,7 +1,7 @@
 """Deletions the sync held back for a user, in their Preferences, with the two answers: delete
 them, or restore the entries where they were deleted (see calendar.exchange.held.deletion)."""
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 HELD_FIELDS = ["exchange_held_deletion_ids", "exchange_held_count"]
@@ -40,10 +40,10 @@ class ResUsers(models.Model):
     def _exchange_mailbox_for_decision(self):
         self.ensure_one()
         if self.id != self.env.uid and not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("Only the owner of a calendar decides on its deletions."))
+            raise AccessError(self.env._("Only the owner of a calendar decides on its deletions."))
         mailbox = self.env["calendar.exchange.mailbox"].sudo().search([("user_id", "=", self.id)])
         if not mailbox:
-            raise UserError(_("Nothing is held back for this calendar (any more)."))
+            raise UserError(self.env._("Nothing is held back for this calendar (any more)."))
         return mailbox.with_env(self.env)
 
     def action_exchange_confirm_deletions(self):

@@ -17,7 +17,7 @@ The Tenants issue will let a user prove a mailbox by signing in to Microsoft: th
 through ``_exchange_may_set_mailbox`` like any other way of setting it.
 """
 
-from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import single_email_re
 
@@ -28,7 +28,6 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     exchange_mailbox = fields.Char(
-        string="Exchange Mailbox",
         copy=False,
         groups="base.group_user",
         help="The Exchange mailbox synchronised with this user's calendar. Only a Settings "
@@ -57,7 +56,9 @@ class ResUsers(models.Model):
         address = normalize(value)
         if not address or not single_email_re.match(value.strip()):
             raise ValidationError(
-                _("'%s' is not an e-mail address: an Exchange mailbox is one address.", value)
+                self.env._(
+                    "'%s' is not an e-mail address: an Exchange mailbox is one address.", value
+                )
             )
         return address
 
@@ -70,7 +71,7 @@ class ResUsers(models.Model):
         )
         if other:
             raise ValidationError(
-                _(
+                self.env._(
                     "The Exchange mailbox %(mailbox)s is already synchronised by %(user)s: two "
                     "users cannot synchronise the same mailbox.",
                     mailbox=address,
@@ -85,7 +86,7 @@ class ResUsers(models.Model):
             if vals.get("exchange_mailbox"):
                 if not may_set:
                     raise AccessError(
-                        _("Only a Settings administrator can set Exchange mailboxes.")
+                        self.env._("Only a Settings administrator can set Exchange mailboxes.")
                     )
                 vals["exchange_mailbox"] = self._exchange_clean_mailbox(vals["exchange_mailbox"])
                 self._exchange_check_mailbox_free(vals["exchange_mailbox"])
@@ -122,10 +123,14 @@ class ResUsers(models.Model):
     def write(self, vals):
         if "exchange_mailbox" in vals:
             if not self._exchange_may_set_mailbox():
-                raise AccessError(_("Only a Settings administrator can set Exchange mailboxes."))
+                raise AccessError(
+                    self.env._("Only a Settings administrator can set Exchange mailboxes.")
+                )
             address = self._exchange_clean_mailbox(vals["exchange_mailbox"])
             if address and len(self) > 1:
-                raise ValidationError(_("Two users cannot synchronise the same Exchange mailbox."))
+                raise ValidationError(
+                    self.env._("Two users cannot synchronise the same Exchange mailbox.")
+                )
             self._exchange_check_mailbox_free(address)
             vals = dict(vals, exchange_mailbox=address)
             # A first mailbox starts a calendar; only a change leaves one behind.
@@ -171,7 +176,9 @@ class ResUsers(models.Model):
         """Settings' "Fill in from e-mail addresses": an administrator's decision, for the users
         of ``company`` who have no mailbox; an address two users share is left for them."""
         if not self._exchange_may_set_mailbox():
-            raise AccessError(_("Only a Settings administrator can set Exchange mailboxes."))
+            raise AccessError(
+                self.env._("Only a Settings administrator can set Exchange mailboxes.")
+            )
         Users = self.sudo()
         users = Users.search(
             [

@@ -7,7 +7,7 @@ address becomes their Exchange mailbox and their synchronisation starts (in a cr
 ``bridge/signin.py``). Only the user can do it, for themselves.
 """
 
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.http import request
 
@@ -55,7 +55,7 @@ class ResUsers(models.Model):
             grant = by_user.get(user.id)
             user.exchange_signin_state = grant.state if grant else "none"
             if grant and grant.state == "active":
-                user.exchange_signin_message = _("Signed in as %s", grant.ms_mailbox)
+                user.exchange_signin_message = self.env._("Signed in as %s", grant.ms_mailbox)
             else:
                 user.exchange_signin_message = grant.problem if grant else False
 
@@ -74,23 +74,29 @@ class ResUsers(models.Model):
     def _check_exchange_signin_allowed(self):
         self.ensure_one()
         if self.id != self.env.uid:
-            raise AccessError(_("Only %s can sign in with their Microsoft account.", self.name))
+            raise AccessError(
+                self.env._("Only %s can sign in with their Microsoft account.", self.name)
+            )
         company = self.sudo().company_id
         if self.share:
-            raise UserError(_("Portal users cannot synchronise their calendar with Exchange."))
+            raise UserError(
+                self.env._("Portal users cannot synchronise their calendar with Exchange.")
+            )
         if not (
             company.exchange_enabled
             and company.exchange_version == "office365"
             and company.exchange_access_mode == "signin"
         ):
             raise UserError(
-                _(
+                self.env._(
                     "Your company does not synchronise calendars through each user's own "
                     "Microsoft sign-in: ask your administrator."
                 )
             )
         if not company.exchange_client_id or not company.exchange_tenant:
-            raise UserError(_("Your administrator has not finished the Office 365 settings."))
+            raise UserError(
+                self.env._("Your administrator has not finished the Office 365 settings.")
+            )
 
     def action_exchange_sign_in(self):
         """Preferences' "Sign in with Microsoft": off to Microsoft's sign-in page."""
@@ -103,7 +109,7 @@ class ResUsers(models.Model):
         """Forget the user's tokens and switch their synchronisation off."""
         self.ensure_one()
         if self.id != self.env.uid and not self.env.user.has_group("base.group_system"):
-            raise AccessError(_("You can only sign yourself out."))
+            raise AccessError(self.env._("You can only sign yourself out."))
         grant = self.env["calendar.exchange.grant"].sudo().search([("user_id", "=", self.id)])
         grant._sign_out()
         self.sudo()._exchange_force_off()

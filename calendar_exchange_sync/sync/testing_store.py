@@ -97,6 +97,8 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
                 if id_ is not None and self.by_id[role].get(id_) == identity:
                     del self.by_id[role][id_]
 
+    # Returns nothing, as the method it extends.
+    # pylint: disable-next=missing-return
     def save(self, rows):
         rows = list(rows)
         for row in rows:
@@ -111,6 +113,8 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
                     if id_ is not None:
                         self.by_id[role][id_] = stored.identity
 
+    # Returns nothing, as the method it extends.
+    # pylint: disable-next=missing-return
     def remove(self, identities):
         identities = list(identities)
         backup = {i: self.rows.get(i) for i in identities}
@@ -126,10 +130,14 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
                         if id_ is not None:
                             self.by_id[role][id_] = identity
 
+    # Returns nothing, as the method it extends.
+    # pylint: disable-next=missing-return
     def forget_everything(self):
         super().forget_everything()
         self.by_id = {"local": {}, "remote": {}}
 
+    # Returns nothing, as the method it extends.
+    # pylint: disable-next=missing-return
     def restore(self, state):
         super().restore(state)
         self.by_id = {"local": {}, "remote": {}}

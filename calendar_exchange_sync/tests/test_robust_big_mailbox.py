@@ -10,6 +10,7 @@ Not in the standard run: ``ODOO_TEST_ARGS=--test-tags=robust_big_mailbox scripts
 """
 
 import copy
+import logging
 import os
 import threading
 import time
@@ -22,6 +23,8 @@ from odoo.tests import TransactionCase, tagged
 from ..models.calendar_exchange_mailbox import CalendarExchangeMailbox
 from .sync_common import ALICE, DELEGATE, PASSWORD, SEED, Simulator, in_days, naive
 from .test_cron_workers import COMPANY_FIELDS
+
+_logger = logging.getLogger(__name__)
 
 # The issue's case is 5,000 entries under a 5 s budget (BIG_MAILBOX_ENTRIES=5000
 # BIG_MAILBOX_BUDGET=5); by default a smaller mailbox under a 1 s budget goes through the same
@@ -164,8 +167,8 @@ class TestBigMailbox(TransactionCase):
         self.user_edits(done, edits)
         worker.join()
         total = time.monotonic() - began
-        print(
-            "\nbig mailbox: %d entries, %d passes in %.0f s; per pass (s, commits, created): %s"
+        _logger.info(
+            "big mailbox: %d entries, %d passes in %.0f s; per pass (s, commits, created): %s"
             % (
                 ENTRIES,
                 len(report),
@@ -175,7 +178,7 @@ class TestBigMailbox(TransactionCase):
                 ),
             )
         )
-        print(
+        _logger.info(
             "user: %d edits, slowest %.2f s"
             % (len(edits), max(seconds for seconds, _ in edits) if edits else 0)
         )

@@ -179,7 +179,7 @@ class TestSyncBehaviour(SimulatorCase):
 
         def refusing(inbound, item, **kwargs):
             if item.subject.startswith("Broken"):
-                raise UserError("Odoo refuses this one")
+                raise UserError(self.env._("Odoo refuses this one"))
             return values(inbound, item, **kwargs)
 
         for subject in ("Fine 1", "Broken", "Fine 2"):

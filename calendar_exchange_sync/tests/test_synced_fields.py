@@ -21,6 +21,8 @@ class TestSyncedFieldsExtension(ExchangeSyncCase):
         )
         self.revision = self.event.exchange_revision
 
+    # Returns nothing, as the method it extends.
+    # pylint: disable-next=missing-return
     def extend(self):
         """Load an addon that sends one more field to Exchange."""
 

@@ -22,6 +22,7 @@ as a ``sync.errors`` class with a sentence an administrator can act on.
   the caller finds out what happened (creates: by identity, see side.py) instead of resending.
 """
 
+import contextlib
 import email.utils
 import hashlib
 import threading
@@ -181,11 +182,9 @@ class GraphClient:
     def _note_date(self, response):
         stamp = response.headers.get("Date")
         if stamp:
-            try:
+            with contextlib.suppress(TypeError, ValueError):  # a Date we cannot read: no skew
                 server = email.utils.parsedate_to_datetime(stamp)
                 self.clock_skew = server - datetime.now(UTC)
-            except (TypeError, ValueError):
-                pass
 
     def _send(self, method, url, **kwargs):
         headers = {"Authorization": "Bearer " + self.token(), "Prefer": PREFER}

@@ -10,11 +10,11 @@ syncing through EWS if the administrator keeps the EWS settings. Confirming writ
 365 settings and the version in one step.
 """
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from .res_company import DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, ON_PREMISES_VERSIONS
-from .res_company_tenant import ACCESS_MODES
+from ..models.res_company import DEFAULT_GRAPH_URL, DEFAULT_LOGIN_URL, ON_PREMISES_VERSIONS
+from ..models.res_company_tenant import ACCESS_MODES
 
 
 class CalendarExchangeSwitch(models.TransientModel):
@@ -24,7 +24,7 @@ class CalendarExchangeSwitch(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     tenant = fields.Char(required=True, help="Tenant id or primary domain.")
     client_id = fields.Char(string="Client ID", required=True)
-    client_secret = fields.Char(string="Client Secret", groups="base.group_system")
+    client_secret = fields.Char(groups="base.group_system")
     login_url = fields.Char(string="Microsoft Login URL", default=DEFAULT_LOGIN_URL)
     graph_url = fields.Char(string="Microsoft Graph URL", default=DEFAULT_GRAPH_URL)
     access_mode = fields.Selection(ACCESS_MODES, string="Office 365 Access", default="application")
@@ -53,33 +53,33 @@ class CalendarExchangeSwitch(models.TransientModel):
 
     def _summary_html(self):
         points = [
-            _(
+            self.env._(
                 "%(users)s users synchronise %(entries)s entries with Exchange Server today.",
                 users=self.synced_users,
                 entries=self.synced_entries,
             ),
-            _(
+            self.env._(
                 "At each user's next synchronisation, their entries are found again in Office "
                 "365: by the identity every entry Odoo wrote carries, and by their UID. They "
                 "stay paired with the same Odoo events, with their history."
             ),
-            _(
+            self.env._(
                 "Nothing is created twice, nothing is deleted and no invitation is sent because "
                 "of the move; changes made meanwhile on either side travel as usual."
             ),
-            _(
+            self.env._(
                 "Mailboxes Office 365 does not hold yet keep synchronising with the on-premises "
                 "server until they have moved."
             )
             if self.keep_ews
-            else _(
+            else self.env._(
                 "Mailboxes Office 365 does not hold yet stop synchronising (their status says "
                 "so) until they have moved."
             ),
         ]
         if self.access_mode == "signin":
             points.append(
-                _(
+                self.env._(
                     "Each user must sign in with Microsoft in their Preferences before their "
                     "calendar synchronises again."
                 )
@@ -90,7 +90,7 @@ class CalendarExchangeSwitch(models.TransientModel):
     def _open_for(self, company):
         company = company.sudo()
         if company.exchange_version not in ON_PREMISES_VERSIONS:
-            raise UserError(_("This company does not use Exchange Server."))
+            raise UserError(self.env._("This company does not use Exchange Server."))
         wizard = self.create(
             {
                 "company_id": company.id,
@@ -107,7 +107,7 @@ class CalendarExchangeSwitch(models.TransientModel):
             "res_id": wizard.id,
             "view_mode": "form",
             "target": "new",
-            "name": _("Move to Office 365"),
+            "name": self.env._("Move to Office 365"),
         }
 
     def action_confirm(self):
@@ -116,7 +116,7 @@ class CalendarExchangeSwitch(models.TransientModel):
         company = self.company_id.sudo()
         old_version = company.exchange_version
         if old_version not in ON_PREMISES_VERSIONS:
-            raise UserError(_("This company does not use Exchange Server any more."))
+            raise UserError(self.env._("This company does not use Exchange Server any more."))
         values = {
             "exchange_version": "office365",
             "exchange_tenant": self.tenant,
