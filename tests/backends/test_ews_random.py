@@ -127,9 +127,18 @@ def test_random_entries_round_trip_and_overwrite(sim, first, second):
     # An update of the organizer's item keeps the answers Exchange tallied (issue 12): they
     # are the attendees' to give; only a new attendee's is written.
     tallied = {a.email: a.response for a in first.attendees}
+    # When the same people stay (address and optional alike), the attendees are not written
+    # at all (meetings.keep_answers): Exchange keeps the names it has, and no update goes out
+    # for a display name.
+    same_people = {(a.email, a.optional) for a in first.attendees} == {
+        (a.email, a.optional) for a in second.attendees
+    }
+    names = {a.email: a.name for a in first.attendees} if same_people else {}
     expected = second.replace(
         attendees=tuple(
-            dataclasses.replace(a, response=tallied.get(a.email, a.response))
+            dataclasses.replace(
+                a, response=tallied.get(a.email, a.response), name=names.get(a.email, a.name)
+            )
             for a in second.attendees
         )
     )
