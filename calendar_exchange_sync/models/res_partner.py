@@ -17,6 +17,7 @@ cron (never a network call here).
 """
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 CONTACT_FIELDS = {  # the default of _exchange_contact_synced_fields()
     "name",
@@ -92,17 +93,48 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not (self.env.su or self.env.user.has_group("base.group_system")):
+            for vals in vals_list:
+                vals.pop("exchange_contact_stopped_user_ids", None)  # a new contact left nobody
+                if vals.get("exchange_contact_user_id"):
+                    self._exchange_check_bookkeeping(vals)  # refuses
         partners = super().create(vals_list)
         if not self.env.context.get("exchange_sync_inbound"):
             partners._exchange_contacts_changed()
         return partners
 
+    def _exchange_check_bookkeeping(self, vals):
+        """Whose Outlook a contact came from or left is the sync's (sudo) or an administrator's
+        to say: a colleague who may edit the contact must not place it into somebody else's
+        mailbox (the "came from" user always gets it) nor take it out of it. A user may only
+        take themselves off the "removed from" list, to have it back in their own Outlook."""
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return None
+        if "exchange_contact_user_id" in vals:
+            raise AccessError(
+                self.env._("Only the synchronisation says whose Exchange a contact came from.")
+            )
+        if "exchange_contact_stopped_user_ids" in vals:
+            return {p.id: set(p.sudo().exchange_contact_stopped_user_ids.ids) for p in self}
+        return None
+
+    def _exchange_check_stopped(self, before):
+        for partner in self:
+            after = set(partner.sudo().exchange_contact_stopped_user_ids.ids)
+            if (before.get(partner.id, set()) ^ after) - {self.env.uid}:
+                raise AccessError(
+                    self.env._("You can only take yourself off the users a contact left.")
+                )
+
     def write(self, vals):
+        before = self._exchange_check_bookkeeping(vals)
         synced = bool(self._exchange_contact_synced_fields() & set(vals))
         touched = synced and not self.env.context.get("exchange_sync_inbound")
         if touched:
             self._exchange_contacts_changed()  # before: mailboxes the contact leaves, too
         result = super().write(vals)
+        if before is not None:
+            self._exchange_check_stopped(before)
         if synced and self.ids:
             # SQL: a write() here would run this override again.
             self.flush_recordset(["exchange_revision"])

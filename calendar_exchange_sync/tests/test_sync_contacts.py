@@ -229,3 +229,32 @@ class TestContactsSwitch(EwsContactsCase):
         self.alice.with_user(self.alice).exchange_contacts_enabled = True
         self.bob.with_user(self.admin).exchange_contacts_enabled = False  # off: allowed
         self.assertFalse(self.bob.exchange_contacts_enabled)
+
+    def test_a_colleague_cannot_place_a_contact_in_another_outlook(self):
+        """Whose Exchange a contact came from always gets it: that is the sync's to say, never
+        a colleague's who may edit the contact (nor may they decide whose Outlook it left)."""
+        contact = self.env["res.partner"].create({"name": "Planted", "email": "planted@x.example"})
+        self.bob.group_ids |= self.env.ref("base.group_partner_manager")
+        as_bob = contact.with_user(self.bob)
+        as_bob.write({"function": "Buyer"})  # Bob may edit the contact itself
+        with self.assertRaises(AccessError):
+            as_bob.write({"exchange_contact_user_id": self.alice.id})
+        with self.assertRaises(AccessError):
+            self.env["res.partner"].with_user(self.bob).create(
+                {"name": "Also planted", "exchange_contact_user_id": self.alice.id}
+            )
+        with self.assertRaises(AccessError):
+            as_bob.write({"exchange_contact_stopped_user_ids": [(4, self.alice.id)]})
+        self.sync_contacts(self.alice)
+        self.assertFalse(
+            [c for c in self.outlook_contacts(ALICE) if c.display_name == "Planted"],
+            "nothing Bob tried reached Alice's Outlook",
+        )
+        # The sync (sudo) records that Alice deleted it; she alone takes herself off the list.
+        contact.sudo().exchange_contact_stopped_user_ids = [(4, self.alice.id)]
+        with self.assertRaises(AccessError):
+            as_bob.write({"exchange_contact_stopped_user_ids": [(3, self.alice.id)]})
+        contact.with_user(self.alice).write(
+            {"exchange_contact_stopped_user_ids": [(3, self.alice.id)]}
+        )
+        self.assertFalse(contact.exchange_contact_stopped_user_ids)
