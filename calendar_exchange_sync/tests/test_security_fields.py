@@ -183,11 +183,15 @@ RECORDS = {
 
 
 def addon_fields(env):
-    """{model: {field names}} of the fields this addon defines, on any model."""
+    """{model: {field names}} of the fields this addon defines, on any model. A field another
+    model shows through ``_inherits`` (res.users of res.partner) is decided on its own model;
+    a registry reload (another test's extension) may name this addon as its module too."""
     found = {}
     for name in env.registry:
         for field in env[name]._fields.values():
             if field.name in ODOO_OWN or not field._modules or field._modules[0] != ADDON:
+                continue
+            if field.inherited:
                 continue
             found.setdefault(name, set()).add(field.name)
     return found
