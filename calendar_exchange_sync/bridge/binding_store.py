@@ -23,123 +23,125 @@ ROW_FIELDS = (
     "verify_side",
 )
 
-SELECT = """
+
+def queries_for(table, fields):
+    """The store's queries on ``table`` (the binding table of one item kind)."""
+    select = """
     SELECT id, identity, %s, field_hashes, local_modified, remote_modified
-      FROM calendar_exchange_binding
+      FROM %s
      WHERE mailbox_id = %%s
-""" % ", ".join(ROW_FIELDS)
-# Each condition has an index of calendar.exchange.binding behind it: (mailbox_id, local_id),
-# remote_id, the unique (mailbox_id, identity), and the partial index of unsettled bindings.
-LOOKUP_QUERY = (
-    SELECT
-    + """
-       AND (local_id = ANY(%s) OR remote_id = ANY(%s) OR identity = ANY(%s))
-"""
-)
-UNSETTLED_QUERY = (
-    SELECT
-    + """
-       AND (recheck OR local_id IS NULL OR remote_id IS NULL)
-"""
-)
-TOTALS_QUERY = """
-    SELECT count(local_id), count(remote_id) FROM calendar_exchange_binding WHERE mailbox_id = %s
-"""
-IDS_QUERY = """
-    SELECT identity, id FROM calendar_exchange_binding
-     WHERE mailbox_id = %s AND identity = ANY(%s)
-"""
+""" % (", ".join(fields), table)
+    # Each condition has an index of the binding table behind it: (mailbox_id, local_id),
+    # remote_id, the unique (mailbox_id, identity), and the partial index of unsettled bindings.
+    return {
+        "load": select,
+        "lookup": select
+        + "       AND (local_id = ANY(%s) OR remote_id = ANY(%s) OR identity = ANY(%s))\n",
+        "unsettled": select + "       AND (recheck OR local_id IS NULL OR remote_id IS NULL)\n",
+        "totals": "SELECT count(local_id), count(remote_id) FROM %s WHERE mailbox_id = %%s" % table,
+        "ids": "SELECT identity, id FROM %s WHERE mailbox_id = %%s AND identity = ANY(%%s)" % table,
+    }
 
 
 def _utc(value):
     return as_utc(value) if value else None
 
 
-def _row(values):
-    """The ``StatusRow`` of one binding, read as a dict of its columns."""
-    row = StatusRow(identity=values["identity"])
-    for name in ROW_FIELDS:
-        setattr(row, name, values[name] or (False if name == "recheck" else None))
-    row.field_hashes = dict(values["field_hashes"] or {})
-    row.local_modified = _utc(values["local_modified"])
-    row.remote_modified = _utc(values["remote_modified"])
-    if row.activity_type is None:
-        # Saved before the column existed: the type was kept as text ("s" + name) among the
-        # field hashes (a hash never starts with "s"). The next save writes the column.
-        text = row.field_hashes.get("activity_type") or ""
-        row.activity_type = text[1:] if text.startswith("s") else None
-    return row
-
-
 class BindingStore:
     """``state`` (a ``MailboxState``) holds the tokens as the run found them; the tokens the
-    engine sets are kept in ``token_changes`` for the runner's one write of the mailbox."""
+    engine sets are kept in ``token_changes`` for the runner's one write of the mailbox.
+
+    The calendar's store; another item kind (contacts) subclasses it with its own table,
+    columns, local record and tokens."""
 
     # Saves last only once the transaction commits (at the end of the run, or at the cron's
     # checkpoints between batches): a worker killed after Exchange accepted creates loses
     # their rows, so the engine must look those creates up by the identity each carries
     # before creating anything again.
     durable = False
+    MODEL = "calendar.exchange.binding"
+    ROW_FIELDS = ROW_FIELDS
+    QUERIES = queries_for("calendar_exchange_binding", ROW_FIELDS)
+    LOCAL_RECORD = "event_id"  # the binding's many2one to the Odoo record it pairs
 
     def __init__(self, mailbox, state, checkpoint=None):
         self.mailbox = mailbox
         self.state = state
         self._checkpoint = checkpoint  # the runner's: commits in the cron, see there
         self.token_changes = {}
-        self.Binding = mailbox.env["calendar.exchange.binding"]
+        self.Binding = mailbox.env[self.MODEL]
         self.cr = mailbox.env.cr
         self._ids = {}  # identity -> binding id, of the bindings read or written
         self._saved = {}  # identity -> the column values last read or written
         self._complete = False  # _ids holds every binding of the mailbox (after load())
 
+    @staticmethod
+    def _local_record_id(local_id):
+        return parse_id(local_id)
+
     # -- reading ------------------------------------------------------------------------
+
+    def _row(self, values):
+        """The ``StatusRow`` of one binding, read as a dict of its columns."""
+        row = StatusRow(identity=values["identity"])
+        for name in self.ROW_FIELDS:
+            setattr(row, name, values[name] or (False if name == "recheck" else None))
+        row.field_hashes = dict(values["field_hashes"] or {})
+        row.local_modified = _utc(values["local_modified"])
+        row.remote_modified = _utc(values["remote_modified"])
+        if "activity_type" in self.ROW_FIELDS and row.activity_type is None:
+            # Saved before the column existed: the type was kept as text ("s" + name) among
+            # the field hashes (a hash never starts with "s"). The next save writes the column.
+            text = row.field_hashes.get("activity_type") or ""
+            row.activity_type = text[1:] if text.startswith("s") else None
+        return row
 
     def _select(self, query, params):
         # One query: a run that finds nothing to do must stay cheap (the cron runs every
         # few minutes for every mailbox).
         self.Binding.flush_model()
-        self.cr.execute(query, [self.mailbox.id, *params])
+        self.cr.execute(self.QUERIES[query], [self.mailbox.id, *params])
         rows = []
         for values in self.cr.dictfetchall():
-            row = _row(values)
+            row = self._row(values)
             self._ids[row.identity] = values["id"]
             self._saved[row.identity] = self._values(row)
             rows.append(row)
         return rows
 
     def load(self):
-        rows = self._select(SELECT, [])
+        rows = self._select("load", [])
         self._complete = True
         return rows
 
     def lookup(self, local_ids, remote_ids, identities):
         wanted = [list(local_ids), list(remote_ids), list(identities)]
-        return self._select(LOOKUP_QUERY, wanted) if any(wanted) else []
+        return self._select("lookup", wanted) if any(wanted) else []
 
     def unsettled(self):
-        return self._select(UNSETTLED_QUERY, [])
+        return self._select("unsettled", [])
 
     def totals(self):
         self.Binding.flush_model()
-        self.cr.execute(TOTALS_QUERY, [self.mailbox.id])
+        self.cr.execute(self.QUERIES["totals"], [self.mailbox.id])
         return tuple(self.cr.fetchone())
 
     def _known(self, identities):
         """Binding ids of these identities, asking the database for those not read yet."""
         missing = [i for i in identities if i not in self._ids]
         if missing and not self._complete:
-            self.cr.execute(IDS_QUERY, [self.mailbox.id, missing])
+            self.cr.execute(self.QUERIES["ids"], [self.mailbox.id, missing])
             self._ids.update(self.cr.fetchall())
         return {i: self._ids[i] for i in identities if i in self._ids}
 
     # -- writing ------------------------------------------------------------------------
 
     def _values(self, row):
-        values = {name: getattr(row, name) or False for name in ROW_FIELDS}
+        values = {name: getattr(row, name) or False for name in self.ROW_FIELDS}
         values["field_hashes"] = dict(row.field_hashes or {})
         values["local_modified"] = row.local_modified and naive_utc(row.local_modified)
         values["remote_modified"] = row.remote_modified and naive_utc(row.remote_modified)
-        values["event_id"] = parse_id(row.local_id) or False
+        values[self.LOCAL_RECORD] = self._local_record_id(row.local_id) or False
         return values
 
     def save(self, rows):

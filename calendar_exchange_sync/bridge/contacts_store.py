@@ -1,16 +1,10 @@
-"""The engine's ``StatusStore`` for one mailbox's contacts: ``calendar.exchange.contact.binding``
-rows and the mailbox's two contacts tokens. Saved means "in this transaction": the cron commits
-per mailbox. The calendar's store (``binding_store``) with the contacts' table and tokens.
-
-It is an ``IndexedStatusStore``: besides ``load()`` (every binding of the mailbox, for complete
-listings) it answers the engine's targeted look-ups (``lookup``, ``unsettled``, ``totals``) with
-one query each on the binding table's indexes, so that a run over a large mailbox reads only
-the bindings its listings touch.
+"""The engine's ``StatusStore`` for one mailbox's contacts: the calendar's store
+(``binding_store``) on ``calendar.exchange.contact.binding`` rows and the mailbox's two
+contacts tokens. Saved means "in this transaction": the cron commits per mailbox.
 """
 
-from ..sync.engine import StatusRow
+from .binding_store import BindingStore, queries_for
 from .contacts_side import parse_id
-from .mapper import as_utc, naive_utc
 
 ROW_FIELDS = (
     "local_id",
@@ -22,137 +16,19 @@ ROW_FIELDS = (
     "verify_side",
 )
 
-SELECT = """
-    SELECT id, identity, %s, field_hashes, local_modified, remote_modified
-      FROM calendar_exchange_contact_binding
-     WHERE mailbox_id = %%s
-""" % ", ".join(ROW_FIELDS)
-# Each condition has an index of calendar.exchange.contact.binding behind it: (mailbox_id,
-# local_id), remote_id, the unique (mailbox_id, identity), and the partial index of
-# unsettled bindings.
-LOOKUP_QUERY = (
-    SELECT
-    + """
-       AND (local_id = ANY(%s) OR remote_id = ANY(%s) OR identity = ANY(%s))
-"""
-)
-UNSETTLED_QUERY = (
-    SELECT
-    + """
-       AND (recheck OR local_id IS NULL OR remote_id IS NULL)
-"""
-)
-TOTALS_QUERY = """
-    SELECT count(local_id), count(remote_id)
-      FROM calendar_exchange_contact_binding WHERE mailbox_id = %s
-"""
-IDS_QUERY = """
-    SELECT identity, id FROM calendar_exchange_contact_binding
-     WHERE mailbox_id = %s AND identity = ANY(%s)
-"""
 
-
-def _utc(value):
-    return as_utc(value) if value else None
-
-
-def _row(values):
-    """The ``StatusRow`` of one binding, read as a dict of its columns."""
-    row = StatusRow(identity=values["identity"])
-    for name in ROW_FIELDS:
-        setattr(row, name, values[name] or (False if name == "recheck" else None))
-    row.field_hashes = dict(values["field_hashes"] or {})
-    row.local_modified = _utc(values["local_modified"])
-    row.remote_modified = _utc(values["remote_modified"])
-    return row
-
-
-class ContactBindingStore:
+class ContactBindingStore(BindingStore):
     """``state`` ({"local": token, "remote": token}) holds the tokens as the run found them;
     the tokens the engine sets are kept in ``token_changes`` for one write of the mailbox."""
 
-    # Saves last only if the whole run commits (one transaction per mailbox): a worker killed
-    # after Exchange accepted creates loses their rows, so the engine must look those creates
-    # up by the identity each carries before creating anything again.
-    durable = False
+    MODEL = "calendar.exchange.contact.binding"
+    ROW_FIELDS = ROW_FIELDS
+    QUERIES = queries_for("calendar_exchange_contact_binding", ROW_FIELDS)
+    LOCAL_RECORD = "partner_id"
 
-    def __init__(self, mailbox, state):
-        self.mailbox = mailbox
-        self.state = state
-        self.token_changes = {}
-        self.Binding = mailbox.env["calendar.exchange.contact.binding"]
-        self.cr = mailbox.env.cr
-        self._ids = {}  # identity -> binding id, of the bindings read or written
-        self._complete = False  # _ids holds every binding of the mailbox (after load())
-
-    # -- reading ------------------------------------------------------------------------
-
-    def _select(self, query, params):
-        # One query: a run that finds nothing to do must stay cheap (the cron runs every
-        # few minutes for every mailbox).
-        self.Binding.flush_model()
-        self.cr.execute(query, [self.mailbox.id, *params])
-        rows = []
-        for values in self.cr.dictfetchall():
-            row = _row(values)
-            self._ids[row.identity] = values["id"]
-            rows.append(row)
-        return rows
-
-    def load(self):
-        rows = self._select(SELECT, [])
-        self._complete = True
-        return rows
-
-    def lookup(self, local_ids, remote_ids, identities):
-        wanted = [list(local_ids), list(remote_ids), list(identities)]
-        return self._select(LOOKUP_QUERY, wanted) if any(wanted) else []
-
-    def unsettled(self):
-        return self._select(UNSETTLED_QUERY, [])
-
-    def totals(self):
-        self.Binding.flush_model()
-        self.cr.execute(TOTALS_QUERY, [self.mailbox.id])
-        return tuple(self.cr.fetchone())
-
-    def _known(self, identities):
-        """Binding ids of these identities, asking the database for those not read yet."""
-        missing = [i for i in identities if i not in self._ids]
-        if missing and not self._complete:
-            self.cr.execute(IDS_QUERY, [self.mailbox.id, missing])
-            self._ids.update(self.cr.fetchall())
-        return {i: self._ids[i] for i in identities if i in self._ids}
-
-    # -- writing ------------------------------------------------------------------------
-
-    def _values(self, row):
-        values = {name: getattr(row, name) or False for name in ROW_FIELDS}
-        values["field_hashes"] = row.field_hashes or {}
-        values["local_modified"] = row.local_modified and naive_utc(row.local_modified)
-        values["remote_modified"] = row.remote_modified and naive_utc(row.remote_modified)
-        values["partner_id"] = parse_id(row.local_id) or False
-        return values
-
-    def save(self, rows):
-        rows = list(rows)
-        known = self._known([row.identity for row in rows])
-        creates = []
-        for row in rows:
-            values = self._values(row)
-            if row.identity in known:
-                self.Binding.browse(known[row.identity]).write(values)
-            else:
-                creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
-        for record in self.Binding.create(creates):
-            self._ids[record.identity] = record.id
-        self.Binding.flush_model()
-
-    def remove(self, identities):
-        known = self._known(list(identities))
-        for identity in known:
-            del self._ids[identity]
-        self.Binding.browse(list(known.values())).unlink()
+    @staticmethod
+    def _local_record_id(local_id):
+        return parse_id(local_id)
 
     def get_token(self, side):
         return self.state.get(side) or None
