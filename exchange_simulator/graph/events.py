@@ -11,7 +11,7 @@ are accepted on the way in. They are URL-safe base64 around the store's opaque i
 """
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timezone
 
 from .. import bodies, zones
 from ..goid import global_object_id
@@ -329,6 +329,7 @@ def check_all_day(values):
     """Graph refuses an all-day event whose times are not midnight in its zone."""
     if not values.get("is_all_day"):
         return
+    days = {}
     for what in ("start", "end"):
         local = values[what].astimezone(zones.zone(values.get(what + "_tz") or "UTC"))
         if local.time() != time(0):
@@ -336,5 +337,7 @@ def check_all_day(values):
                 "The start and end of an all-day event must be at midnight (%s is %s)."
                 % (what, local.isoformat())
             )
-    if values["end"] - values["start"] < timedelta(days=1):
+        days[what] = local.date()
+    # Days of the calendar, not hours: the day clocks move forward has 23 of them.
+    if days["end"] <= days["start"]:
         raise EventError("An all-day event must last at least one day.")
