@@ -54,3 +54,18 @@ def test_manifest_version_and_dependencies():
     }
     for data_file in manifest["data"]:
         assert (ROOT / "calendar_exchange_sync" / data_file).exists(), data_file
+
+
+def test_readme_rst_renders_without_docutils_warnings():
+    """Odoo renders README.rst with docutils on install and logs every warning of it."""
+    import io
+
+    import pytest
+
+    core = pytest.importorskip("docutils.core")
+    warnings = io.StringIO()
+    text = (ROOT / "calendar_exchange_sync" / "README.rst").read_text()
+    core.publish_string(
+        text, writer_name="html", settings_overrides={"warning_stream": warnings, "report_level": 2}
+    )
+    assert warnings.getvalue() == ""
