@@ -183,7 +183,9 @@ class GraphApp:
                 "Unsupported request: %s %s." % (call.method, call.path),
             )
         contacts.check_role(call.path, claims)
-        smtp = self.mailbox(match.group("user"), claims, call.method)
+        smtp = self.mailbox(
+            match.group("user"), claims, call.method, contacts.is_contacts_path(call.path)
+        )
         entry.mailbox = entry.mailbox or smtp
         call.view.mailbox, call.view.mailbox_name = smtp, self.sim.store.display_name(smtp)
         call.applied_prefs = list(call.applied)
@@ -199,7 +201,7 @@ class GraphApp:
             extra = [*extra, ("Preference-Applied", ", ".join(call.applied))]
         return status, body, extra
 
-    def mailbox(self, user, claims, method="GET"):
+    def mailbox(self, user, claims, method="GET", contacts_call=False):
         """The SMTP address of the mailbox the call addresses, or the error Graph gives."""
         seed_user = self.sim.seed.find_user(user)
         if seed_user is None:
@@ -222,7 +224,7 @@ class GraphApp:
                 "The mailbox is either inactive, soft-deleted, or is hosted on-premise.",
             )
         if delegated.is_delegated(claims):
-            delegated.check_mailbox(claims, seed_user, method)
+            delegated.check_mailbox(claims, seed_user, method, contacts_call)
             return seed_user.smtp
         if not self.directory.mailbox_allowed(claims.get("appid", ""), seed_user.smtp):
             raise GraphError(

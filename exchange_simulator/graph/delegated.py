@@ -5,7 +5,9 @@
 * a delegated token reaches the signed-in user's own mailbox only: another user's calendar
   answers 403 ErrorAccessDenied "Access is denied. Check credentials and try again." (what
   Graph says without a delegate or sharing permission, which the simulator does not model);
-* calendar calls need the delegated scope Calendars.ReadWrite (Calendars.Read for reading);
+* calendar calls need the delegated scope Calendars.ReadWrite (Calendars.Read for reading),
+  contact calls Contacts.ReadWrite (Contacts.Read for reading): a calendar grant reaches no
+  contact, as in Graph's permission reference for the contact resource;
 * application access policies and RBAC for Applications restrict app-only access; they do not
   apply to delegated tokens (the user's own rights do).
 """
@@ -38,15 +40,16 @@ def rewrite_me(call, claims):
     call.path = _ME.sub("/users/%s" % claims["oid"], call.path, count=1)
 
 
-def check_mailbox(claims, seed_user, method):
-    """Refuse a delegated token another user's mailbox, or a calendar call without scope."""
+def check_mailbox(claims, seed_user, method, contacts=False):
+    """Refuse a delegated token another user's mailbox, or a call without its scope."""
     if not is_delegated(claims):
         return
     if object_id(seed_user.smtp) != claims.get("oid"):
         raise GraphError(403, "ErrorAccessDenied", DENIED)
     granted = scopes(claims)
-    needed = {"Calendars.ReadWrite"}
+    kind = "Contacts" if contacts else "Calendars"
+    needed = {kind + ".ReadWrite"}
     if method == "GET":
-        needed.add("Calendars.Read")
+        needed.add(kind + ".Read")
     if not granted & needed:
         raise GraphError(403, "ErrorAccessDenied", DENIED)

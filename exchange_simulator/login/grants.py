@@ -32,7 +32,8 @@ from datetime import timedelta
 
 CODE_LIFETIME = timedelta(minutes=10)
 REFRESH_INACTIVITY = timedelta(days=90)
-# Delegated Graph permissions a user may consent to for a calendar app (resource-less names).
+# Delegated Graph permissions a user may consent to for a calendar app (resource-less names);
+# an app's seed entry may name others in "delegated_permissions" (Contacts.ReadWrite, ...).
 DELEGATED_SCOPES = {"Calendars.Read", "Calendars.ReadWrite", "User.Read", "User.ReadBasic.All"}
 OIDC_SCOPES = {"openid", "profile", "email", "offline_access"}
 

@@ -301,3 +301,26 @@ def test_a_user_of_another_tenant_cannot_sign_in_here(sim):
     _verifier, challenge = pkce()
     answer = sign_in(sim, authorize_params(sim, challenge), "eve@fabrikam.com", "alice-pw")
     assert answer.status_code == 200 and "AADSTS50126" in answer.text
+
+
+def test_a_calendar_grant_reaches_no_contact(sim):
+    """Graph's contact calls need the delegated Contacts scope; Calendars.ReadWrite is not it."""
+    access = signed_in(sim)["access_token"]
+    refused = graph(sim, access, "/me/contacts")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "ErrorAccessDenied"
+    assert graph(sim, access, "/me/calendar").status_code == 200
+
+
+def test_a_contacts_grant_reads_and_writes_contacts(seed):
+    seed["tenants"][0]["apps"][0]["redirect_uris"] = [REDIRECT]
+    seed["tenants"][0]["apps"][0]["delegated_permissions"] = ["Contacts.Read", "Contacts.ReadWrite"]
+    with Simulator(seed, https=True).start() as running:
+        verifier, challenge = pkce()
+        scope = "%s/Contacts.ReadWrite offline_access" % running.https_url
+        code = code_of(sign_in(running, authorize_params(running, challenge, scope=scope)))
+        access = redeem(running, code, verifier).json()["access_token"]
+        assert graph(running, access, "/me/contacts").status_code == 200
+        made = graph(running, access, "/me/contacts", "POST", json={"givenName": "Ada"})
+        assert made.status_code == 201, made.text
+        assert graph(running, access, "/me/calendar").status_code == 403
