@@ -148,6 +148,11 @@ class MailboxRun:
             confirmed_deletions=confirmed,
             restored_deletions=restored,
             time_budget=self.time_budget,
+            # In the cron the run commits after announcing each batch of creates (see
+            # ``checkpoint``), so a killed worker leaves those rows pending for the next run to
+            # look up: looking up every new entry in Exchange first, as one transaction per run
+            # needs, would cost each pass of a large first sync a search of the whole backlog.
+            verify_creates=None if self.commit is None else False,
             may_export=lazily(lambda: export_filter(company)),
             classify=lazily(lambda: classifier(company)),
         )
