@@ -262,7 +262,7 @@ class MailboxRun:
             "started": started,
             "duration": duration,
             "state": self._state(report, error),
-            "message": str(error) if error else self._held_message(held),
+            "message": str(error) if error else self._held_message(held) or self._left_message(),
             "held_count": held,
         }
         for side, prefix in SIDE_NAMES.items():
@@ -289,6 +289,14 @@ class MailboxRun:
             "have gone. Nothing was deleted; the rest was synchronised. Confirm the deletions or "
             "restore the entries (Preferences, or this mailbox in the sync settings).",
             held,
+        )
+
+    def _left_message(self):
+        if not self.unfinished:
+            return False
+        return self.env._(
+            "This run stopped at its time budget with work left; the next run carries on "
+            "where it stopped."
         )
 
     @staticmethod
