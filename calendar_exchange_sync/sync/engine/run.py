@@ -193,13 +193,16 @@ class _Run:
         deferrable = set()
         if role == "local" and self.opt.time_budget is not None:
             deferrable = wanted - known.keys()  # new Odoo entries: a budget bounds their reading
-        began = self.opt.monotonic() if deferrable else None
+        began = None  # when reading the new entries began
         for batch in self.sides.batches(role, sorted(wanted - deferrable) + sorted(deferrable)):
-            if began is not None and deferrable.issuperset(batch) and fetched:
+            if deferrable and deferrable.issuperset(batch):
                 # A large first sync writes a budget's worth of creates per run: reading all
                 # of its backlog in every run would cost each run the whole calendar. The
-                # rest is read by the next runs (this one stores no token).
-                if self.opt.monotonic() - began > self.opt.time_budget:
+                # rest is read by the next runs (this one stores no token). At least one
+                # batch is read, whatever reading the known entries took: each run moves on.
+                if began is None:
+                    began = self.opt.monotonic()
+                elif self.opt.monotonic() - began > self.opt.time_budget:
                     self.deferred = True
                     break
             answer = self.sides[role].fetch(batch)
