@@ -148,6 +148,11 @@ class MailboxRun:
             confirmed_deletions=confirmed,
             restored_deletions=restored,
             time_budget=self.time_budget,
+            # In the cron the run commits after announcing each batch of creates (see
+            # ``checkpoint``), so a killed worker leaves those rows pending for the next run to
+            # look up: looking up every new entry in Exchange first, as one transaction per run
+            # needs, would cost each pass of a large first sync a search of the whole backlog.
+            verify_creates=None if self.commit is None else False,
             may_export=lazily(lambda: export_filter(company)),
             classify=lazily(lambda: classifier(company)),
         )
@@ -257,7 +262,7 @@ class MailboxRun:
             "started": started,
             "duration": duration,
             "state": self._state(report, error),
-            "message": str(error) if error else self._held_message(held),
+            "message": str(error) if error else self._held_message(held) or self._left_message(),
             "held_count": held,
         }
         for side, prefix in SIDE_NAMES.items():
@@ -284,6 +289,14 @@ class MailboxRun:
             "have gone. Nothing was deleted; the rest was synchronised. Confirm the deletions or "
             "restore the entries (Preferences, or this mailbox in the sync settings).",
             held,
+        )
+
+    def _left_message(self):
+        if not self.unfinished:
+            return False
+        return self.env._(
+            "This run stopped at its time budget with work left; the next run carries on "
+            "where it stopped."
         )
 
     @staticmethod

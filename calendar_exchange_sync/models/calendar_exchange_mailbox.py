@@ -8,6 +8,8 @@ import logging
 import time
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
@@ -254,20 +256,33 @@ class CalendarExchangeMailbox(models.Model):
         self._trigger_cron(delay_seconds=5)
 
     def _mark_needs_sync(self, mailboxes):
-        """Flag mailboxes for the next pass, skipping those a sync holds right now: the user's
-        write never waits for a running sync (the pass asked for lists the change anyway)."""
+        """Flag mailboxes for the next pass, skipping those a sync holds right now or has
+        written since this transaction began: the user's write never waits for a running sync
+        nor fails on it (the pass asked for lists the change anyway: the flag only puts the
+        mailbox first)."""
         if not mailboxes:
             return
         mailboxes.flush_recordset(["needs_sync"])
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM calendar_exchange_mailbox WHERE id IN %s AND needs_sync IS NOT TRUE"
-                " FOR NO KEY UPDATE SKIP LOCKED",
-                tuple(mailboxes.ids),
-            )
-        )
-        free = self.browse([row[0] for row in self.env.cr.fetchall()]).sudo()
-        free.write({"needs_sync": True})
+        free = []
+        for mailbox_id in mailboxes.ids:
+            # A sync commits after each batch: a row it wrote after this transaction's snapshot
+            # cannot be locked here ("could not serialize access due to concurrent update"),
+            # which would undo the user's whole edit. One savepoint per mailbox, so that one
+            # mailbox being synchronised does not keep the others from their flag.
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self.env.cr.execute(
+                        SQL(
+                            "SELECT id FROM calendar_exchange_mailbox WHERE id = %s"
+                            " AND needs_sync IS NOT TRUE FOR NO KEY UPDATE SKIP LOCKED",
+                            mailbox_id,
+                        ),
+                        log_exceptions=False,
+                    )
+                    free += [row[0] for row in self.env.cr.fetchall()]
+            except psycopg2.errors.SerializationFailure:
+                continue
+        self.browse(free).sudo().write({"needs_sync": True})
 
     def _trigger_cron(self, delay_seconds=0):
         cron = self.env.ref(

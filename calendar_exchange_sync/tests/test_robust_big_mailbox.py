@@ -6,18 +6,24 @@ concurrent update, and in the end every entry is in Exchange once, with its last
 Two database connections at once (the cron worker and the user), so this test commits in
 cursors of its own and removes what it made afterwards, as test_cron_workers does. Timings
 and commits are printed (a test does not judge speed: see bench/), the behaviour is asserted.
-Not in the standard run: ``ODOO_TEST_ARGS=--test-tags=robust_big_mailbox scripts/odoo_tests.sh``.
+
+The standard run takes a mailbox of a few batches under a budget so short that every run
+writes one batch (the passes do not depend on the machine's speed). The issue's case, 5,000
+entries under a 5 s budget, takes minutes and is opt-in:
+``ODOO_TEST_ARGS=--test-tags=robust_big_mailbox/calendar_exchange_sync scripts/odoo_tests.sh``.
 """
 
 import copy
 import logging
-import os
 import threading
 import time
 import unittest
+from contextlib import contextmanager
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api
+from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
 
 from ..models.calendar_exchange_mailbox import CalendarExchangeMailbox
@@ -26,17 +32,15 @@ from .test_cron_workers import COMPANY_FIELDS
 
 _logger = logging.getLogger(__name__)
 
-# The issue's case is 5,000 entries under a 5 s budget (BIG_MAILBOX_ENTRIES=5000
-# BIG_MAILBOX_BUDGET=5); by default a smaller mailbox under a 1 s budget goes through the same
-# passes in the time a test suite allows (making 5,000 Odoo events alone takes minutes).
-ENTRIES = int(os.environ.get("BIG_MAILBOX_ENTRIES", "600"))
-BUDGET = float(os.environ.get("BIG_MAILBOX_BUDGET", "1"))  # seconds of writing per run
+MAX_PASSES = 200  # a run that never carries on must fail the test, not hang it
 
 
 @unittest.skipIf(Simulator is None, "exchange_simulator is not importable")
-# Opt-in (minutes on a loaded machine): --test-tags=robust_big_mailbox
-@tagged("post_install", "-at_install", "-standard", "robust_big_mailbox")
+@tagged("post_install", "-at_install")
 class TestBigMailbox(TransactionCase):
+    ENTRIES = 400  # four batches of creates
+    BUDGET = 0.01  # seconds of writing (and of reading new entries) per run: one batch each
+
     def setUp(self):
         super().setUp()
         self.sim = Simulator(copy.deepcopy(SEED)).start()
@@ -58,7 +62,7 @@ class TestBigMailbox(TransactionCase):
             user = env["res.users"].create({"name": "Alice", "login": "big_alice", "email": ALICE})
             user.with_user(user).exchange_sync_enabled = True
             values = []
-            for n in range(ENTRIES):
+            for n in range(self.ENTRIES):
                 start = in_days(1 + n % 200, 8 + n % 9)
                 values.append(
                     {
@@ -79,6 +83,16 @@ class TestBigMailbox(TransactionCase):
             )
         self.addCleanup(self._clean, saved)
 
+    @contextmanager
+    def environment(self, uid=SUPERUSER_ID):
+        """A committed transaction of its own, in whichever thread asks. The test runner's
+        thread holds the registry's class lock for the whole test run, so a cursor of another
+        thread must not look its registry up (``Registry(db)`` waits on that lock for ever):
+        it is given the test's registry."""
+        with self.registry.cursor() as cr:
+            cr.transaction = Transaction(self.registry)
+            yield api.Environment(cr, uid, {})
+
     def _clean(self, saved):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
@@ -92,8 +106,9 @@ class TestBigMailbox(TransactionCase):
 
     # -- the cron worker -----------------------------------------------------------------
 
-    def cron_passes(self, report, done):
-        """Cron passes, as a worker runs them, until the mailbox's work is done."""
+    def cron_pass(self, report):
+        """One pass of the sync cron, as a worker runs it; its outcome appended to ``report``
+        (``log`` False when the run found nothing to do and wrote no log line)."""
         commits = []
         original = CalendarExchangeMailbox._cron_checkpoint
 
@@ -106,29 +121,40 @@ class TestBigMailbox(TransactionCase):
 
             return counted
 
-        CalendarExchangeMailbox._cron_checkpoint = counting
+        last = report[-1]["log"] if report else 0
+        began = time.monotonic()
+        with patch.object(CalendarExchangeMailbox, "_cron_checkpoint", counting):
+            with self.environment() as env:
+                env["calendar.exchange.mailbox"]._cron_sync(mailbox_budget=self.BUDGET)
+        with self.environment() as env:
+            log = env["calendar.exchange.log"].search(
+                [("mailbox_id", "=", self.mailbox_id), ("id", ">", last or 0)],
+                order="id desc",
+                limit=1,
+            )
+            outcome = {
+                "seconds": time.monotonic() - began,
+                "commits": len(commits),
+                "log": log.id or last,
+                "new_log": bool(log),
+                "created": log.exchange_created,
+                "updated": log.exchange_updated,
+                "state": log.state,
+                "message": log.message,
+                "in_exchange": self.sim.store.count(ALICE),
+            }
+        report.append(outcome)
+        _logger.info("big mailbox, pass %d: %s", len(report), outcome)
+        return outcome
+
+    def first_sync(self, report, done):
+        """Cron passes until every entry of the mailbox reached Exchange, then the user stops."""
         try:
-            for _ in range(60):
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    began = time.monotonic()
-                    env["calendar.exchange.mailbox"]._cron_sync(mailbox_budget=BUDGET)
-                    log = env["calendar.exchange.log"].search(
-                        [("mailbox_id", "=", self.mailbox_id)], order="id desc", limit=1
-                    )
-                    report.append(
-                        {
-                            "seconds": time.monotonic() - began,
-                            "commits": len(commits),
-                            "created": log.exchange_created,
-                            "state": log.state,
-                        }
-                    )
-                    commits.clear()
-                if self.sim.store.count(ALICE) >= ENTRIES and report[-1]["created"] == 0:
+            for _ in range(MAX_PASSES):
+                outcome = self.cron_pass(report)
+                if outcome["in_exchange"] >= self.ENTRIES:
                     break
         finally:
-            CalendarExchangeMailbox._cron_checkpoint = original
             done.set()
 
     # -- the user ------------------------------------------------------------------------
@@ -139,8 +165,7 @@ class TestBigMailbox(TransactionCase):
         while not done.is_set():
             began = time.monotonic()
             try:
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, self.user_id, {})
+                with self.environment(self.user_id) as env:
                     Event = env["calendar.event"]
                     event = Event.search([("name", "=", "Entry %04d" % (n * 7))], limit=1)
                     event.name = "Entry %04d (edited)" % (n * 7)
@@ -161,38 +186,63 @@ class TestBigMailbox(TransactionCase):
 
     def test_a_big_first_sync_under_a_time_budget_with_the_user_editing(self):
         report, edits, done = [], [], threading.Event()
-        worker = threading.Thread(target=self.cron_passes, args=(report, done))
+        worker = threading.Thread(target=self.first_sync, args=(report, done))
         began = time.monotonic()
         worker.start()
         self.user_edits(done, edits)
         worker.join()
+        first = len(report)
+        # The user has stopped: the passes that follow bring their last edits over, and then
+        # a pass finds nothing to do.
+        while len(report) < first + 10 and (len(report) == first or report[-1]["new_log"]):
+            self.cron_pass(report)
         total = time.monotonic() - began
         _logger.info(
-            "big mailbox: %d entries, %d passes in %.0f s; per pass (s, commits, created): %s"
-            % (
-                ENTRIES,
-                len(report),
-                total,
-                ", ".join(
-                    "(%.1f, %d, %d)" % (r["seconds"], r["commits"], r["created"]) for r in report
-                ),
-            )
+            "big mailbox: %d entries, %d passes in %.0f s; per pass (s, commits, created): %s",
+            self.ENTRIES,
+            len(report),
+            total,
+            ", ".join(
+                "(%.1f, %d, %d)" % (r["seconds"], r["commits"], r["created"]) for r in report
+            ),
         )
         _logger.info(
-            "user: %d edits, slowest %.2f s"
-            % (len(edits), max(seconds for seconds, _ in edits) if edits else 0)
+            "user: %d edits, slowest %.2f s",
+            len(edits),
+            max(seconds for seconds, _ in edits) if edits else 0,
         )
         # The user's own writes never failed on the sync (how long they took is printed above:
         # a speed question, for bench/).
-        self.assertTrue(edits)
+        self.assertGreater(len(edits), 1)
         self.assertEqual([e for _, e in edits if e is not None], [])
-        # The work was done in several runs, each committing in steps.
-        self.assertGreater(len(report), 2)
-        self.assertTrue(all(r["commits"] > 1 for r in report[:2]))
-        # In the end: every entry once in Exchange, the user's edits and new entries included.
+        # The work was done in several runs, each committing in steps and carrying on.
+        self.assertGreater(first, 2, "the first sync took one pass: no budget was applied")
+        self.assertTrue(all(r["commits"] > 1 for r in report[: first - 1]))
+        self.assertIn("the next run carries on", report[0]["message"])  # the log says so
+        self.assertEqual(report[-1]["new_log"], False, "the sync never came to rest")
+        # In the end: every entry once in Exchange and once in Odoo, the user's edits (kept in
+        # Odoo, not overwritten by the older copy in Exchange) and new entries included.
         subjects = [i.subject for i in self.sim.store.items(ALICE)]
         self.assertEqual(len(subjects), len(set(subjects)))
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.environment() as env:
             names = env["calendar.event"].search([("user_id", "=", self.user_id)]).mapped("name")
+        self.assertEqual(len(names), len(set(names)))
+        self.assertEqual(len(names), self.ENTRIES + len(edits))
+        edited = {
+            "Entry %04d (edited)" % (n * 7) for n in range(len(edits)) if n * 7 < self.ENTRIES
+        }
+        self.assertTrue(edited)
+        self.assertLessEqual(edited, set(names))
         self.assertEqual(sorted(subjects), sorted(names))
+
+
+@tagged("-standard", "robust_big_mailbox")
+class TestBigMailbox5000(TestBigMailbox):
+    """The issue's case: minutes of passes (opt-in, see the module's docstring)."""
+
+    ENTRIES = 5000
+    BUDGET = 5
+
+    # Odoo runs only the test methods a class defines itself.
+    def test_a_big_first_sync_under_a_time_budget_with_the_user_editing(self):
+        super().test_a_big_first_sync_under_a_time_budget_with_the_user_editing()

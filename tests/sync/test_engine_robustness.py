@@ -146,12 +146,14 @@ def test_the_store_checkpoints_between_batches_and_may_stop_the_run():
 
     def checkpoint():
         calls.append(len(world.remote.items))
-        return len(calls) < 3  # the third checkpoint says: stop (the lock was lost)
+        return len(calls) < 4  # the fourth checkpoint says: stop (the lock was lost)
 
     world.status.checkpoint = checkpoint
     report = world.sync(batch_size=2)
-    # After announcing the creates, then after each batch: the run stopped after the second.
-    assert calls == [0, 2, 4] and report.unfinished and len(world.remote.items) == 4
+    # After announcing a batch of creates (before it is sent), then after the batch: the run
+    # stopped after the second batch, and the third was never announced.
+    assert calls == [0, 2, 2, 4] and report.unfinished and len(world.remote.items) == 4
+    assert [row.identity for row in world.status.rows.values() if row.pending] == []
     assert world.status.tokens == {}
     del world.status.checkpoint
     report = world.sync(batch_size=2)

@@ -83,9 +83,6 @@ class Applier:
     def apply(self):
         quiet = [job for job in self.jobs if not job.left]
         self._settle(quiet)
-        self._announce([j for j in self.jobs if j.plan.creates_on])
-        if not self._checkpoint():
-            return
         for role, action in _ORDER:
             jobs = [j for j in self.jobs if j.plan.op_on(role) == action]
             # A merge whose first write failed does not write the other side: the next run
@@ -102,6 +99,13 @@ class Applier:
                     self.report.unfinished = True
                     return
                 self.written += 1
+                if action == "create":
+                    # Announced batch by batch, each made durable before it is sent: a run
+                    # that stops at its budget leaves at most one batch for the next run to
+                    # look up in Exchange, not every create it planned.
+                    self._announce(batch)
+                    if not self._checkpoint():
+                        return
                 if action == "delete":
                     self._name_deleted(role, batch)
                 self._execute(role, action, batch)

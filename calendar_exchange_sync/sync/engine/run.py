@@ -85,6 +85,7 @@ class _Run:
         self.sides = SidePair(engine.local, engine.remote, opt.batch_size)
         self.rows = RunRows(self.store, {role: self.sides.name(role) for role in ROLES})
         self.removals = []  # decisions removing extra copies (see copies.py)
+        self.deferred = False  # new Odoo entries left unread for the next run (time budget)
 
     # -- 1. status and listings ----------------------------------------------------------
 
@@ -107,6 +108,8 @@ class _Run:
         self.started = self.opt.monotonic()
         applier = Applier(decisions, self.sides, self.rows, self.report, self.out_of_time)
         applier.apply()
+        if self.deferred:
+            self.report.unfinished = True  # the entries left unread are the next run's
         if self.report.unfinished:
             return  # out of time: keep the old tokens, the next run continues
         for role in ROLES:
@@ -187,7 +190,21 @@ class _Run:
                 continue
             wanted.add(id_)
         fetched, unreadable = {}, set()
-        for batch in self.sides.batches(role, sorted(wanted)):
+        deferrable = set()
+        if role == "local" and self.opt.time_budget is not None:
+            deferrable = wanted - known.keys()  # new Odoo entries: a budget bounds their reading
+        began = None  # when reading the new entries began
+        for batch in self.sides.batches(role, sorted(wanted - deferrable) + sorted(deferrable)):
+            if deferrable and deferrable.issuperset(batch):
+                # A large first sync writes a budget's worth of creates per run: reading all
+                # of its backlog in every run would cost each run the whole calendar. The
+                # rest is read by the next runs (this one stores no token). At least one
+                # batch is read, whatever reading the known entries took: each run moves on.
+                if began is None:
+                    began = self.opt.monotonic()
+                elif self.opt.monotonic() - began > self.opt.time_budget:
+                    self.deferred = True
+                    break
             answer = self.sides[role].fetch(batch)
             for id_ in batch:  # only what was asked
                 got = answer.get(id_)
@@ -305,6 +322,10 @@ class _Run:
         incoming = {
             id_: self.rows.identity_for(None, "remote", id_) for id_ in sorted(new["remote"])
         }
+        if complete and self.deferred:
+            # An Exchange entry left unpaired may be the twin of an Odoo entry not read yet:
+            # it is imported once every Odoo entry has been read, never doubled.
+            incoming = {}
         if self.verify_creates:
             decisions += pair_by_identity(
                 new, outgoing, incoming, self.sides, self.rows, policy, skew
