@@ -75,8 +75,9 @@ def open_backend(run):
 def _resolved(run, ask):
     """The primary address of the user's mailbox, asked of Exchange on the first run."""
     mailbox, typed = run.mailbox, run.state.user_mailbox
-    if mailbox.resolved_email and mailbox.resolved_from == typed:
-        return mailbox.resolved_email
+    # As the lock query read them (the mailbox row itself need not be read on a quiet run).
+    if run.state.resolved_email and run.state.resolved_from == typed:
+        return run.state.resolved_email
     try:
         address = normalize(ask(typed)) or typed
     except errors.MailboxNotInCloud:
