@@ -88,12 +88,18 @@ class CompanySettings:
     deletion_limit: float = 0.5  # the deletion guard's share (Settings give a percentage)
     deletion_min: int = 5
     send_invitations: bool = False  # Exchange sends meeting mail (and answers reach organizers)
+    # How Office 365 mailboxes are reached (see ``tenancy``): app or sign-in, the on-premises
+    # version of a hybrid company, and whether it is one.
+    access_mode: str | None = None
+    onprem_version: str | None = None
+    hybrid: bool = False
 
     @classmethod
     # A Side's read, not the ORM's: there is no super to call.
     # pylint: disable-next=method-required-super
     def read(cls, company):
         from .backends import connection_settings
+        from .tenancy import _hybrid
 
         company = company.sudo()
         return cls(
@@ -105,4 +111,7 @@ class CompanySettings:
             deletion_limit=(company.exchange_deletion_limit or 0) / 100.0,
             deletion_min=company.exchange_deletion_min,
             send_invitations=bool(company.exchange_send_invitations),
+            access_mode=company.exchange_access_mode,
+            onprem_version=company.exchange_onprem_version,
+            hybrid=_hybrid(company),
         )

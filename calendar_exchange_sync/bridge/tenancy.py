@@ -48,12 +48,12 @@ def open_backend(run):
         address = _resolved(run, lambda a: ews_resolve.resolve(ews_settings(connection), a))
         side = make_backend(connection, address)
         kind = EWS
-    elif company.exchange_access_mode == "signin":
+    elif run.company.access_mode == "signin":  # the settings read once per cron pass
         side, address = _signed_in_side(run, company)
         kind = GRAPH
     else:
         client = GraphClient(graph_settings(connection))
-        onprem = dict(connection, version=company.exchange_onprem_version)
+        onprem = dict(connection, version=run.company.onprem_version)
 
         def ask(typed):
             try:
@@ -150,7 +150,7 @@ def _hybrid(company):
 
 def _stays_on_premises(run, company, client, address):
     """Hybrid: a mailbox Graph does not hold yet keeps syncing through EWS."""
-    if not _hybrid(company):
+    if not run.company.hybrid:
         return False
     if run.mailbox.remote_kind == GRAPH:
         return False  # it moved already; there is no way back in the middle of a move
