@@ -5,7 +5,8 @@
 
 Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of scripts/pg.sh
 (PGPORT_TEST picks its port). A is the ``microsoft_calendar`` module found in that Odoo; when it
-is absent, one line says so and only B is measured.
+is absent, one line says so and only B is measured (``--products B`` measures only B anyway).
+``--sql-top N`` prints, per workload, where B's queries went (see vs_odoo_sqlprofile.py).
 
 Both products run against one simulator (``exchange_simulator``: login and Graph over HTTPS on
 127.0.0.1, in a process of its own, see vs_odoo_sim.py), each in a database of its own served
@@ -154,6 +155,13 @@ def main(argv=None):
     parser.add_argument("--edits", type=int, default=100, help="edits in all (spread over users)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; numbers become min-max")
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every request")
+    parser.add_argument("--products", default="AB", help="which to measure: A, B or AB")
+    parser.add_argument(
+        "--sql-top",
+        type=int,
+        default=0,
+        help="print B's N largest groups of SQL per workload (vs_odoo_sqlprofile)",
+    )
     args = parser.parse_args(argv)
     if args.edits > args.users * args.events:
         parser.error("--edits cannot exceed --users x --events")
@@ -163,6 +171,7 @@ def main(argv=None):
     from vs_odoo_products import PRODUCTS
     from vs_odoo_redirect import AppToken, GraphRedirect, loopback_only
     from vs_odoo_sim import APPS, TENANT, SimulatorProcess, mailboxes
+    from vs_odoo_sqlprofile import SqlProfile
     from vs_odoo_workloads import WORKLOADS, Table
 
     import odoo
@@ -173,6 +182,8 @@ def main(argv=None):
     config.parse_config([*cluster.base, "--http-interface=127.0.0.1", "--log-level=warn"])
     found = {}
     for product in PRODUCTS:
+        if product.label not in args.products.upper():
+            continue
         path = next((Path(p, product.module) for p in addons_path.split(",")
                      if Path(p, product.module, "__manifest__.py").is_file()), None)  # fmt: skip
         if path is None and product.label == "A":
@@ -206,9 +217,15 @@ def main(argv=None):
             warnings.take()
             for workload in WORKLOADS:
                 for driver in drivers:
+                    profile = None
+                    if args.sql_top and driver.label == "B":
+                        profile = SqlProfile(args.sql_top)
                     table.add(round_no, workload, driver,
-                              workload.measure(driver, sim, boxes[driver.label], day, args),
+                              workload.measure(driver, sim, boxes[driver.label], day, args,
+                                               profile),
                               warnings.take())  # fmt: skip
+                    if profile:
+                        profile.report(workload.title(args))
                 print("  round %d: %s done" % (round_no + 1, workload.title(args)), flush=True)
         finally:
             redirect.uninstall()

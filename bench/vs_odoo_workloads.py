@@ -37,10 +37,12 @@ class Workload:
     def title(self, args):
         return self._title.format(events=args.events * args.users, edits=args.edits)
 
-    def measure(self, driver, sim, boxes, day, args):
+    def measure(self, driver, sim, boxes, day, args, profile=None):
         if self.prepare:
             self.prepare(driver, sim, boxes, day, args)
         sim.ask("clear")
+        if profile:
+            profile.start()
         queries, started = odoo.sql_db.sql_counter, time.perf_counter()
         if self.edit_in_odoo:
             for box, count in share(args.edits, boxes):
@@ -48,6 +50,8 @@ class Workload:
         driver.sync()
         seconds = time.perf_counter() - started
         queries = odoo.sql_db.sql_counter - queries
+        if profile:
+            profile.stop()
         requests, operations, errors = sim.ask("count", driver.label)
         notes = ["Graph answered %s x%d" % (code, n) for code, n in sorted(errors.items())]
         notes += driver.problems()

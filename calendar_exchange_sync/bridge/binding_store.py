@@ -7,6 +7,8 @@ one query each on the binding table's indexes, so that a run over a large mailbo
 the bindings its listings touch.
 """
 
+from odoo.tools import SQL
+
 from ..sync.engine import StatusRow
 from .mapper import as_utc, naive_utc
 from .odoo_side import parse_id
@@ -22,6 +24,11 @@ ROW_FIELDS = (
     "recheck",
     "verify_side",
 )
+
+
+# Columns a run often sets alike on many bindings (see ``BindingStore._write_flags``); a plain
+# column each, nothing computed from them.
+FLAGS = frozenset({"recheck", "verify_side"})
 
 
 def queries_for(table, fields):
@@ -74,6 +81,8 @@ class BindingStore:
         self._ids = {}  # identity -> binding id, of the bindings read or written
         self._saved = {}  # identity -> the column values last read or written
         self._complete = False  # _ids holds every binding of the mailbox (after load())
+        self._unsaved = False  # rows saved or removed since the last checkpoint
+        self._saved_any = False  # rows saved or removed by this run
 
     @staticmethod
     def _local_record_id(local_id):
@@ -119,7 +128,12 @@ class BindingStore:
         return self._select("lookup", wanted) if any(wanted) else []
 
     def unsettled(self):
+        if self.MODEL == BindingStore.MODEL and not self._may_be_unsettled():
+            return []  # the lock query found none, and this run saved none since
         return self._select("unsettled", [])
+
+    def _may_be_unsettled(self):
+        return getattr(self.state, "has_unsettled", True) or self._saved_any
 
     def totals(self):
         self.Binding.flush_model()
@@ -146,6 +160,8 @@ class BindingStore:
 
     def save(self, rows):
         rows = list(rows)
+        self._unsaved = self._unsaved or bool(rows)
+        self._saved_any = self._saved_any or bool(rows)
         known = self._known([row.identity for row in rows])
         creates, writes = [], {}
         for row in rows:
@@ -161,22 +177,56 @@ class BindingStore:
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
             self._saved[row.identity] = values
+        flags = []
         for changed, ids in writes.values():
-            self.Binding.browse(ids).write(changed)
+            if self.MODEL == BindingStore.MODEL and changed.keys() <= FLAGS:
+                flags.append((changed, ids))
+            else:
+                self.Binding.browse(ids).write(changed)
         for record in self.Binding.create(creates):
             self._ids[record.identity] = record.id
         self.Binding.flush_model()
+        for changed, ids in flags:
+            self._write_flags(changed, ids)
+
+    def _write_flags(self, changed, ids):
+        """The flags of many bindings set alike, in one UPDATE: the ORM would write them 100
+        rows a query, and the run after an import clears them on every row it made."""
+        # As the ORM stores them: a boolean is true or false, an empty text is NULL.
+        stored = {name: value or None for name, value in changed.items()}
+        if "recheck" in changed:
+            stored["recheck"] = bool(changed["recheck"])
+        assignments = [
+            SQL("%s = %s", SQL.identifier(name), value) for name, value in sorted(stored.items())
+        ]
+        self.cr.execute(
+            SQL(
+                "UPDATE %s SET %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s"
+                " WHERE id = ANY(%s)",
+                SQL.identifier(self.Binding._table),
+                SQL(", ").join(assignments),
+                self.Binding.env.uid,
+                list(ids),
+            )
+        )
+        self.Binding.browse(ids).invalidate_recordset([*changed, "write_date", "write_uid"])
 
     def remove(self, identities):
         known = self._known(list(identities))
+        self._unsaved = self._unsaved or bool(known)
         for identity in known:
             del self._ids[identity]
             self._saved.pop(identity, None)
         self.Binding.browse(list(known.values())).unlink()
 
     def checkpoint(self):
-        """Between two batches of writes (see ``sync.engine.sides.StatusStore``)."""
-        return self._checkpoint() if self._checkpoint is not None else True
+        """Between two batches of writes (see ``sync.engine.sides.StatusStore``). Nothing
+        saved since the last one: nothing to make durable, no commit (the run still holds
+        the mailbox's lock), as for the quiet runs of most mailboxes."""
+        if self._checkpoint is None or not self._unsaved:
+            return True
+        self._unsaved = False
+        return self._checkpoint()
 
     def get_token(self, side):
         return getattr(self.state, side + "_token") or None

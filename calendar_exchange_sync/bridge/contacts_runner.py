@@ -53,15 +53,13 @@ class ContactsRun:
         self.backend = backend
 
     def wanted(self):
-        user = self.env["res.users"].sudo().browse(self.run.state.user_id)
-        company = self.env["res.company"].sudo().browse(self.run.company_id)
         if isinstance(self.calendar_error, SKIP_AFTER):
             return False
-        return bool(
-            user.exchange_contacts_enabled
-            and user.exchange_sync_enabled
-            and company.exchange_contacts_enabled
-        )
+        state = self.run.state  # the user as the lock query read them: no query when off
+        if not (state.user_contacts and state.user_sync):
+            return False
+        company = self.env["res.company"].sudo().browse(self.run.company_id)
+        return bool(company.exchange_contacts_enabled)
 
     def execute(self):
         """Run the engine for the mailbox's contacts; returns the log record (or an empty one)."""

@@ -15,8 +15,12 @@ MODEL = "calendar.exchange.held.deletion"
 SIDES = {"local": "odoo", "remote": "exchange"}
 
 
-def decisions(mailbox):
-    """``(held, confirmed, restored)``: frozensets of identities for ``SyncOptions``."""
+def decisions(mailbox, any_held=True):
+    """``(held, confirmed, restored)``: frozensets of identities for ``SyncOptions``.
+    ``any_held``: whether the mailbox has any (``MailboxState.has_held``); if not, nothing
+    is read (most runs of most mailboxes hold nothing back)."""
+    if not any_held:
+        return frozenset(), frozenset(), frozenset()
     records = mailbox.env[MODEL].sudo().search([("mailbox_id", "=", mailbox.id)])
     by = {"wait": set(), "delete": set(), "restore": set()}
     for record in records:
@@ -33,9 +37,12 @@ def _naive(value):
     return naive_utc(value)
 
 
-def remember(mailbox, report, finished):
+def remember(mailbox, report, finished, any_held=True):
     """Keep what ``report`` held back; a ``finished`` run also drops what it no longer held.
-    Returns ``(how many are held back now, whether that list changed)``."""
+    Returns ``(how many are held back now, whether that list changed)``. ``any_held`` as for
+    ``decisions``: none held before and none now is nothing to read or write."""
+    if not any_held and not report.held:
+        return 0, False
     Held = mailbox.env[MODEL].sudo()
     Event = mailbox.env["calendar.event"].sudo()
     existing = {r.identity: r for r in Held.search([("mailbox_id", "=", mailbox.id)])}
@@ -58,5 +65,6 @@ def remember(mailbox, report, finished):
         Held.create(creates)
     if finished:
         Held.browse([r.id for r in existing.values()]).unlink()
-    now = set(Held.search([("mailbox_id", "=", mailbox.id)]).mapped("identity"))
+    # What is listed now: what this run held, and what it did not see if it stopped early.
+    now = {held.identity for held in report.held} | (set() if finished else before)
     return len(now), now != before

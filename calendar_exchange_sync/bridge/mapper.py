@@ -99,7 +99,9 @@ def event_attendees(event, skip=()):
     return tuple(attendees)
 
 
-def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_type=None):
+def event_to_item(
+    event, user, *, mailbox, kind=OWN, recurrence=None, default_type=None, cards=None
+):
     """The item ``mailbox`` (of ``user``) holds for this event (or series base event).
 
     ``kind`` (see ``ownership``) decides organizer and attendees: the owner's own meeting lists
@@ -129,7 +131,7 @@ def event_to_item(event, user, *, mailbox, kind=OWN, recurrence=None, default_ty
         end=end,
         all_day=all_day,
         timezone=event_zone(event, user),
-        body=description_of(event),
+        body=description_of(event, cards),
         location=event.location or "",
         privacy=event.effective_privacy or "public",
         show_as=event.show_as or "busy",

@@ -56,6 +56,18 @@ def twin(side, uid, item=None):
     return None
 
 
+def uids_in_use(side, uids):
+    """Which of ``uids`` an active Odoo event carries, in one query: for any other UID
+    ``twin`` finds nothing (no event has it), so a batch of new entries asks only of these."""
+    uids = sorted({uid for uid in uids if uid})
+    if not uids:
+        return set()
+    groups = side.Event._read_group(
+        [("exchange_uid", "in", uids), ("active", "=", True)], ["exchange_uid"]
+    )
+    return {uid for (uid,) in groups}
+
+
 def _shared_outside_meeting(side, found, item):
     """Rule 3 of the module docstring: the event this owner joins, or None."""
     organizer = normalize(item.organizer)
@@ -131,14 +143,34 @@ ORPHANS_QUERY = """
 """
 
 
-def converge(side, mailbox_record):
+# Both at once: a run with nothing to move (most runs) asks one query. Orphans found with the
+# pairs are those of before any move; after a move they are asked for again.
+BOTH_QUERY = """
+    SELECT 'pair', pair.* , NULL FROM (%s) pair
+    UNION ALL
+    SELECT 'orphan', orphan.id, NULL, orphan.uid FROM (%s) orphan
+""" % (CONVERGE_QUERY, ORPHANS_QUERY)
+
+
+def converge(side, mailbox_record, due=True):
     """Before a run of ``side``'s mailbox: move its entries onto the meetings they are copies
     of (rule 2), and re-point entries whose Odoo event another run merged away. Only this
-    mailbox's own bindings are touched. Returns the number of entries moved."""
+    mailbox's own bindings are touched. Returns the number of entries moved. ``due``: False
+    when the lock query found nothing of the kind (``MailboxState.needs_converge``)."""
+    if not due:
+        return 0
     env = side.env
     env.flush_all()
-    env.cr.execute(CONVERGE_QUERY, {"user": side.user_id, "partner": side.partner_id})
-    pairs = env.cr.fetchall()
+    env.cr.execute(
+        BOTH_QUERY,
+        {"user": side.user_id, "partner": side.partner_id, "mailbox": mailbox_record.id},
+    )
+    pairs, orphans = [], []
+    for kind, first, second, uid in env.cr.fetchall():
+        if kind == "pair":
+            pairs.append((first, second))
+        else:
+            orphans.append((first, uid))
     Binding = env["calendar.exchange.binding"].sudo()
     moved, done = 0, set()
     for received_id, organizers_id in pairs:
@@ -161,9 +193,11 @@ def converge(side, mailbox_record):
         else:
             received.unlink()
         moved += len(bindings)
-    env.flush_all()
-    env.cr.execute(ORPHANS_QUERY, {"mailbox": mailbox_record.id})
-    for binding_id, uid, _local in env.cr.fetchall():
+    if pairs:
+        env.flush_all()
+        env.cr.execute(ORPHANS_QUERY, {"mailbox": mailbox_record.id})
+        orphans = [(binding_id, uid) for binding_id, uid, _local in env.cr.fetchall()]
+    for binding_id, uid in orphans:
         meeting = twin(side, uid)
         if meeting:
             _repoint(Binding.browse(binding_id), meeting)

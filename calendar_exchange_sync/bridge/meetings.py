@@ -28,15 +28,20 @@ each mailbox's part of a meeting look to the engine like what it must do with it
 """
 
 import dataclasses
+import hashlib
 import uuid
 from datetime import date, datetime, timezone
 
 from ..sync.engine import OpResult, Remote, Unreadable
 from ..sync.errors import PermanentError
 from ..sync.items import CalendarItem
+from ..sync.normalize import field_text
 from . import invitations, ownership
 from .addresses import normalize
 from .odoo_side import EVENT, SERIES, parse_id
+
+# What this wrapper reads of a binding.
+BINDING_FIELDS = ["identity", "remote_id", "local_id", "written", "field_hashes", "declines"]
 
 # An answer Exchange can send (an unanswered "none" cannot be sent back).
 ANSWERS = ("accepted", "tentative", "declined")
@@ -105,31 +110,50 @@ class MeetingSide:
         """{remote id or identity: binding} of this mailbox."""
         Binding = self.env["calendar.exchange.binding"].sudo()
         found = {}
+        # search_fetch: the bindings and what is read of them here, in one query.
         if remote_ids:
-            for binding in Binding.search(
-                [("mailbox_id", "=", self._mailbox_id), ("remote_id", "in", list(remote_ids))]
+            for binding in Binding.search_fetch(
+                [("mailbox_id", "=", self._mailbox_id), ("remote_id", "in", list(remote_ids))],
+                BINDING_FIELDS,
             ):
                 found[binding.remote_id] = binding
         if identities:
-            for binding in Binding.search(
-                [("mailbox_id", "=", self._mailbox_id), ("identity", "in", list(identities))]
+            for binding in Binding.search_fetch(
+                [("mailbox_id", "=", self._mailbox_id), ("identity", "in", list(identities))],
+                BINDING_FIELDS,
             ):
                 found[binding.identity] = binding
         return found
 
     def _unit(self, local):
         """The Odoo event or series of a local id, if it still exists."""
-        if parse_id(local):
-            return self._odoo.Event.browse(parse_id(local)).exists()
-        if parse_id(local, SERIES):
-            return self.env[SERIES].browse(parse_id(local, SERIES)).exists()
-        return self._odoo.Event.browse()
+        return self._units([local])[local]
+
+    def _units(self, locals_):
+        """{local id: its Odoo event or series (empty when it no longer exists)}: one query
+        per model for a whole batch, and the records share their prefetch, so that what is
+        then read of them (their kind, their item) is read for all of them at once."""
+        wanted = {local: (parse_id(local), parse_id(local, SERIES)) for local in locals_}
+        found = {}
+        for position, model in ((0, EVENT), (1, SERIES)):
+            numbers = {ids[position] for ids in wanted.values() if ids[position]}
+            records = self.env[model].with_context(active_test=False).browse(numbers)
+            found[model] = {record.id: record for record in (records.exists() if numbers else ())}
+        empty = self._odoo.Event.browse()
+        return {
+            local: found[EVENT].get(event_id) or found[SERIES].get(series_id) or empty
+            for local, (event_id, series_id) in wanted.items()
+        }
 
     @staticmethod
     def _events(unit):
         return unit.calendar_event_ids if unit._name == SERIES else unit
 
     def _kind(self, unit):
+        if unit._name == EVENT:
+            # The event itself, not a slice of it: a slice reads alone, the event with the
+            # batch it was found in (see _units).
+            return self._odoo.kind(unit) if unit else None
         events = self._events(unit)
         first = events.filtered("active")[:1] or events[:1]
         return self._odoo.kind(first) if first else None
@@ -146,6 +170,7 @@ class MeetingSide:
         answer = self._side.fetch(ids)
         self._raw.update(answer)
         bindings = self._bindings(remote_ids=list(answer))
+        known = self._units({b.local_id for b in bindings.values() if b.local_id})
         units, out = {}, {}
         for remote_id, got in answer.items():
             if isinstance(got, Unreadable):
@@ -159,7 +184,7 @@ class MeetingSide:
                 written = CalendarItem.from_dict(binding.written)
                 out[remote_id] = dataclasses.replace(got, item=written)
                 continue
-            unit = self._unit(binding.local_id) if binding else None
+            unit = known.get(binding.local_id) if binding else None
             if not unit and got.item.response is not None and got.uid:
                 unit = meeting_of(self._odoo, got.uid)
             if not unit and got.identity and got.item.response is None:
@@ -236,11 +261,12 @@ class MeetingSide:
     # pylint: disable-next=method-required-super
     def create(self, batch):
         bindings = self._bindings(identities=[identity for identity, _ in batch])
+        known = self._units({b.local_id for b in bindings.values() if b.local_id})
         results = [None] * len(batch)
         writes, send, uids, notes = [], set(), {}, {}
         for index, (identity, item) in enumerate(batch):
             binding = bindings.get(identity)
-            unit = self._unit(binding.local_id) if binding else None
+            unit = known.get(binding.local_id) if binding else None
             kind = self._kind(unit) if unit else None
             note = {"unit": unit, "kind": kind, "item": item}
             if kind == ownership.COPY:
@@ -318,17 +344,49 @@ class MeetingSide:
         domain += [("identity", "=", identity)] if identity else [("remote_id", "=", remote_id)]
         Binding.search(domain).write({"written": item.to_dict()})
 
+    def _needs_reading(self, binding, unit, kind, item):
+        """Whether an update must first read the entry as Exchange holds it: not for an entry
+        last agreed as a plain one (no attendees, no answer: neither a meeting nor a copy),
+        written by the sync as anything but an update of a meeting Exchange sent, since
+        nothing of what Exchange holds then changes what is written."""
+        if binding is None or binding.written or not _plain(binding.field_hashes):
+            return True
+        if item.response is not None:
+            return True
+        return bool(
+            kind == ownership.OWN
+            and item.attendees
+            and invitations.state_of(self._events(unit)[:1]) == invitations.SENT
+        )
+
     def update(self, batch):
-        current = self._current([item_id for item_id, _, _ in batch])
         bindings = self._bindings(remote_ids=[item_id for item_id, _, _ in batch])
+        known = self._units({b.local_id for b in bindings.values() if b.local_id})
+        units = {}
+        for item_id, _version, _item in batch:
+            binding = bindings.get(item_id)
+            unit = known.get(binding.local_id) if binding else None
+            units[item_id] = (unit, self._kind(unit) if unit else None)
+        unread = {
+            item_id
+            for item_id, _version, item in batch
+            if item_id not in self._raw
+            and not self._needs_reading(bindings.get(item_id), *units[item_id], item)
+        }
+        current = self._current([item_id for item_id, _, _ in batch if item_id not in unread])
         results = [None] * len(batch)
         plain, sending, answers, copies = [], set(), [], {}
         for index, (item_id, version, item) in enumerate(batch):
             now = current.get(item_id)
             binding = bindings.get(item_id)
-            unit = self._unit(binding.local_id) if binding else None
-            kind = self._kind(unit) if unit else None
+            unit, kind = units[item_id]
+            if now is None and item_id not in unread:
+                plain.append((index, (item_id, version, item)))
+                continue
             if now is None:
+                # Not read (see _needs_reading): written as the plain entry it was agreed as.
+                if kind == ownership.OWN and item.attendees and self._graph:
+                    item = item.replace(attendees=())
                 plain.append((index, (item_id, version, item)))
                 continue
             if binding and binding.written:
@@ -431,13 +489,24 @@ class MeetingSide:
         return bool(mine) and all(a.state == "declined" for a in mine)
 
 
+# The field hashes of an entry without attendees (see ``CalendarItem.field_hashes``).
+_NO_ATTENDEES = hashlib.sha256(field_text([]).encode()).hexdigest()[:16]
+
+
+def _plain(field_hashes):
+    """The agreed content (a binding's field hashes) had no attendees and no answer."""
+    hashes = field_hashes or {}
+    return hashes.get("attendees") == _NO_ATTENDEES and "response" not in hashes
+
+
 def wake_attendees(env, written, touched, user):
     """A meeting came in or went out in this run: the other synchronised people taking part
     get a run soon, so that every copy pairs with the one Odoo event quickly."""
     events = env["calendar.event"].browse()
-    for model, record_id in written:
-        record = env[model].browse(record_id).exists()
-        events |= record.calendar_event_ids[:1] if model == SERIES else record
+    for model in (EVENT, SERIES):  # one query per model, whatever the number of entries
+        records = env[model].browse(sorted(i for m, i in written if m == model)).exists()
+        for record in records:
+            events |= record.calendar_event_ids[:1] if model == SERIES else record
     for unit in touched:
         events |= unit.calendar_event_ids[:1] if unit._name == SERIES else unit
     events = events.exists().filtered(lambda e: e.partner_ids - user.partner_id)

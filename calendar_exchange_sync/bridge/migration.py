@@ -29,8 +29,8 @@ EWS, GRAPH = "ews", "graph"
 
 def stored_kind(mailbox, state):
     """The protocol of the ids a mailbox holds: recorded, else told by its token."""
-    if mailbox.remote_kind:
-        return mailbox.remote_kind
+    if state.remote_kind:  # as the lock query read it
+        return state.remote_kind
     token = state.remote_token or ""
     if not token:
         return None
@@ -41,8 +41,8 @@ def repair_if_moved(run, side, kind):
     mailbox = run.mailbox
     before = stored_kind(mailbox, run.state)
     if before is None or before == kind:
-        if mailbox.remote_kind != kind:
-            mailbox.remote_kind = kind
+        if run.state.remote_kind != kind:
+            mailbox.remote_kind = run.state.remote_kind = kind
         return None
     bindings = mailbox.binding_ids.filtered("remote_id")
     pairs = [StoredPair(b.identity, b.remote_id, b.uid or None) for b in bindings]

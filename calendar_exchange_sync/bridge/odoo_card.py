@@ -17,13 +17,21 @@ def _html(event, value):
     return normalize.html_body(str(field.convert_to_cache(value, event) or ""))
 
 
-def description_of(event):
-    """The event's description as the entry's text: empty when it is only Odoo's card."""
+def description_of(event, cards=None):
+    """The event's description as the entry's text: empty when it is only Odoo's card.
+
+    ``cards`` (a dict the caller keeps for a batch of events) holds the cards already made:
+    Odoo looks its superuser up again for each card, one query per event otherwise."""
     text = str(event.description or "")
     if "<strong>" not in text or not event.user_id:
         return text  # the card is always a titled block of the organizer
     partners = event.partner_ids.sorted("id")  # Odoo took the first of them when creating
-    card = event._get_contact_details_description(event.user_id, partners)
+    key = (event.env.lang, event.user_id.id, tuple(partners.ids))
+    card = cards.get(key) if cards is not None else None
+    if card is None:
+        card = event._get_contact_details_description(event.user_id, partners)
+        if cards is not None:
+            cards[key] = card
     if normalize.html_body(text) == _html(event, "<div>%s</div>" % card):
         return ""
     return text

@@ -85,6 +85,7 @@ class OdooSide:
         self.user_id = user.id
         self.partner_id = partner_id or user.partner_id.id
         self._inbound = None
+        self._cards = {}
         # remote iCalendar UIDs by identity of the item being created (filled by the runner)
         self.uid_hints = uid_hints if uid_hints is not None else {}
         # what Exchange said of them as meetings (``MeetingState``), by the same identities
@@ -148,6 +149,7 @@ class OdooSide:
             mailbox=self.mailbox,
             kind=self.kind(event),
             default_type=self.inbound.default_type,
+            cards=self._cards,
         )
 
     def _fetched(self, record):
@@ -176,6 +178,7 @@ class OdooSide:
 
     def fetch(self, ids):
         answer = {}
+        self._cards = {}  # Odoo's contact cards of this batch (see odoo_card)
         for record in list(self._events(ids)) + list(self._series(ids)):
             try:
                 answer[local_id(record)] = self._fetched(record)
@@ -208,10 +211,19 @@ class OdooSide:
 
     # -- writing ------------------------------------------------------------------------
 
-    def _result(self, record):
+    def _result(self, record, defer=False):
+        """The success of a write of ``record``; with ``defer`` (a batch of updates), the
+        record itself: its version is read once the whole batch is flushed (``_settled``)."""
         self.written.add((record._name, record.id))
+        if defer:
+            return record
         self.env.flush_all()
         return OpResult.success(Remote(local_id(record), self._version(record)))
+
+    def _settled(self, result):
+        if isinstance(result, OpResult):
+            return result
+        return OpResult.success(Remote(local_id(result), self._version(result)))
 
     def _guarded(self, operation):
         """Run one record's write; a refusal by Odoo is that item's error, not the run's."""
@@ -225,10 +237,17 @@ class OdooSide:
     # pylint: disable-next=method-required-super
     def create(self, batch):
         results = dict.fromkeys(range(len(batch)))
+        in_use = meeting_pairing.uids_in_use(
+            self, [self.uid_hints.get(identity) for identity, _item in batch]
+        )
         plain = [
             n
             for n, (identity, item) in enumerate(batch)
-            if not item.recurrence and not self._twin(self.uid_hints.get(identity), item)
+            if not item.recurrence
+            and not (
+                self.uid_hints.get(identity) in in_use
+                and self._twin(self.uid_hints.get(identity), item)
+            )
         ]
         # One create() for the plain entries of the batch: Odoo creates events much faster in
         # bulk. Should Odoo refuse one of them, each is created on its own below instead.
@@ -302,8 +321,8 @@ class OdooSide:
         invited to. A UID alone is no key to anybody else's event."""
         return meeting_pairing.twin(self, uid, item)
 
-    def _check(self, id_, version):
-        record = self._record(id_)
+    def _check(self, id_, version, found=None):
+        record = self._record(id_) if found is None else found.get(id_)
         if not record:
             raise _Refused(ItemNotFound("%s no longer exists in Odoo" % id_))
         if self._version(record) != version:
@@ -311,22 +330,38 @@ class OdooSide:
         return record
 
     def update(self, batch):
+        # The whole batch first: its records read at once, written in one savepoint, flushed
+        # once (Odoo then writes alike rows in one UPDATE). Should Odoo refuse one of them,
+        # each is written on its own below instead, as creates are.
+        ids = [id_ for id_, _version, _item in batch]
+        found = {local_id(r): r for r in list(self._events(ids)) + list(self._series(ids))}
+        try:
+            with self.env.cr.savepoint():
+                done = [self._update(*entry, found=found) for entry in batch]
+                self.env.flush_all()
+            return [self._settled(result) for result in done]
+        except (UserError, ValidationError, AccessError, ValueError) as refused:
+            _logger.debug("Bulk update refused (%s): entries are written one by one", refused)
         return [
             self._guarded(lambda i=id_, v=version, it=item: self._update(i, v, it))
             for id_, version, item in batch
         ]
 
-    def _update(self, id_, version, item):
+    def _update(self, id_, version, item, found=None):
+        """One entry's update; ``found`` (a batch's records by id) defers its result."""
         try:
-            record = self._check(id_, version)
+            record = self._check(id_, version, found)
         except _Refused as refused:
             return OpResult.failure(refused.error)
+        defer = found is not None
         events = record.calendar_event_ids if record._name == SERIES else record
-        if self.kind(events.filtered("active")[:1] or events[:1]) == ownership.COPY:
+        # A single event as it is (a slice of it would be read alone, not with its batch).
+        first = (events.filtered("active")[:1] or events[:1]) if record._name == SERIES else record
+        if self.kind(first) == ownership.COPY:
             # The owner's copy of somebody else's meeting: only their answer comes from it,
             # whatever they did to its times or texts (those stay theirs, in Exchange).
             self.inbound.set_own_response(events, item.response)
-            return self._result(record)
+            return self._result(record, defer)
         if record._name == SERIES or item.recurrence:
             if record._name == EVENT:  # a single entry became a series
                 record.write({"recurrency": False})
@@ -338,20 +373,20 @@ class OdooSide:
                     }
                 )
                 record.unlink()
-                return self._result(series)
+                return self._result(series, defer)
             if not item.recurrence:  # a series became a single entry
                 source = {"exchange_source": record.exchange_source}
                 event = self.Event.create(dict(self.inbound.values(item), **source))
                 self.series.delete(record)
-                return self._result(event)
+                return self._result(event, defer)
             updated = self.series.update(record, item)
             if item.response is not None:
                 self.inbound.set_own_response(updated.calendar_event_ids, item.response)
-            return self._result(updated)
+            return self._result(updated, defer)
         with_attendees = self.kind(record) != ownership.PLAIN
         record.write(self.inbound.values(item, with_attendees=with_attendees))
         self.inbound.set_responses(record, item, with_attendees=with_attendees)
-        return self._result(record)
+        return self._result(record, defer)
 
     def delete(self, batch):
         return [

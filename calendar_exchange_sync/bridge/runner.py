@@ -137,7 +137,7 @@ class MailboxRun:
 
     def options(self):
         company = self.env["res.company"].browse(self.company_id)
-        held, confirmed, restored = held_deletions.decisions(self.mailbox)
+        held, confirmed, restored = held_deletions.decisions(self.mailbox, self.state.has_held)
         return SyncOptions(
             policy=ROLES.get(self.company.policy, self.company.policy),  # "newest" stays
             clock_skew=timedelta(seconds=self.company.clock_skew),
@@ -199,7 +199,8 @@ class MailboxRun:
             remote = UidRecordingSide(meetings, uid_hints, self.private, meeting_hints)
             # Entries that are copies of a meeting the organizer's mailbox has brought in since
             # move onto it before the run (no write to Exchange: the pair only changes sides).
-            converge(local, self.mailbox)
+            if converge(local, self.mailbox, due=self.state.needs_converge):
+                self.state.has_unsettled = True  # the moved pairs are read again
             engine = Engine(local, remote, store, self.options())
             report = engine.run(force_deletions=self.force_deletions)
             error = report.aborted
@@ -213,7 +214,7 @@ class MailboxRun:
         if report is not None:
             self.unfinished = report.unfinished and error is None
             finished = error is None and not report.unfinished
-            self.held = held_deletions.remember(self.mailbox, report, finished)
+            self.held = held_deletions.remember(self.mailbox, report, finished, self.state.has_held)
         log = self._record(started, time.monotonic() - clock, report, error, store)
         ContactsRun(self, error).execute()  # contacts: the mailbox's second item kind
         return log

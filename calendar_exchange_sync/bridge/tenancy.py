@@ -48,12 +48,12 @@ def open_backend(run):
         address = _resolved(run, lambda a: ews_resolve.resolve(ews_settings(connection), a))
         side = make_backend(connection, address)
         kind = EWS
-    elif company.exchange_access_mode == "signin":
+    elif run.company.access_mode == "signin":  # the settings read once per cron pass
         side, address = _signed_in_side(run, company)
         kind = GRAPH
     else:
         client = GraphClient(graph_settings(connection))
-        onprem = dict(connection, version=company.exchange_onprem_version)
+        onprem = dict(connection, version=run.company.onprem_version)
 
         def ask(typed):
             try:
@@ -75,8 +75,9 @@ def open_backend(run):
 def _resolved(run, ask):
     """The primary address of the user's mailbox, asked of Exchange on the first run."""
     mailbox, typed = run.mailbox, run.state.user_mailbox
-    if mailbox.resolved_email and mailbox.resolved_from == typed:
-        return mailbox.resolved_email
+    # As the lock query read them (the mailbox row itself need not be read on a quiet run).
+    if run.state.resolved_email and run.state.resolved_from == typed:
+        return run.state.resolved_email
     try:
         address = normalize(ask(typed)) or typed
     except errors.MailboxNotInCloud:
@@ -149,7 +150,7 @@ def _hybrid(company):
 
 def _stays_on_premises(run, company, client, address):
     """Hybrid: a mailbox Graph does not hold yet keeps syncing through EWS."""
-    if not _hybrid(company):
+    if not run.company.hybrid:
         return False
     if run.mailbox.remote_kind == GRAPH:
         return False  # it moved already; there is no way back in the middle of a move

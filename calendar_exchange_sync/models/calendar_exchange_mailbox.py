@@ -133,6 +133,8 @@ class CalendarExchangeMailbox(models.Model):
     @api.model
     def _ensure_mailboxes(self):
         """A mailbox per sync-enabled user; users who switched off keep theirs, inactive."""
+        if not self._mailboxes_to_ensure():
+            return
         users = (
             self.env["res.users"]
             .sudo()
@@ -155,6 +157,35 @@ class CalendarExchangeMailbox(models.Model):
                 self._for_user(user)
         off = existing.filtered(lambda m: m.active and m.user_id not in users)
         off.write({"active": False})
+
+    def _mailboxes_to_ensure(self):
+        """Whether ``_ensure_mailboxes`` may have anything to do, in one query (the sync cron
+        asks at every pass, and the answer is nearly always no): a user who may synchronise
+        without an active mailbox of their address, or an active mailbox of anybody else. In
+        doubt (an empty address), yes: the ORM then decides as always."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            WITH eligible AS (
+                SELECT u.id, u.exchange_mailbox
+                  FROM res_users u
+                  JOIN res_company c ON c.id = u.company_id
+                 WHERE u.active AND u.exchange_sync_enabled AND u.exchange_mailbox IS NOT NULL
+                   AND u.share IS NOT TRUE AND c.exchange_enabled
+            )
+            SELECT EXISTS (
+                SELECT 1 FROM eligible e
+                 WHERE e.exchange_mailbox = ''
+                    OR NOT EXISTS (SELECT 1 FROM calendar_exchange_mailbox m
+                                    WHERE m.user_id = e.id AND m.active
+                                      AND m.email = e.exchange_mailbox)
+            ) OR EXISTS (
+                SELECT 1 FROM calendar_exchange_mailbox m
+                 WHERE m.active AND m.user_id NOT IN (SELECT id FROM eligible)
+            )
+            """
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _cron_sync(self, time_budget=TIME_BUDGET, mailbox_budget=MAILBOX_TIME_BUDGET):

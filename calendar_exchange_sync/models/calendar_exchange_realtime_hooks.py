@@ -18,7 +18,9 @@ class CalendarExchangeMailbox(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"active", "email", "user_id"} & set(vals):
+        # Not for no mailbox at all: the sync cron's pass writes the (mostly empty) set of
+        # mailboxes switched off, and would wake the subscriptions cron each time.
+        if self and {"active", "email", "user_id"} & set(vals):
             self.env["calendar.exchange.subscription"]._trigger_realtime()
         return result
 

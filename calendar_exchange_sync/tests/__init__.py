@@ -5,6 +5,7 @@ from . import test_user_switch
 from . import test_sync_ews
 from . import test_sync_series
 from . import test_sync_graph
+from . import test_graph_operations
 from . import test_consent
 from . import test_sync_behaviour
 from . import test_tours
