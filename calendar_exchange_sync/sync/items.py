@@ -415,31 +415,25 @@ class CalendarItem:
         categories = _strings_json(self.categories)
         recurrence = "null" if rec is None else _canonical_json(rec.to_dict())
         reminder = self.reminder_minutes
-        optional = (zone, self.organizer, self.activity_type, self.response)
-        zone_json, organizer_json, type_json, response_json = (
-            "null" if value is None else _json_string(value) for value in optional
-        )
-        zone_text, organizer_text, type_text, response_text = (
-            "n" if value is None else "s" + value for value in optional
-        )
+        organizer, activity_type, response = self.organizer, self.activity_type, self.response
         # canonical_json(self.content()): the keys in sorted order, "response" only when set.
         document = _DOCUMENT % (
-            type_json,
+            "null" if activity_type is None else _json_string(activity_type),
             "true" if self.all_day else "false",
             attendees,
             _json_string(self.body),
             categories,
             _json_string(end),
             _json_string(self.location),
-            organizer_json,
+            "null" if organizer is None else _json_string(organizer),
             _json_string(self.privacy),
             recurrence,
             "null" if reminder is None else int.__repr__(reminder),
-            "" if self.response is None else ',"response":' + response_json,
+            "" if response is None else ',"response":' + _json_string(response),
             _json_string(self.show_as),
             _json_string(start),
             _json_string(self.subject),
-            zone_json,
+            "null" if zone is None else _json_string(zone),
         )
         digest = _short_digest
         hashes = {  # normalize.field_text of each value of content(), in its order
@@ -447,20 +441,20 @@ class CalendarItem:
             "start": digest("s" + start),
             "end": digest("s" + end),
             "all_day": digest("t" if self.all_day else "f"),
-            "timezone": digest(zone_text),
+            "timezone": digest("n" if zone is None else "s" + zone),
             "body": digest("s" + self.body),
             "location": digest("s" + self.location),
             "privacy": digest("s" + self.privacy),
             "show_as": digest("s" + self.show_as),
             "reminder_minutes": digest("n" if reminder is None else "i%d" % reminder),
-            "organizer": digest(organizer_text),
+            "organizer": digest("n" if organizer is None else "s" + organizer),
             "attendees": digest("j" + attendees),
             "categories": digest("j" + categories),
-            "activity_type": digest(type_text),
+            "activity_type": digest("n" if activity_type is None else "s" + activity_type),
             "recurrence": digest("n" if rec is None else "j" + recurrence),
         }
-        if self.response is not None:
-            hashes["response"] = digest(response_text)
+        if response is not None:
+            hashes["response"] = digest("s" + response)
         if rec is not None:
             hashes.update(self._occurrence_hashes())
         _set(self, "_digest", hashlib.sha256(document.encode()).hexdigest())

@@ -99,10 +99,12 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
     def _unindex(self, identity):
         row = self.rows.get(identity)
         if row is not None:
-            for role in ("local", "remote"):
-                id_ = row.id_on(role)
-                if id_ is not None and self.by_id[role].get(id_) == identity:
-                    del self.by_id[role][id_]
+            for index, id_ in (
+                (self.by_id["local"], row.local_id),
+                (self.by_id["remote"], row.remote_id),
+            ):
+                if id_ is not None and index.get(id_) == identity:
+                    del index[id_]
 
     # Returns nothing, as the method it extends.
     # pylint: disable-next=missing-return
@@ -113,12 +115,14 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
         try:
             super().save(rows)
         finally:
+            by_local, by_remote = self.by_id["local"], self.by_id["remote"]
             for row in rows:  # index what is stored now (a crash_before left the old rows)
                 stored = self.rows.get(row.identity)
-                for role in ("local", "remote"):
-                    id_ = stored.id_on(role) if stored is not None else None
-                    if id_ is not None:
-                        self.by_id[role][id_] = stored.identity
+                if stored is not None:
+                    if stored.local_id is not None:
+                        by_local[stored.local_id] = stored.identity
+                    if stored.remote_id is not None:
+                        by_remote[stored.remote_id] = stored.identity
 
     # Returns nothing, as the method it extends.
     # pylint: disable-next=missing-return

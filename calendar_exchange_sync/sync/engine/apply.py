@@ -153,15 +153,15 @@ class Applier:
                 continue
             for role in ROLES:
                 fetched = decision.fetched_on(role)
-                if role in results:
-                    written = results[role]
+                written = results.get(role)
+                if written is not None:
                     row.set_on(role, item_id=written.id, version=written.version)
+                    if fetched is not None:
+                        row.set_on(role, modified=fetched.last_modified)
                 elif fetched is not None:
-                    row.set_on(role, version=fetched.version)
-                if fetched is not None:
-                    row.set_on(role, modified=fetched.last_modified)
-                    if fetched.uid:
-                        row.uid = fetched.uid
+                    row.set_on(role, version=fetched.version, modified=fetched.last_modified)
+                if fetched is not None and fetched.uid:
+                    row.uid = fetched.uid
             if plan.item is not None:
                 row.agree(plan.item)
             # A pair created now is read again next run: the token this run stores was taken
