@@ -21,11 +21,11 @@ import dataclasses
 import hashlib
 import json
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from . import normalize
 from .normalize import canonical_json as _canonical_json
 from .normalize import check_zone as _check_zone
-from .normalize import field_text as _field_text
 from .normalize import parse_when as _parse_when
 from .normalize import when_text as _json_value
 
@@ -61,6 +61,57 @@ EXCEPTION_KEY = "recurrence:exception:"
 DELETED_KEY = "recurrence:deleted:"
 
 
+# canonical_json(content()) with a %s per value, keys in sorted order ("response" is
+# optional: its %s holds the whole member, or nothing).
+_DOCUMENT = "{%s}" % ",".join(
+    '"%s":%%s' % name for name in sorted(CONTENT_FIELDS) if name != "response"
+).replace(',"show_as"', '%s,"show_as"')
+_json_string = json.encoder.encode_basestring  # what canonical_json writes for a str
+
+
+@lru_cache(maxsize=4096)
+def _short_digest(text):
+    """The 16-digit digest of one field's text. Cached: most fields (privacy, the reminder,
+    the organizer, no recurrence …) hold one of a few values over a whole mailbox, and equal
+    digests are then one string, not one per entry."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1024)
+def _attendees_json(attendees):
+    """canonical_json of the attendees' dicts (a tuple of frozen ``Attendee``, so cacheable:
+    the same few colleagues attend most of a mailbox's meetings)."""
+    return _canonical_json([a.to_dict() for a in attendees])
+
+
+@lru_cache(maxsize=1024)
+def _strings_json(values):
+    return _canonical_json(list(values))
+
+
+class FieldHashes(dict):
+    """The read-only ``field_hashes()`` of an item: computed once, then shared by the item,
+    the status rows that agree on it and the stores that keep them (no copy per row)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("field hashes are read-only; build a new dict from them")
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+    __ior__ = _read_only
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        return (FieldHashes, (dict(self),))
+
+
 def exclusive_end(inclusive_stop):
     """Exchange-style exclusive end date of an all-day entry from Odoo's inclusive stop_date."""
     return inclusive_stop + timedelta(days=1)
@@ -75,7 +126,7 @@ def _set(obj, name, value):
     object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Attendee:
     """One attendee: address (lower-cased), display name, response, required or optional."""
 
@@ -107,7 +158,7 @@ class Attendee:
         return cls(**data)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Occurrence:
     """A modified occurrence of a series: its original start (the key) and its own content."""
 
@@ -136,7 +187,7 @@ class Occurrence:
         return cls(_parse_when(data["original_start"]), CalendarItem.from_dict(data["item"]))
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Recurrence:
     """A series rule with its exceptions (modified occurrences) and deleted occurrences.
 
@@ -184,7 +235,7 @@ class Recurrence:
         )
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@dataclasses.dataclass(frozen=True, eq=False, slots=True)
 class CalendarItem:
     """The normalised content of one calendar entry or series (see the module docstring)."""
 
@@ -207,8 +258,10 @@ class CalendarItem:
     # "tentative", "declined"); None for an entry of their own. Only a copy of a meeting
     # has one: it is what travels between the owner's Odoo attendee line and their copy.
     response: str | None = None
-    # Lazily computed canonical content and field digests; not fields a caller sets.
+    # Lazily computed canonical content, content hash and field digests; not fields a caller
+    # sets.
     _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
+    _digest: str | None = dataclasses.field(default=None, init=False, repr=False)
     _hashes: dict | None = dataclasses.field(default=None, init=False, repr=False)
 
     def __post_init__(self):
@@ -289,13 +342,12 @@ class CalendarItem:
     def content(self):
         """The canonical JSON-ready dict of what the user sees (cached)."""
         if self._content is None:
-            meaningful_zone = self.recurrence is not None and not self.all_day
             value = {
                 "subject": self.subject,
                 "start": _json_value(self.start),
                 "end": _json_value(self.end),
                 "all_day": self.all_day,
-                "timezone": self.timezone if meaningful_zone else None,
+                "timezone": self._meaningful_zone(),
                 "body": self.body,
                 "location": self.location,
                 "privacy": self.privacy,
@@ -314,27 +366,119 @@ class CalendarItem:
             _set(self, "_content", value)
         return self._content
 
+    def _meaningful_zone(self):
+        return self.timezone if self.recurrence is not None and not self.all_day else None
+
+    def _key(self):
+        """What ``content()`` holds, as a tuple of hashable values: equal exactly when the
+        contents are (compared without building them; an exception's zone is part of its
+        series' content, see ``Recurrence.to_dict``)."""
+        rec = self.recurrence
+        if rec is not None:
+            rec = (
+                rec.rrule,
+                tuple((e.original_start, e.item._key(), e.item.timezone) for e in rec.exceptions),
+                rec.deleted,
+            )
+        return (
+            self.subject,
+            self.start,
+            self.end,
+            self.all_day,
+            self._meaningful_zone(),
+            self.body,
+            self.location,
+            self.privacy,
+            self.show_as,
+            self.reminder_minutes,
+            self.organizer,
+            self.attendees,
+            self.categories,
+            self.activity_type,
+            rec,
+            self.response,
+        )
+
+    def _digests(self):
+        """Compute (once) the content hash and the field digests together.
+
+        Each field's canonical JSON text is written once and serves both: the field digest
+        hashes it (``normalize.field_text``), and the content hash hashes the fields' texts
+        joined in key order, which is byte for byte ``canonical_json(self.content())``
+        (tests/sync/test_items_digests.py holds both to the definitions). Building the content
+        dict and encoding it again for every item was most of an initial pairing's time.
+        """
+        rec = self.recurrence
+        start, end = _json_value(self.start), _json_value(self.end)
+        zone = self._meaningful_zone()
+        attendees = _attendees_json(self.attendees)
+        categories = _strings_json(self.categories)
+        recurrence = "null" if rec is None else _canonical_json(rec.to_dict())
+        reminder = self.reminder_minutes
+        organizer, activity_type, response = self.organizer, self.activity_type, self.response
+        # canonical_json(self.content()): the keys in sorted order, "response" only when set.
+        document = _DOCUMENT % (
+            "null" if activity_type is None else _json_string(activity_type),
+            "true" if self.all_day else "false",
+            attendees,
+            _json_string(self.body),
+            categories,
+            _json_string(end),
+            _json_string(self.location),
+            "null" if organizer is None else _json_string(organizer),
+            _json_string(self.privacy),
+            recurrence,
+            "null" if reminder is None else int.__repr__(reminder),
+            "" if response is None else ',"response":' + _json_string(response),
+            _json_string(self.show_as),
+            _json_string(start),
+            _json_string(self.subject),
+            "null" if zone is None else _json_string(zone),
+        )
+        digest = _short_digest
+        hashes = {  # normalize.field_text of each value of content(), in its order
+            "subject": digest("s" + self.subject),
+            "start": digest("s" + start),
+            "end": digest("s" + end),
+            "all_day": digest("t" if self.all_day else "f"),
+            "timezone": digest("n" if zone is None else "s" + zone),
+            "body": digest("s" + self.body),
+            "location": digest("s" + self.location),
+            "privacy": digest("s" + self.privacy),
+            "show_as": digest("s" + self.show_as),
+            "reminder_minutes": digest("n" if reminder is None else "i%d" % reminder),
+            "organizer": digest("n" if organizer is None else "s" + organizer),
+            "attendees": digest("j" + attendees),
+            "categories": digest("j" + categories),
+            "activity_type": digest("n" if activity_type is None else "s" + activity_type),
+            "recurrence": digest("n" if rec is None else "j" + recurrence),
+        }
+        if response is not None:
+            hashes["response"] = digest("s" + response)
+        if rec is not None:
+            hashes.update(self._occurrence_hashes())
+        _set(self, "_digest", hashlib.sha256(document.encode()).hexdigest())
+        _set(self, "_hashes", FieldHashes(hashes))
+
     def content_hash(self):
         """sha256 hex digest of the canonical content: stable across processes and versions."""
-        return hashlib.sha256(_canonical_json(self.content()).encode()).hexdigest()
+        if self._digest is None:
+            self._digests()
+        return self._digest
 
     def field_hashes(self):
-        """Short per-field digests, enough to tell later which fields changed since then."""
+        """Short per-field digests, enough to tell later which fields changed since then
+        (a read-only mapping, computed once: status rows keep it as it is)."""
         if self._hashes is None:
-            hashes = {
-                name: hashlib.sha256(_field_text(value).encode()).hexdigest()[:16]
-                for name, value in self.content().items()
-            }
-            hashes.update(self._occurrence_hashes())
-            _set(self, "_hashes", hashes)
-        return dict(self._hashes)
+            self._digests()
+        return self._hashes
 
     def _occurrence_hashes(self):
         """Series parts, so a merge can take each occurrence from the side that changed it."""
         rec = self.recurrence
         if rec is None:
             return {}
-        hashes = {RULE_KEY: hashlib.sha256(rec.rrule.encode()).hexdigest()[:16]}
+        hashes = {RULE_KEY: _short_digest(rec.rrule)}
         for exception in rec.exceptions:
             key = EXCEPTION_KEY + _json_value(exception.original_start)
             hashes[key] = exception.item.content_hash()[:16]
@@ -367,12 +511,14 @@ class CalendarItem:
         return self.replace(start=original_start, end=original_start + duration, recurrence=None)
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if not isinstance(other, CalendarItem):
             return NotImplemented
-        return self.content() == other.content()
+        return self._key() == other._key()
 
     def __hash__(self):
-        return hash(_canonical_json(self.content()))
+        return hash(self._key())
 
     # -- storage -------------------------------------------------------------------------
 

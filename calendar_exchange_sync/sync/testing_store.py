@@ -5,19 +5,26 @@ the sides on ``save``, ``remove`` and ``set_token``, and can play a store that i
 per save (``durable = False``); ``IndexedMemoryStatusStore`` adds the targeted look-ups.
 """
 
-import copy
+import dataclasses
+import operator
 
+from .engine import StatusRow
+from .items import FieldHashes
 from .testing_faults import Faults
 from .testing_faults import after as _after
 from .testing_faults import before as _before
 
+_ROW_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(StatusRow)))
+
 
 def _copy(row):
-    # Rows hold only immutable values besides this dict: a shallow copy is a full copy.
-    # (copy.copy, not dataclasses.replace: stores copy every row in and out, and replace runs
-    # __init__ through reflection: a tenth of a 10,000-entry initial sync in bench/engine.py.)
-    new = copy.copy(row)
-    new.field_hashes = dict(row.field_hashes)
+    # Rows hold only immutable values besides the field hashes, and those are read-only when
+    # an item made them (``FieldHashes``): only a plain dict is copied. (Built through
+    # __init__ from the values in field order: copy.copy and dataclasses.replace go through
+    # reflection, and stores copy every row in and out, twice per pair in an initial sync.)
+    new = StatusRow(*_ROW_VALUES(row))
+    if type(new.field_hashes) is not FieldHashes:
+        new.field_hashes = dict(new.field_hashes)
     return new
 
 
@@ -92,10 +99,12 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
     def _unindex(self, identity):
         row = self.rows.get(identity)
         if row is not None:
-            for role in ("local", "remote"):
-                id_ = row.id_on(role)
-                if id_ is not None and self.by_id[role].get(id_) == identity:
-                    del self.by_id[role][id_]
+            for index, id_ in (
+                (self.by_id["local"], row.local_id),
+                (self.by_id["remote"], row.remote_id),
+            ):
+                if id_ is not None and index.get(id_) == identity:
+                    del index[id_]
 
     # Returns nothing, as the method it extends.
     # pylint: disable-next=missing-return
@@ -106,12 +115,14 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
         try:
             super().save(rows)
         finally:
+            by_local, by_remote = self.by_id["local"], self.by_id["remote"]
             for row in rows:  # index what is stored now (a crash_before left the old rows)
                 stored = self.rows.get(row.identity)
-                for role in ("local", "remote"):
-                    id_ = stored.id_on(role) if stored is not None else None
-                    if id_ is not None:
-                        self.by_id[role][id_] = stored.identity
+                if stored is not None:
+                    if stored.local_id is not None:
+                        by_local[stored.local_id] = stored.identity
+                    if stored.remote_id is not None:
+                        by_remote[stored.remote_id] = stored.identity
 
     # Returns nothing, as the method it extends.
     # pylint: disable-next=missing-return

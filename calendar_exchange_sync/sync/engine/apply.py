@@ -35,14 +35,14 @@ _ORDER = (
 )
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class _Job:
     """A ``Decision`` being carried out: the writes still to hear from and their outcome."""
 
     decision: object  # decisions.Decision
     left: int = 0  # writes still to hear from
     failed: bool = False
-    results: dict = dataclasses.field(default_factory=dict)  # role -> Remote
+    results: dict | None = None  # role -> Remote, once a write answered
     subject: str = ""  # for the log, when the plan carries no item (deletes)
 
     @property
@@ -75,16 +75,29 @@ class Applier:
         self.rows = rows
         self.report = report
         self.out_of_time = out_of_time
-        self.jobs = [_Job(decision, decision.plan.writes) for decision in decisions]
+        # Decisions with nothing to write (most of an initial pairing) are settled as they
+        # are, without a job each.
+        self.quiet = [decision for decision in decisions if not decision.plan.writes]
+        self.jobs = [
+            _Job(decision, decision.plan.writes) for decision in decisions if decision.plan.writes
+        ]
         self.written = 0  # batches of writes sent so far
         self.settled = []  # rows read again this run, to unflag once the tokens are stored
         self.created = []  # (row, side created on) of this run's creates
 
     def apply(self):
-        quiet = [job for job in self.jobs if not job.left]
+        quiet, self.quiet = self.quiet, None
         self._settle(quiet)
+        del quiet
+        by_op = {}  # (role, action) -> jobs, in decision order
+        for job in self.jobs:
+            plan = job.plan
+            if plan.local_op is not None:
+                by_op.setdefault(("local", plan.local_op), []).append(job)
+            if plan.remote_op is not None:
+                by_op.setdefault(("remote", plan.remote_op), []).append(job)
         for role, action in _ORDER:
-            jobs = [j for j in self.jobs if j.plan.op_on(role) == action]
+            jobs = by_op.get((role, action), [])
             # A merge whose first write failed does not write the other side: the next run
             # decides again from both sides anyway.
             skipped = [j for j in jobs if j.failed]
@@ -123,11 +136,16 @@ class Applier:
     # -- bookkeeping --------------------------------------------------------------------
 
     def _settle(self, jobs):
-        """Record the outcome of jobs whose writes are all done (or that needed none)."""
+        """Record the outcome of jobs whose writes are all done, or of decisions that needed
+        none (``jobs`` holds ``_Job``s or, for those, the ``Decision``s themselves)."""
         save, forget = [], []
         for job in jobs:
-            row, plan = job.row, job.plan
-            if job.failed:
+            if type(job) is _Job:
+                decision, failed, results = job.decision, job.failed, job.results or {}
+            else:
+                decision, failed, results = job, False, {}
+            row, plan = decision.row, decision.plan
+            if failed:
                 row.recheck, row.verify_side = True, None
                 save.append(row)
                 continue
@@ -138,16 +156,16 @@ class Applier:
                 self.rows.drop(row.identity)
                 continue
             for role in ROLES:
-                fetched = job.fetched_on(role)
-                if role in job.results:
-                    written = job.results[role]
+                fetched = decision.fetched_on(role)
+                written = results.get(role)
+                if written is not None:
                     row.set_on(role, item_id=written.id, version=written.version)
+                    if fetched is not None:
+                        row.set_on(role, modified=fetched.last_modified)
                 elif fetched is not None:
-                    row.set_on(role, version=fetched.version)
-                if fetched is not None:
-                    row.set_on(role, modified=fetched.last_modified)
-                    if fetched.uid:
-                        row.uid = fetched.uid
+                    row.set_on(role, version=fetched.version, modified=fetched.last_modified)
+                if fetched is not None and fetched.uid:
+                    row.uid = fetched.uid
             if plan.item is not None:
                 row.agree(plan.item)
             # A pair created now is read again next run: the token this run stores was taken
@@ -217,6 +235,8 @@ class Applier:
             already_gone = action == "delete" and isinstance(result.error, ItemNotFound)
             if result.ok or already_gone:
                 if result.remote is not None and action != "delete":
+                    if job.results is None:
+                        job.results = {}
                     job.results[role] = result.remote
                 item_id = result.remote.id if result.remote else job.row.id_on(role)
                 subject = self._subject(job, role)

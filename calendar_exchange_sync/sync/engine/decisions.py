@@ -40,9 +40,10 @@ POLICIES = ("newest", "local", "remote")
 
 # Fields that merge as one unit: "when" the entry happens.
 WHEN = TIME_FIELDS | {"recurrence"}
+_NO_CONFLICTS = frozenset()  # one object for the plans of every pair without a conflict
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Seen:
     """One side of a pair this run: its state and, when read, what ``Side.fetch`` answered."""
 
@@ -50,7 +51,7 @@ class Seen:
     fetched: object = None  # sides.Fetched, present for CHANGED (and UNCHANGED when read)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Plan:
     """The decision for one pair: an operation per side and the content both should hold.
 
@@ -62,7 +63,7 @@ class Plan:
     remote_op: str | None = None
     item: object = None
     forget: bool = False
-    conflicts: frozenset = frozenset()
+    conflicts: frozenset = _NO_CONFLICTS
     # Removes an extra copy of an entry (a create the server carried out twice), not the entry:
     # the deletion guard does not count it.
     copy: bool = False
@@ -82,7 +83,7 @@ class Plan:
         return "local" if self.local_op == "create" else None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Decision:
     """One pair of this run: its status row, its plan, and what each side showed (``Seen``,
     None for the side a new entry does not exist on yet)."""
@@ -137,7 +138,7 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
         # side has is no conflict (a contact's phone known on one side only is kept).
         local, remote = local.fill_gaps(remote), remote.fill_gaps(local)
     if local == remote:  # e.g. a pair found by initial matching: nothing to merge
-        return local, frozenset()
+        return local, _NO_CONFLICTS
     remote_wins = winner(policy, local_fetched, remote_fetched, clock_skew) == "remote"
     local_changed = _groups(local.changed_fields(base_fields)) - {"when"}
     remote_changed = _groups(remote.changed_fields(base_fields)) - {"when"}
@@ -158,14 +159,15 @@ def merge(base_fields, local_fetched, remote_fetched, policy, clock_skew):
         changes.update({name: getattr(remote, name) for name in WHEN})
     elif recurrence is not None and recurrence != local.recurrence:
         changes["recurrence"] = recurrence
+    conflicts = frozenset(conflicts) if conflicts else _NO_CONFLICTS
     if not changes:
-        return local, frozenset(conflicts)
+        return local, conflicts
     try:
-        return local.replace(**changes), frozenset(conflicts)
+        return local.replace(**changes), conflicts
     except (TypeError, ValueError):
         # The mix is not a valid entry (should not happen: timing travels as one unit): keep
         # the policy winner's whole item rather than invent one.
-        return (remote if remote_wins else local), frozenset(conflicts)
+        return (remote if remote_wins else local), conflicts
 
 
 def decide(base_fields, local, remote, policy="newest", clock_skew=None):

@@ -17,7 +17,7 @@ settled by the conflict policy.
 import dataclasses
 
 from .decisions import CHANGED, Decision, Seen, decide
-from .sides import Remote, StatusRow, other
+from .sides import ROLES, Remote, StatusRow, other
 
 
 def typed(fetched, activity_type):
@@ -33,12 +33,13 @@ def match_key(item):
     return (item.subject.casefold(), item.start, item.end, item.all_day, rule)
 
 
-def _stages(key, item):
-    """The keys an item is matched on, in order: ``key`` answers one key, or a list of keys
-    tried one after the other (contacts: the e-mail address, then name and phone); a None
-    key matches nothing."""
-    keys = key(item)
-    return keys if isinstance(keys, list) else [keys]
+def _key_at(keys, stage):
+    """The key of one stage from what ``SyncOptions.match_key`` answered: one key, or a list
+    of keys tried one after the other (contacts: the e-mail address, then name and phone); a
+    None key matches nothing."""
+    if isinstance(keys, list):
+        return keys[stage] if stage < len(keys) else None
+    return keys if stage == 0 else None
 
 
 def pair_new(new, rows, key, policy, clock_skew):
@@ -49,28 +50,41 @@ def pair_new(new, rows, key, policy, clock_skew):
     ``SyncOptions.match_key`` (one key per item, or a list of keys tried in turn: every
     entry is first matched on its first key, the rest then on their second, and so on);
     ``policy`` and ``clock_skew`` settle the fields the two differ in. An entry pairs with
-    one entry at most. Returns a ``Decision`` per pair.
+    one entry at most, the lowest remote id of its key first. Returns a ``Decision`` per pair.
     """
-    keys = {
-        role: {id_: _stages(key, got.item) for id_, got in new[role].items()}
-        for role in ("local", "remote")
-    }
-    depth = max((len(k) for side in keys.values() for k in side.values()), default=0)
+    keys = {role: {id_: key(got.item) for id_, got in new[role].items()} for role in ROLES}
+    depth = max(
+        (len(k) if isinstance(k, list) else 1 for side in keys.values() for k in side.values()),
+        default=0,
+    )
     decisions = []
     for stage in range(depth):
-        by_key = {}
+        # key -> the remote id waiting for it, or a list of them when several share a key
+        # (rare: no list per entry, a first sync of a large mailbox keeps memory for better).
+        waiting = {}
         for id_ in sorted(new["remote"]):
-            stage_keys = keys["remote"][id_]
-            if stage < len(stage_keys) and stage_keys[stage] is not None:
-                by_key.setdefault(stage_keys[stage], []).append(id_)
+            stage_key = _key_at(keys["remote"][id_], stage)
+            if stage_key is None:
+                continue
+            there = waiting.get(stage_key)
+            if there is None:
+                waiting[stage_key] = id_
+            elif isinstance(there, list):
+                there.append(id_)
+            else:
+                waiting[stage_key] = [there, id_]
         for id_ in sorted(new["local"]):
-            stage_keys = keys["local"][id_]
-            if stage >= len(stage_keys) or stage_keys[stage] is None:
+            stage_key = _key_at(keys["local"][id_], stage)
+            there = waiting.get(stage_key) if stage_key is not None else None
+            if there is None:
                 continue
-            candidates = by_key.get(stage_keys[stage])
-            if not candidates:
-                continue
-            decisions.append(_pair(new, id_, candidates.pop(0), rows, policy, clock_skew))
+            if isinstance(there, list):
+                remote_id = there.pop(0)
+                if not there:
+                    del waiting[stage_key]
+            else:
+                remote_id = waiting.pop(stage_key)
+            decisions.append(_pair(new, id_, remote_id, rows, policy, clock_skew))
     return decisions
 
 

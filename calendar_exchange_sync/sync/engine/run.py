@@ -238,8 +238,9 @@ class _Run:
         Outlook have none. "None" from Exchange therefore means "unknown", not "cleared".
         """
         remote_fetched = seen["remote"][0]
+        known = self.rows.known("remote")
         for remote_id, got in remote_fetched.items():
-            row = self.rows.known("remote").get(remote_id)
+            row = known.get(remote_id)
             if got.item.activity_type is None and row is not None and row.activity_type:
                 remote_fetched[remote_id] = typed(got, row.activity_type)
 
@@ -353,18 +354,22 @@ class _Run:
         finds it first), or an item that came back under a new id while its old id vanished
         (EWS gives an item a new ItemId when it is moved between folders). Re-pointing the row
         keeps the Odoo event instead of deleting and re-creating it."""
-        unknown = [
-            got.identity
-            for role in ROLES
-            for id_, got in seen[role][0].items()
-            if got.identity and id_ not in self.rows.known(role)
-        ]
+        unknown = []
+        for role in ROLES:
+            known = self.rows.known(role)
+            unknown += [
+                got.identity
+                for id_, got in seen[role][0].items()
+                if got.identity and id_ not in known
+            ]
         self.rows.more(identities=unknown)
         for role in ROLES:
             fetched, gone = seen[role]
-            for id_, got in list(fetched.items()):
-                row = self.rows.get(got.identity) if got.identity else None
-                if id_ in self.rows.known(role) or row is None:
+            known = self.rows.known(role)
+            # Only items carrying an identity can be adopted (most new entries carry none).
+            for id_, got in [(i, g) for i, g in fetched.items() if g.identity]:
+                row = self.rows.get(got.identity)
+                if id_ in known or row is None:
                     continue
                 old_id = row.id_on(role)
                 if old_id is not None and old_id not in gone:

@@ -36,7 +36,7 @@ def other(role):
     return "remote" if role == "local" else "local"
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Remote:
     """Where an item lives on one side and which version of it we know."""
 
@@ -45,7 +45,7 @@ class Remote:
     uid: str | None = None  # optional: the iCalendar UID the side gave an item it created
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class MeetingState:
     """Optional, beside a fetched meeting: what Exchange says about it as a meeting.
 
@@ -90,7 +90,7 @@ class ChangeSet:
     complete: bool = False
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Fetched:
     """One item as read from a side by ``Side.fetch``."""
 
@@ -102,7 +102,7 @@ class Fetched:
     meeting: MeetingState | None = None  # optional (Exchange sides, for meetings)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class Unreadable:
     """What ``Side.fetch`` answers for an item that exists but that the product cannot take
     (an end before its start, a value it cannot parse …): an error of that item alone. The
@@ -113,7 +113,7 @@ class Unreadable:
     subject: str = ""
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, slots=True)
 class OpResult:
     """The outcome of one create/update/delete of a batch, in the batch's order."""
 
@@ -166,7 +166,7 @@ class Side(Protocol):
         lost); identities with no item are absent from the answer."""
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)
 class StatusRow:
     """What both sides last agreed on for one pair of items (one row per identity).
 
@@ -215,9 +215,21 @@ class StatusRow:
 
     def set_on(self, role, *, item_id=_KEEP, version=_KEEP, modified=_KEEP):
         """Set the id, version and/or last-modified recorded for one side."""
-        for name, value in (("id", item_id), ("version", version), ("modified", modified)):
-            if value is not _KEEP:
-                setattr(self, "%s_%s" % (role, name), value)
+        # Spelled out per role: an initial pairing calls this four times per pair.
+        if role == "local":
+            if item_id is not _KEEP:
+                self.local_id = item_id
+            if version is not _KEEP:
+                self.local_version = version
+            if modified is not _KEEP:
+                self.local_modified = modified
+        else:
+            if item_id is not _KEEP:
+                self.remote_id = item_id
+            if version is not _KEEP:
+                self.remote_version = version
+            if modified is not _KEEP:
+                self.remote_modified = modified
 
 
 class StatusStore(Protocol):

@@ -40,7 +40,7 @@ class EwsSide(MeetingWriter):
     """One mailbox of an on-premises Exchange (see the module docstring)."""
 
     name = "exchange"
-    batch_size = 100  # ≤ 20 CreateItem requests per 1,000 new entries
+    batch_size = 100  # one CreateItem (and one GetItem) per 100 entries
 
     def __init__(self, settings, mailbox, account=None):
         self.settings = settings
