@@ -1,14 +1,62 @@
-"""When a user's sync starts or stops, the subscriptions cron is woken to follow it.
+"""Real time and the mailboxes: which ones a triggered sync pass takes, and the subscriptions
+cron woken when a user's sync starts or stops.
+
+A notification marks its mailbox and triggers the sync cron. Its scheduled pass (every few
+minutes, the safety net) runs every mailbox; a pass that only a trigger started runs only the
+mailboxes something asked for: marked (``needs_sync``: a notification, an edit in Odoo, Sync
+now, a run with work left), never run yet, or notified while a run held them (the
+subscription's ``run_asked``). Walking every mailbox of the database for each notification
+would make one change wait for everybody's runs, and ask Exchange for every calendar's
+changes each time somebody's changes.
 
 The sync switch lives on the user and the mailbox record follows it; either changing means a
 subscription to make or to remove, which the subscriptions cron does (never this request).
 """
 
 from odoo import api, models
+from odoo.tools import SQL
 
 
 class CalendarExchangeMailbox(models.Model):
     _inherit = "calendar.exchange.mailbox"
+
+    def _due(self, now):
+        mailboxes = super()._due(now)
+        asked = self._take_run_asked(mailboxes)
+        if not self._triggered_pass(now):
+            return mailboxes
+        return mailboxes.filtered(lambda m: m.needs_sync or not m.last_run or m.id in asked)
+
+    def _triggered_pass(self, now):
+        """Whether this is a pass of the sync cron that a trigger started, not its schedule
+        (Odoo runs a cron early for a trigger and leaves its next call where it was)."""
+        cron = self.env.ref(
+            "calendar_exchange_sync.ir_cron_exchange_sync", raise_if_not_found=False
+        )
+        if not cron or self.env.context.get("cron_id") != cron.id:
+            return False  # not the cron (tests, a shell): every due mailbox
+        return cron.sudo().nextcall > now
+
+    def _take_run_asked(self, mailboxes):
+        """The ids of ``mailboxes`` notified while a run held them, their marks taken off.
+        Taken off only where the mailbox is free: one that another worker runs keeps its mark
+        for the pass after."""
+        if not mailboxes:
+            return set()
+        self.env.cr.execute(
+            SQL(
+                """UPDATE calendar_exchange_subscription SET run_asked = FALSE
+                    WHERE run_asked AND mailbox_id IN (
+                        SELECT id FROM calendar_exchange_mailbox WHERE id IN %s
+                        FOR NO KEY UPDATE SKIP LOCKED)
+                RETURNING mailbox_id""",
+                tuple(mailboxes.ids),
+            )
+        )
+        asked = {row[0] for row in self.env.cr.fetchall()}
+        if asked:
+            self.env["calendar.exchange.subscription"].invalidate_model(["run_asked"])
+        return asked
 
     @api.model_create_multi
     def create(self, vals_list):
