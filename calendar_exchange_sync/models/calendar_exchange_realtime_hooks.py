@@ -30,12 +30,15 @@ class CalendarExchangeMailbox(models.Model):
     def _triggered_pass(self, now):
         """Whether this is a pass of the sync cron that a trigger started, not its schedule
         (Odoo runs a cron early for a trigger and leaves its next call where it was)."""
-        cron = self.env.ref(
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
             "calendar_exchange_sync.ir_cron_exchange_sync", raise_if_not_found=False
         )
-        if not cron or self.env.context.get("cron_id") != cron.id:
+        if not cron_id or self.env.context.get("cron_id") != cron_id:
             return False  # not the cron (tests, a shell): every due mailbox
-        return cron.sudo().nextcall > now
+        # One column, not the cron record (its server action and all) on every pass.
+        self.env.cr.execute(SQL("SELECT nextcall FROM ir_cron WHERE id = %s", cron_id))
+        row = self.env.cr.fetchone()
+        return bool(row and row[0] > now)
 
     def _take_run_asked(self, mailboxes):
         """The ids of ``mailboxes`` notified while a run held them, their marks taken off.
@@ -43,12 +46,15 @@ class CalendarExchangeMailbox(models.Model):
         for the pass after."""
         if not mailboxes:
             return set()
+        # Only the marked mailboxes' rows are locked (until the cron's next commit, at once).
         self.env.cr.execute(
             SQL(
                 """UPDATE calendar_exchange_subscription SET run_asked = FALSE
-                    WHERE run_asked AND mailbox_id IN (
-                        SELECT id FROM calendar_exchange_mailbox WHERE id IN %s
-                        FOR NO KEY UPDATE SKIP LOCKED)
+                    WHERE id IN (
+                        SELECT s.id FROM calendar_exchange_subscription s
+                          JOIN calendar_exchange_mailbox m ON m.id = s.mailbox_id
+                         WHERE s.run_asked AND m.id IN %s
+                           FOR NO KEY UPDATE OF m SKIP LOCKED)
                 RETURNING mailbox_id""",
                 tuple(mailboxes.ids),
             )
@@ -66,7 +72,8 @@ class CalendarExchangeMailbox(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if {"active", "email", "user_id"} & set(vals):
+        # Not for an empty recordset: each sync pass writes its (mostly no) switched-off ones.
+        if self and {"active", "email", "user_id"} & set(vals):
             self.env["calendar.exchange.subscription"]._trigger_realtime()
         return result
 
@@ -76,6 +83,6 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if "exchange_sync_enabled" in vals:
+        if self and "exchange_sync_enabled" in vals:
             self.env["calendar.exchange.subscription"]._trigger_realtime()
         return result
