@@ -36,6 +36,7 @@ class CalendarExchangeMailbox(models.Model):
         if not cron_id or self.env.context.get("cron_id") != cron_id:
             return False  # not the cron (tests, a shell): every due mailbox
         # One column, not the cron record (its server action and all) on every pass.
+        self.env["ir.cron"].flush_model(["nextcall"])
         self.env.cr.execute(SQL("SELECT nextcall FROM ir_cron WHERE id = %s", cron_id))
         row = self.env.cr.fetchone()
         return bool(row and row[0] > now)
