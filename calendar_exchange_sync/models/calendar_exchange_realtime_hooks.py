@@ -2,12 +2,14 @@
 cron woken when a user's sync starts or stops.
 
 A notification marks its mailbox and triggers the sync cron. Its scheduled pass (every few
-minutes, the safety net) runs every mailbox; a pass that only a trigger started runs only the
-mailboxes something asked for: marked (``needs_sync``: a notification, an edit in Odoo, Sync
-now, a run with work left), never run yet, or notified while a run held them (the
-subscription's ``run_asked``). Walking every mailbox of the database for each notification
-would make one change wait for everybody's runs, and ask Exchange for every calendar's
-changes each time somebody's changes.
+minutes, the safety net) runs every mailbox; a pass that only a trigger started leaves out the
+mailboxes Exchange tells Odoo about (an active subscription) unless something asked for them:
+marked (``needs_sync``: a notification, an edit in Odoo, Sync now, a run with work left), never
+run yet, or asked for while a run held them (the subscription's ``run_asked``: the locked
+mailbox row cannot take the mark). Walking every mailbox of the database for each
+notification would make one change wait for everybody's runs, and ask Exchange for every
+calendar's changes each time somebody's changes. Mailboxes without real time are walked by
+every pass, as before: nothing else would tell Odoo of their Exchange changes.
 
 The sync switch lives on the user and the mailbox record follows it; either changing means a
 subscription to make or to remove, which the subscriptions cron does (never this request).
@@ -25,7 +27,40 @@ class CalendarExchangeMailbox(models.Model):
         asked = self._take_run_asked(mailboxes)
         if not self._triggered_pass(now):
             return mailboxes
-        return mailboxes.filtered(lambda m: m.needs_sync or not m.last_run or m.id in asked)
+        told = self._told_by_exchange(mailboxes)
+        return mailboxes.filtered(
+            lambda m: m.id not in told or m.needs_sync or not m.last_run or m.id in asked
+        )
+
+    def _mark_needs_sync(self, mailboxes):
+        """Mailboxes a run holds cannot be marked without waiting: their subscriptions are
+        (without one, every pass takes the mailbox anyway)."""
+        super()._mark_needs_sync(mailboxes)
+        left = mailboxes.filtered(lambda m: not m.needs_sync)
+        if left:
+            self.env["calendar.exchange.subscription"].flush_model(["run_asked"])
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE calendar_exchange_subscription SET run_asked = TRUE"
+                    " WHERE mailbox_id IN %s AND state = 'active' AND is_test IS NOT TRUE",
+                    tuple(left.ids),
+                )
+            )
+            self.env["calendar.exchange.subscription"].invalidate_model(["run_asked"])
+
+    def _told_by_exchange(self, mailboxes):
+        """The ids of ``mailboxes`` whose changes Exchange notifies (an active subscription)."""
+        if not mailboxes:
+            return set()
+        self.env["calendar.exchange.subscription"].flush_model(["state", "is_test", "mailbox_id"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT mailbox_id FROM calendar_exchange_subscription"
+                " WHERE mailbox_id IN %s AND state = 'active' AND is_test IS NOT TRUE",
+                tuple(mailboxes.ids),
+            )
+        )
+        return {row[0] for row in self.env.cr.fetchall()}
 
     def _triggered_pass(self, now):
         """Whether this is a pass of the sync cron that a trigger started, not its schedule
@@ -48,6 +83,7 @@ class CalendarExchangeMailbox(models.Model):
         if not mailboxes:
             return set()
         # Only the marked mailboxes' rows are locked (until the cron's next commit, at once).
+        self.env["calendar.exchange.subscription"].flush_model(["run_asked"])
         self.env.cr.execute(
             SQL(
                 """UPDATE calendar_exchange_subscription SET run_asked = FALSE

@@ -50,6 +50,7 @@ class CalendarExchangeSubscription(models.Model):
             if not cr.fetchone():
                 return False
             # The mark the locked row cannot take (a plain UPDATE: the run never locks this row).
+            self.flush_recordset(["run_asked"])
             cr.execute(
                 "UPDATE calendar_exchange_subscription SET run_asked = TRUE WHERE id = %s",
                 [self.id],

@@ -158,6 +158,10 @@ class TestRealtimeTriggeredPass(TransactionCase):
                 self.assertTrue(alice._request_run(), "the notification asks for a run")
                 # It could not wait for the lock nor mark the mailbox: its subscription is.
                 self.assertTrue(alice.run_asked)
+                # So is it for an edit in Odoo (which does not wait for the run either).
+                alice.run_asked = False
+                env["calendar.exchange.mailbox"]._mark_needs_sync(alice.mailbox_id)
+                self.assertTrue(alice.run_asked)
             worker.cr.rollback()  # the run ends (it had listed Exchange before the change)
         with self.env_cursor() as env:
             mailbox = env["calendar.exchange.mailbox"].browse(alice_box)
@@ -173,3 +177,13 @@ class TestRealtimeTriggeredPass(TransactionCase):
         with self.env_cursor() as env:
             self.triggered_pass(env)  # nothing asked for: Alice's mailbox is left alone
             self.assertEqual(self.found(env, "Booked later, not notified"), 0)
+
+    def test_a_mailbox_without_real_time_is_walked_by_every_pass(self):
+        with self.env_cursor() as env:
+            alice, bob = env["calendar.exchange.subscription"].browse(self.subscription_ids)
+            bob.state = "failed"  # nothing tells Odoo of Bob's changes
+            self.outlook_create(env, bob.email, "Bob's change, no real time")
+            self.assertTrue(alice._request_run())
+        with self.env_cursor() as env:
+            self.triggered_pass(env)
+            self.assertEqual(self.found(env, "Bob's change, no real time"), 1)
