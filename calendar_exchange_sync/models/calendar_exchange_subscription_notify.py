@@ -24,6 +24,7 @@ class CalendarExchangeSubscription(models.Model):
     _inherit = "calendar.exchange.subscription"
 
     run_asked = fields.Boolean(
+        string="Another Run Asked",
         readonly=True,
         copy=False,
         help="A change was notified while the mailbox was being synchronised: the sync cron "
