@@ -2,6 +2,7 @@
 
     python3 bench/latency.py                         # 100 changes per protocol, then real time off
     python3 bench/latency.py --changes 30 --skip-off
+    python3 bench/latency.py --changes 20 --skip-off --hops   # and where the seconds go
 
 Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of scripts/pg.sh.
 A throwaway database gets the addon and two companies, one on an on-premises Exchange (EWS),
@@ -39,6 +40,7 @@ import time
 from datetime import timezone
 from pathlib import Path
 
+import latency_hops
 from latency_world import Outlook, configure, seed, simulator_process
 from odoo_sync import odoo_setup, run
 
@@ -77,10 +79,11 @@ def wait(db, query, test, timeout, what, server=None):
     sys.exit("timed out waiting for %s (last: %s)" % (what, rows))
 
 
-def measure(db, outlook, plan, interval, rng):
+def measure(db, outlook, plan, interval, rng, record=None):
     """Make the changes of ``plan`` [(protocol, box, name)] one every ``interval`` seconds;
     return {protocol: [latency seconds]}. Two in five steps rename an entry Odoo already has
-    (its new name is then awaited) instead of making a new one."""
+    (its new name is then awaited) instead of making a new one. ``record`` (a list) gets
+    (protocol, box, epoch of the change, latency) of each change."""
     pending, done, started = {}, {}, time.monotonic()
     arrived = {}  # protocol -> [(box, name)] in Odoo, not renamed yet
     next_change, index = started, 0
@@ -94,12 +97,14 @@ def measure(db, outlook, plan, interval, rng):
                 outlook.change(protocol, box, old, name)
             else:
                 outlook.change(protocol, box, name)
-            pending[name] = (protocol, box, time.monotonic())
+            pending[name] = (protocol, box, time.monotonic(), time.time())
             index, next_change = index + 1, next_change + interval
         if pending:
             for name in seen(db, pending):
-                protocol, box, at = pending.pop(name)
+                protocol, box, at, epoch = pending.pop(name)
                 done.setdefault(protocol, []).append(time.monotonic() - at)
+                if record is not None:
+                    record.append((protocol, box, epoch, time.monotonic() - at))
                 if not name.endswith(" renamed"):
                     arrived.setdefault(protocol, []).append((box, name))
         if time.monotonic() - started > 900 + interval * len(plan):
@@ -150,6 +155,7 @@ def main(argv=None):
     parser.add_argument("--graph-delay", type=float, default=1.0)
     parser.add_argument("--ews-poll", type=float, default=2.0)
     parser.add_argument("--skip-off", action="store_true")
+    parser.add_argument("--hops", action="store_true", help="where the seconds go (real time on)")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args(argv)
     # A terminated benchmark still stops its Odoo server and drops its database.
@@ -275,11 +281,18 @@ def main(argv=None):
                 "simulated Microsoft delay",
             )
         )
+        changes = []
         for protocol in ("ews", "graph"):
             plan = plan_for("On", [protocol], boxes, args.changes, rng)
-            report("on", measure(db, outlook, plan, args.interval, rng), delays)
+            report("on", measure(db, outlook, plan, args.interval, rng, changes), delays)
         conn.send("deliveries")
         calls = conn.recv()
+        if args.hops:
+            conn.send("timeline")
+            found = latency_hops.hops(
+                changes, conn.recv(), latency_hops.cron_starts(log), latency_hops.subscriptions(db)
+            )
+            latency_hops.report(found, quantile)
         if not args.skip_off:
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -52,6 +52,10 @@ def simulator_process(conn, seed_data, graph_delay, ews_poll):
                 key = "%s %s %s" % (d.protocol, d.kind, d.outcome or d.status)
                 found[key] = found.get(key, 0) + 1
             conn.send(found)
+        elif command == "timeline":
+            from latency_hops import timeline
+
+            conn.send(timeline(callbacks_for(sim)))
         else:
             sim.stop()
             conn.send(True)

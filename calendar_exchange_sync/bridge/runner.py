@@ -396,7 +396,9 @@ class MailboxRun:
     def _write_mailbox(self, values, report, error, state, now):
         postponed = Postponement(self.mailbox, error)
         unfinished = report is not None and report.unfinished
-        if state.needs_sync and not unfinished:  # an unfinished run carries on next pass
+        if unfinished:  # carries on at the next pass, which only takes marked mailboxes
+            values["needs_sync"] = True
+        elif state.needs_sync:
             values["needs_sync"] = False
         if state.notify_user and not postponed.applies(error) and not unfinished:
             values["notify_user"] = False

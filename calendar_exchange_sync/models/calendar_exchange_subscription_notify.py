@@ -6,7 +6,10 @@ run for as long as the run lasts, and Exchange wants its answer in seconds (Grap
 the mailbox row is taken ``SKIP LOCKED``. A burst of notifications becomes one run: only the
 notification that marks the mailbox triggers the sync cron; later ones find it marked (the
 run will list their changes too) or, while a run holds the mailbox, trigger one more run,
-since the run under way may have listed the calendar before the change.
+since the run under way may have listed the calendar before the change. That mark cannot go
+on the locked mailbox row, so it goes on the subscription's (``run_asked``): a triggered pass
+of the sync cron runs only the mailboxes marked one way or the other (see
+calendar_exchange_realtime_hooks.py), not every mailbox of the database.
 """
 
 import logging
@@ -19,6 +22,14 @@ _REFUSED_LOGGED = set()  # (database, subscription) whose refused notifications 
 
 class CalendarExchangeSubscription(models.Model):
     _inherit = "calendar.exchange.subscription"
+
+    run_asked = fields.Boolean(
+        string="Another Run Asked",
+        readonly=True,
+        copy=False,
+        help="A change was notified while the mailbox was being synchronised: the sync cron "
+        "runs it once more.",
+    )
 
     def _request_run(self):
         """Mark the mailbox for a sync run and trigger the sync cron, without waiting."""
@@ -39,6 +50,13 @@ class CalendarExchangeSubscription(models.Model):
             )
             if not cr.fetchone():
                 return False
+            # The mark the locked row cannot take (a plain UPDATE: the run never locks this row).
+            self.flush_recordset(["run_asked"])
+            cr.execute(
+                "UPDATE calendar_exchange_subscription SET run_asked = TRUE WHERE id = %s",
+                [self.id],
+            )
+            self.invalidate_recordset(["run_asked"])
         if row is not None and row[0]:
             return False  # already marked: the run asked for will see this change too
         if row is not None:

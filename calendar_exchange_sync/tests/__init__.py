@@ -36,6 +36,7 @@ from . import test_view_ids
 from . import test_realtime_ews
 from . import test_realtime_graph
 from . import test_realtime_settings
+from . import test_realtime_triggered
 from . import test_meetings_odoo
 from . import test_meetings_outlook
 from . import test_meetings_convergence

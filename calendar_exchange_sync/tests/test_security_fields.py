@@ -147,7 +147,8 @@ FIELDS = {
     "calendar.exchange.subscription": dict.fromkeys(
         (
             "mailbox_id company_id email protocol state is_test remote_id expires "
-            "status_frequency last_call last_change watermark action next_attempt last_error"
+            "status_frequency last_call last_change watermark action next_attempt last_error "
+            "run_asked"
         ).split(),
         ALL,
     )
