@@ -99,8 +99,10 @@ class Convergence(RuleBasedStateMachine):
         return getattr(self.world, name)
 
     def draw_entry(self, data, name):
-        # Users act on their entries; an extra copy a fault made is the sync's to remove.
-        return data.draw(st.sampled_from(self.entries(name)))
+        # Users act on their entries; an extra copy a fault made is the sync's to remove. A
+        # side may hold nothing but such copies: then there is nothing to act on (None).
+        entries = self.entries(name)
+        return data.draw(st.sampled_from(entries)) if entries else None
 
     def entries(self, name, series=False):
         side = getattr(self.world, name)
@@ -164,9 +166,9 @@ class Convergence(RuleBasedStateMachine):
     )
     def edit(self, data, name, word, body):
         side = getattr(self.world, name)
-        if not side.items:
-            return
         id_ = self.draw_entry(data, name)
+        if id_ is None:
+            return
         item = side.items[id_].item
         self.side(name).user_update(
             id_, item.replace(subject="%s %s" % (word, tag_of(item)), body=body)
@@ -176,9 +178,9 @@ class Convergence(RuleBasedStateMachine):
     @rule(data=st.data(), name=SIDES, hours=st.integers(-30, 30).filter(bool))
     def move(self, data, name, hours):
         side = getattr(self.world, name)
-        if not side.items:
-            return
         id_ = self.draw_entry(data, name)
+        if id_ is None:
+            return
         item = side.items[id_].item
         shift = timedelta(hours=hours)
         moved = item.replace(start=item.start + shift, end=item.end + shift)
@@ -188,9 +190,9 @@ class Convergence(RuleBasedStateMachine):
     @rule(data=st.data(), name=SIDES)
     def delete(self, data, name):
         side = getattr(self.world, name)
-        if not side.items:
-            return
         id_ = self.draw_entry(data, name)
+        if id_ is None:
+            return
         self.deleted_tags.add(tag_of(side.items[id_].item))
         self.side(name).user_delete(id_)
 
@@ -322,3 +324,27 @@ Convergence.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_convergence = Convergence.TestCase
+
+
+class _NoDraw:
+    """A ``data`` for calling a rule by hand that must draw nothing."""
+
+    def draw(self, strategy):
+        raise AssertionError("drew from %r" % strategy)
+
+
+def test_a_side_holding_only_extra_copies_gives_users_nothing_to_act_on():
+    # Found by Hypothesis: ``delete`` drew from the empty list of a side's own entries.
+    machine = Convergence()
+    machine.setup("newest", 0, 1, False, True, False, False)
+    machine.create("remote", "Lunch", 0, 9, None)
+    machine.sync([("local", "create", "dup", 0)])  # the copy the sync later removes
+    (own,) = machine.entries("local")
+    machine.world.local.user_delete(own)
+    assert machine.world.local.items and not machine.entries("local")  # only the copy is left
+    before = dict(machine.world.local.items)
+    machine.delete(data=_NoDraw(), name="local")
+    machine.edit(data=_NoDraw(), name="local", word="Call", body="")
+    machine.move(data=_NoDraw(), name="local", hours=1)
+    assert machine.world.local.items == before
+    machine.teardown()

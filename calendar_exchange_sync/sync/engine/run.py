@@ -145,8 +145,11 @@ class _Run:
                 for row in batch:
                     remote = found.get(row.identity)
                     if remote is not None and remote.id not in self.rows.known(role):
-                        row.set_on(role, item_id=remote.id, version=remote.version)
-                        row.recheck, row.verify_side = True, None  # edited since? hashes tell
+                        # No version: the one found is the item's version now, which proves
+                        # nothing (the user may have edited it since the create). Unknown, it
+                        # makes the item be read this run, and the hashes tell.
+                        row.set_on(role, item_id=remote.id, version=None)
+                        row.recheck, row.verify_side = True, None
                         self.rows.index(row)
                         settled.append(row)
                 if settled:
