@@ -12,16 +12,8 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
 from ..bridge.mailbox_state import MailboxState
-from .sync_common import ALICE, BOB, DELEGATE, PASSWORD, SEED, Simulator, in_days, naive
-
-COMPANY_FIELDS = (
-    "exchange_enabled",
-    "exchange_version",
-    "exchange_ews_url",
-    "exchange_domain",
-    "exchange_username",
-    "exchange_password",
-)
+from .committed_common import point_company_at, remove_committed
+from .sync_common import ALICE, BOB, SEED, Simulator, in_days, naive
 
 
 @unittest.skipIf(Simulator is None, "exchange_simulator is not importable")
@@ -33,18 +25,7 @@ class TestCronWorkers(TransactionCase):
         self.addCleanup(self.sim.stop)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            saved = company.read(COMPANY_FIELDS)[0]
-            company.write(
-                {
-                    "exchange_enabled": True,
-                    "exchange_version": "exchange2016",
-                    "exchange_ews_url": self.sim.ews_url,
-                    "exchange_domain": "CONTOSO",
-                    "exchange_username": DELEGATE,
-                    "exchange_password": PASSWORD,
-                }
-            )
+            saved = point_company_at(env, self.sim)
             users = env["res.users"]
             for login in (ALICE, BOB):
                 users |= env["res.users"].create(
@@ -76,16 +57,7 @@ class TestCronWorkers(TransactionCase):
     def _clean(self, saved):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            users = env["res.users"].browse(self.user_ids)
-            env["calendar.event"].search([("user_id", "in", users.ids)]).unlink()
-            env["calendar.exchange.log"].search([("user_id", "in", users.ids)]).unlink()
-            env["calendar.exchange.mailbox"].browse(self.mailbox_ids).unlink()
-            # committed users outlive the test: they must not keep Alice's and Bob's mailboxes
-            users.write(
-                {"exchange_sync_enabled": False, "exchange_mailbox": False, "active": False}
-            )
-            saved.pop("id")
-            env.ref("base.main_company").write(saved)
+            remove_committed(env, saved, self.user_ids, self.mailbox_ids)
 
     def test_a_locked_mailbox_is_left_to_its_worker(self):
         first, second = self.mailbox_ids

@@ -17,16 +17,9 @@ from ..bridge.backends import connection_settings, ews_settings
 from ..bridge.mailbox_state import MailboxState
 from ..sync.ews import EwsSide
 from ..sync.items import CalendarItem
-from .sync_common import ALICE, BOB, DELEGATE, PASSWORD, SEED, Simulator, in_days
+from .committed_common import point_company_at, remove_committed
+from .sync_common import ALICE, BOB, SEED, Simulator, in_days
 
-COMPANY_FIELDS = (
-    "exchange_enabled",
-    "exchange_version",
-    "exchange_ews_url",
-    "exchange_domain",
-    "exchange_username",
-    "exchange_password",
-)
 SYNC_CRON = "calendar_exchange_sync.ir_cron_exchange_sync"
 
 
@@ -38,20 +31,9 @@ class TestRealtimeTriggeredPass(TransactionCase):
         self.sim = Simulator(copy.deepcopy(SEED)).start()
         self.addCleanup(self.sim.stop)
         with self.env_cursor() as env:
-            company = env.ref("base.main_company")
-            saved = company.read(COMPANY_FIELDS)[0]
+            saved = point_company_at(env, self.sim)
             cron = env.ref(SYNC_CRON)
             saved_nextcall = cron.nextcall
-            company.write(
-                {
-                    "exchange_enabled": True,
-                    "exchange_version": "exchange2016",
-                    "exchange_ews_url": self.sim.ews_url,
-                    "exchange_domain": "CONTOSO",
-                    "exchange_username": DELEGATE,
-                    "exchange_password": PASSWORD,
-                }
-            )
             users = env["res.users"]
             for login in (ALICE, BOB):
                 users |= env["res.users"].create(
@@ -73,7 +55,7 @@ class TestRealtimeTriggeredPass(TransactionCase):
                 .create(
                     {
                         "mailbox_id": mailbox.id,
-                        "company_id": company.id,
+                        "company_id": env.ref("base.main_company").id,
                         "email": mailbox.email,
                         "protocol": "ews",
                         "state": "active",
@@ -96,16 +78,8 @@ class TestRealtimeTriggeredPass(TransactionCase):
 
     def _clean(self, saved, saved_nextcall):
         with self.env_cursor() as env:
-            users = env["res.users"].browse(self.user_ids)
             env["calendar.exchange.subscription"].browse(self.subscription_ids).unlink()
-            env["calendar.event"].search([("user_id", "in", users.ids)]).unlink()
-            env["calendar.exchange.log"].search([("user_id", "in", users.ids)]).unlink()
-            env["calendar.exchange.mailbox"].browse(self.mailbox_ids).unlink()
-            users.write(
-                {"exchange_sync_enabled": False, "exchange_mailbox": False, "active": False}
-            )
-            saved.pop("id")
-            env.ref("base.main_company").write(saved)
+            remove_committed(env, saved, self.user_ids, self.mailbox_ids)
             env.ref(SYNC_CRON).nextcall = saved_nextcall
 
     def outlook_create(self, env, mailbox, subject):

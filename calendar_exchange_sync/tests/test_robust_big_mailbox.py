@@ -27,8 +27,8 @@ from odoo.orm.environments import Transaction
 from odoo.tests import TransactionCase, tagged
 
 from ..models.calendar_exchange_mailbox import CalendarExchangeMailbox
-from .sync_common import ALICE, DELEGATE, PASSWORD, SEED, Simulator, in_days, naive
-from .test_cron_workers import COMPANY_FIELDS
+from .committed_common import point_company_at, remove_committed
+from .sync_common import ALICE, SEED, Simulator, in_days, naive
 
 _logger = logging.getLogger(__name__)
 
@@ -47,18 +47,7 @@ class TestBigMailbox(TransactionCase):
         self.addCleanup(self.sim.stop)
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            company = env.ref("base.main_company")
-            saved = company.read(COMPANY_FIELDS)[0]
-            company.write(
-                {
-                    "exchange_enabled": True,
-                    "exchange_version": "exchange2016",
-                    "exchange_ews_url": self.sim.ews_url,
-                    "exchange_domain": "CONTOSO",
-                    "exchange_username": DELEGATE,
-                    "exchange_password": PASSWORD,
-                }
-            )
+            saved = point_company_at(env, self.sim)
             user = env["res.users"].create({"name": "Alice", "login": "big_alice", "email": ALICE})
             user.with_user(user).exchange_sync_enabled = True
             values = []
@@ -96,13 +85,7 @@ class TestBigMailbox(TransactionCase):
     def _clean(self, saved):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            env["calendar.event"].search([("user_id", "=", self.user_id)]).unlink()
-            env["calendar.exchange.log"].search([("user_id", "=", self.user_id)]).unlink()
-            env["calendar.exchange.mailbox"].browse(self.mailbox_id).unlink()
-            user = env["res.users"].browse(self.user_id)
-            user.write({"exchange_sync_enabled": False, "active": False})
-            saved.pop("id")
-            env.ref("base.main_company").write(saved)
+            remove_committed(env, saved, [self.user_id], [self.mailbox_id])
 
     # -- the cron worker -----------------------------------------------------------------
 
