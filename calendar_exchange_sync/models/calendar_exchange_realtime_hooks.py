@@ -35,7 +35,7 @@ class CalendarExchangeMailbox(models.Model):
     def _mark_needs_sync(self, mailboxes):
         """Mailboxes a run holds cannot be marked without waiting: their subscriptions are
         (without one, every pass takes the mailbox anyway)."""
-        super()._mark_needs_sync(mailboxes)
+        result = super()._mark_needs_sync(mailboxes)
         left = mailboxes.filtered(lambda m: not m.needs_sync)
         if left:
             self.env["calendar.exchange.subscription"].flush_model(["run_asked"])
@@ -47,6 +47,7 @@ class CalendarExchangeMailbox(models.Model):
                 )
             )
             self.env["calendar.exchange.subscription"].invalidate_model(["run_asked"])
+        return result
 
     def _told_by_exchange(self, mailboxes):
         """The ids of ``mailboxes`` whose changes Exchange notifies (an active subscription)."""

@@ -228,4 +228,4 @@ class TestBigMailbox5000(TestBigMailbox):
 
     # Odoo runs only the test methods a class defines itself.
     def test_a_big_first_sync_under_a_time_budget_with_the_user_editing(self):
-        super().test_a_big_first_sync_under_a_time_budget_with_the_user_editing()
+        return super().test_a_big_first_sync_under_a_time_budget_with_the_user_editing()
