@@ -69,6 +69,15 @@ _DOCUMENT = "{%s}" % ",".join(
 _json_string = json.encoder.encode_basestring  # what canonical_json writes for a str
 
 
+_sha256 = hashlib.sha256
+
+
+def _unique_digest(text):
+    """``_short_digest`` uncached, for the fields nearly every entry has its own value of
+    (subject, body): a cache would only churn."""
+    return _sha256(text.encode()).hexdigest()[:16]
+
+
 @lru_cache(maxsize=4096)
 def _short_digest(text):
     """The 16-digit digest of one field's text. Cached: most fields (privacy, the reminder,
@@ -409,7 +418,12 @@ class CalendarItem:
         dict and encoding it again for every item was most of an initial pairing's time.
         """
         rec = self.recurrence
-        start, end = _json_value(self.start), _json_value(self.end)
+        start, end = self.start, self.end
+        if type(start) is datetime and type(end) is datetime and start.year >= 1000:
+            # when_text of a timed item's UTC times, without a call per value
+            start, end = start.isoformat()[:19] + "Z", end.isoformat()[:19] + "Z"
+        else:
+            start, end = _json_value(start), _json_value(end)
         zone = self._meaningful_zone()
         attendees = _attendees_json(self.attendees)
         categories = _strings_json(self.categories)
@@ -435,30 +449,30 @@ class CalendarItem:
             _json_string(self.subject),
             "null" if zone is None else _json_string(zone),
         )
-        digest = _short_digest
-        hashes = {  # normalize.field_text of each value of content(), in its order
-            "subject": digest("s" + self.subject),
-            "start": digest("s" + start),
-            "end": digest("s" + end),
-            "all_day": digest("t" if self.all_day else "f"),
-            "timezone": digest("n" if zone is None else "s" + zone),
-            "body": digest("s" + self.body),
-            "location": digest("s" + self.location),
-            "privacy": digest("s" + self.privacy),
-            "show_as": digest("s" + self.show_as),
-            "reminder_minutes": digest("n" if reminder is None else "i%d" % reminder),
-            "organizer": digest("n" if organizer is None else "s" + organizer),
-            "attendees": digest("j" + attendees),
-            "categories": digest("j" + categories),
-            "activity_type": digest("n" if activity_type is None else "s" + activity_type),
-            "recurrence": digest("n" if rec is None else "j" + recurrence),
-        }
+        digest, unique = _short_digest, _unique_digest
+        hashes = FieldHashes(  # normalize.field_text of each value of content(), in its order
+            subject=unique("s" + self.subject),
+            start=digest("s" + start),
+            end=digest("s" + end),
+            all_day=digest("t" if self.all_day else "f"),
+            timezone=digest("n" if zone is None else "s" + zone),
+            body=unique("s" + self.body),
+            location=digest("s" + self.location),
+            privacy=digest("s" + self.privacy),
+            show_as=digest("s" + self.show_as),
+            reminder_minutes=digest("n" if reminder is None else "i%d" % reminder),
+            organizer=digest("n" if organizer is None else "s" + organizer),
+            attendees=digest("j" + attendees),
+            categories=digest("j" + categories),
+            activity_type=digest("n" if activity_type is None else "s" + activity_type),
+            recurrence=digest("n" if rec is None else "j" + recurrence),
+        )
         if response is not None:
-            hashes["response"] = digest("s" + response)
+            dict.__setitem__(hashes, "response", digest("s" + response))
         if rec is not None:
-            hashes.update(self._occurrence_hashes())
-        _set(self, "_digest", hashlib.sha256(document.encode()).hexdigest())
-        _set(self, "_hashes", FieldHashes(hashes))
+            dict.update(hashes, self._occurrence_hashes())  # still being built: not frozen yet
+        _set(self, "_digest", _sha256(document.encode()).hexdigest())
+        _set(self, "_hashes", hashes)
 
     def content_hash(self):
         """sha256 hex digest of the canonical content: stable across processes and versions."""
