@@ -314,6 +314,8 @@ class CalendarItem:
     _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
     _digest: str | None = dataclasses.field(default=None, init=False, repr=False)
     _hashes: dict | None = dataclasses.field(default=None, init=False, repr=False)
+    # When the item ends (``span.last_end``, False until asked): the window asks once per side.
+    _last_end: object = dataclasses.field(default=False, init=False, repr=False)
 
     def __post_init__(self):
         _set(self, "subject", (self.subject or "").strip())

@@ -29,5 +29,9 @@ def last_end(item):
 
 def ended_before(item, moment):
     """True when the item (every occurrence of a series) ended before ``moment``."""
-    end = last_end(item)
+    end = getattr(item, "_last_end", False)
+    if end is False:  # not worked out yet: an item is immutable, so its end is kept on it
+        end = last_end(item)
+        if hasattr(item, "_last_end"):
+            object.__setattr__(item, "_last_end", end)
     return end is not None and end < moment
