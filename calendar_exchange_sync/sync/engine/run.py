@@ -224,8 +224,11 @@ class _Run:
                     self._unreadable(role, id_, got, known.get(id_))
                 elif got is not None:
                     fetched[id_] = got
-        gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
-        gone -= fetched.keys() | unreadable
+        if known:  # (a first sync knows nothing: no pass over every id for it)
+            gone |= {id_ for id_ in wanted if id_ in known and id_ not in fetched}
+        if gone:
+            gone -= fetched.keys()
+            gone -= unreadable
         return fetched, gone
 
     def _unreadable(self, role, item_id, got, row):
