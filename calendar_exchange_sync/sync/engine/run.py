@@ -320,11 +320,13 @@ class _Run:
                     continue
                 fresh[id_] = got
             new[role] = fresh
-        # Identities the new rows may take must be checked against rows not loaded yet.
-        candidates = [got.identity for got in new["local"].values() if got.identity]
-        for role in ROLES:
-            candidates += ["%s:%s" % (self.sides.name(role), i) for i in new[role]]
-        self.rows.more(identities=candidates + list(new["local"]))
+        # Identities the new rows may take must be checked against rows not loaded yet (none
+        # when every row is loaded: a complete listing).
+        if self.rows.targeted:
+            candidates = [got.identity for got in new["local"].values() if got.identity]
+            for role in ROLES:
+                candidates += ["%s:%s" % (self.sides.name(role), i) for i in new[role]]
+            self.rows.more(identities=candidates + list(new["local"]))
         policy, skew = self.opt.policy, self.opt.clock_skew
         decisions = pair_new(new, self.rows, self.opt.match_key, policy, skew) if complete else []
         outgoing = {}  # new local id -> the identity its create will carry
