@@ -20,6 +20,7 @@ carried for the backends but left out of equality, hashes and diffs.
 import dataclasses
 import hashlib
 import json
+import operator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -67,6 +68,18 @@ _DOCUMENT = "{%s}" % ",".join(
     '"%s":%%s' % name for name in sorted(CONTENT_FIELDS) if name != "response"
 ).replace(',"show_as"', '%s,"show_as"')
 _json_string = json.encoder.encode_basestring  # what canonical_json writes for a str
+# when_text of a UTC datetime of a year from 1000 on (isoformat is twice as slow with a zone)
+_UTC_TEXT = "%04d-%02d-%02dT%02d:%02d:%02dZ"
+_clock_parts = operator.attrgetter("year", "month", "day", "hour", "minute", "second")
+
+
+_sha256 = hashlib.sha256
+
+
+def _unique_digest(text):
+    """``_short_digest`` uncached, for the fields nearly every entry has its own value of
+    (subject, body): a cache would only churn."""
+    return _sha256(text.encode()).hexdigest()[:16]
 
 
 @lru_cache(maxsize=4096)
@@ -87,6 +100,48 @@ def _attendees_json(attendees):
 @lru_cache(maxsize=1024)
 def _strings_json(values):
     return _canonical_json(list(values))
+
+
+@lru_cache(maxsize=256)
+def _rule_json(rrule):
+    """canonical_json of a ``Recurrence.to_dict()`` without exceptions or deletions."""
+    return _canonical_json({"rrule": rrule, "exceptions": [], "deleted": []})
+
+
+@lru_cache(maxsize=4096)
+def _shared_parts(
+    all_day, zone, privacy, show_as, reminder, organizer, activity_type, attendees, categories
+):
+    """The JSON texts and field digests of the fields most entries of a mailbox share (the
+    owner as organizer, the default privacy and reminder, a few colleagues …): worked out once
+    per combination, not once per entry. Returns (texts in the content document's key order,
+    digests in ``CONTENT_FIELDS`` order)."""
+    attendees_json = _attendees_json(attendees)
+    categories_json = _strings_json(categories)
+    texts = (
+        "null" if activity_type is None else _json_string(activity_type),
+        "true" if all_day else "false",
+        attendees_json,
+        categories_json,
+        "null" if organizer is None else _json_string(organizer),
+        _json_string(privacy),
+        "null" if reminder is None else int.__repr__(reminder),
+        _json_string(show_as),
+        "null" if zone is None else _json_string(zone),
+    )
+    digest = _short_digest
+    digests = (
+        digest("t" if all_day else "f"),
+        digest("n" if zone is None else "s" + zone),
+        digest("s" + privacy),
+        digest("s" + show_as),
+        digest("n" if reminder is None else "i%d" % reminder),
+        digest("n" if organizer is None else "s" + organizer),
+        digest("j" + attendees_json),
+        digest("j" + categories_json),
+        digest("n" if activity_type is None else "s" + activity_type),
+    )
+    return texts, digests
 
 
 class FieldHashes(dict):
@@ -263,6 +318,8 @@ class CalendarItem:
     _content: dict | None = dataclasses.field(default=None, init=False, repr=False)
     _digest: str | None = dataclasses.field(default=None, init=False, repr=False)
     _hashes: dict | None = dataclasses.field(default=None, init=False, repr=False)
+    # When the item ends (``span.last_end``, False until asked): the window asks once per side.
+    _last_end: object = dataclasses.field(default=False, init=False, repr=False)
 
     def __post_init__(self):
         _set(self, "subject", (self.subject or "").strip())
@@ -409,56 +466,69 @@ class CalendarItem:
         dict and encoding it again for every item was most of an initial pairing's time.
         """
         rec = self.recurrence
-        start, end = _json_value(self.start), _json_value(self.end)
+        start, end = self.start, self.end
+        if type(start) is datetime and type(end) is datetime and start.year >= 1000:
+            # when_text of a timed item's UTC times, without a call per value
+            start, end = _UTC_TEXT % _clock_parts(start), _UTC_TEXT % _clock_parts(end)
+        else:
+            start, end = _json_value(start), _json_value(end)
         zone = self._meaningful_zone()
-        attendees = _attendees_json(self.attendees)
-        categories = _strings_json(self.categories)
-        recurrence = "null" if rec is None else _canonical_json(rec.to_dict())
-        reminder = self.reminder_minutes
-        organizer, activity_type, response = self.organizer, self.activity_type, self.response
-        # canonical_json(self.content()): the keys in sorted order, "response" only when set.
+        (activity_json, all_day_json, attendees, categories, organizer_json, privacy_json,
+         reminder_json, show_as_json, zone_json), common = _shared_parts(
+            self.all_day, zone, self.privacy, self.show_as, self.reminder_minutes,
+            self.organizer, self.activity_type, self.attendees, self.categories,
+        )  # fmt: skip
+        if rec is None:
+            recurrence = "null"
+        elif not rec.exceptions and not rec.deleted:
+            recurrence = _rule_json(rec.rrule)
+        else:
+            recurrence = _canonical_json(rec.to_dict())
+        response = self.response
+        # canonical_json(self.content()): the keys in sorted order, "response" only when set
+        # (a time's text needs no escaping).
         document = _DOCUMENT % (
-            "null" if activity_type is None else _json_string(activity_type),
-            "true" if self.all_day else "false",
+            activity_json,
+            all_day_json,
             attendees,
             _json_string(self.body),
             categories,
-            _json_string(end),
+            '"%s"' % end,
             _json_string(self.location),
-            "null" if organizer is None else _json_string(organizer),
-            _json_string(self.privacy),
+            organizer_json,
+            privacy_json,
             recurrence,
-            "null" if reminder is None else int.__repr__(reminder),
+            reminder_json,
             "" if response is None else ',"response":' + _json_string(response),
-            _json_string(self.show_as),
-            _json_string(start),
+            show_as_json,
+            '"%s"' % start,
             _json_string(self.subject),
-            "null" if zone is None else _json_string(zone),
+            zone_json,
         )
-        digest = _short_digest
-        hashes = {  # normalize.field_text of each value of content(), in its order
-            "subject": digest("s" + self.subject),
-            "start": digest("s" + start),
-            "end": digest("s" + end),
-            "all_day": digest("t" if self.all_day else "f"),
-            "timezone": digest("n" if zone is None else "s" + zone),
-            "body": digest("s" + self.body),
-            "location": digest("s" + self.location),
-            "privacy": digest("s" + self.privacy),
-            "show_as": digest("s" + self.show_as),
-            "reminder_minutes": digest("n" if reminder is None else "i%d" % reminder),
-            "organizer": digest("n" if organizer is None else "s" + organizer),
-            "attendees": digest("j" + attendees),
-            "categories": digest("j" + categories),
-            "activity_type": digest("n" if activity_type is None else "s" + activity_type),
-            "recurrence": digest("n" if rec is None else "j" + recurrence),
-        }
+        digest, unique = _short_digest, _unique_digest
+        hashes = FieldHashes(  # normalize.field_text of each value of content(), in its order
+            subject=unique("s" + self.subject),
+            start=digest("s" + start),
+            end=digest("s" + end),
+            all_day=common[0],
+            timezone=common[1],
+            body=unique("s" + self.body),
+            location=digest("s" + self.location),
+            privacy=common[2],
+            show_as=common[3],
+            reminder_minutes=common[4],
+            organizer=common[5],
+            attendees=common[6],
+            categories=common[7],
+            activity_type=common[8],
+            recurrence=digest("n" if rec is None else "j" + recurrence),
+        )
         if response is not None:
-            hashes["response"] = digest("s" + response)
+            dict.__setitem__(hashes, "response", digest("s" + response))
         if rec is not None:
-            hashes.update(self._occurrence_hashes())
-        _set(self, "_digest", hashlib.sha256(document.encode()).hexdigest())
-        _set(self, "_hashes", FieldHashes(hashes))
+            dict.update(hashes, self._occurrence_hashes())  # still being built: not frozen yet
+        _set(self, "_digest", _sha256(document.encode()).hexdigest())
+        _set(self, "_hashes", hashes)
 
     def content_hash(self):
         """sha256 hex digest of the canonical content: stable across processes and versions."""

@@ -29,5 +29,12 @@ def last_end(item):
 
 def ended_before(item, moment):
     """True when the item (every occurrence of a series) ended before ``moment``."""
-    end = last_end(item)
+    try:
+        end = item._last_end  # an item is immutable: its end is kept on it once worked out
+    except AttributeError:  # an item of another kind
+        end = last_end(item)
+    else:
+        if end is False:  # not worked out yet
+            end = last_end(item)
+            object.__setattr__(item, "_last_end", end)
     return end is not None and end < moment

@@ -44,9 +44,6 @@ __all__ = [
 ]
 
 
-_UNKNOWN = object()
-
-
 @dataclasses.dataclass
 class Stored:
     version: str
@@ -54,15 +51,11 @@ class Stored:
     identity: str | None = None
     uid: str | None = None
     last_modified: datetime | None = None
-    # When the item ends (span.last_end), worked out at the first complete listing: a Stored
-    # is replaced on every change, so it never goes stale.
-    _last_end: object = dataclasses.field(default=_UNKNOWN, init=False, repr=False)
 
     def ended_before(self, moment):
-        """``span.ended_before(self.item, moment)``, without expanding a series each time."""
-        if self._last_end is _UNKNOWN:
-            self._last_end = span.last_end(self.item)
-        return self._last_end is not None and self._last_end < moment
+        """``span.ended_before(self.item, moment)`` (which keeps the end on the item: a series
+        is expanded once)."""
+        return span.ended_before(self.item, moment)
 
 
 class MemorySide:

@@ -110,8 +110,12 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
     # pylint: disable-next=missing-return
     def save(self, rows):
         rows = list(rows)
+        stored_rows = self.rows
         for row in rows:
-            self._unindex(row.identity)
+            old = stored_rows.get(row.identity)
+            # A row saved again under the same ids (most saves) keeps its index entries.
+            if old is not None and (old.local_id, old.remote_id) != (row.local_id, row.remote_id):
+                self._unindex(row.identity)
         try:
             super().save(rows)
         finally:

@@ -157,6 +157,8 @@ def as_utc(value: datetime | date | None, zone: str | None = None) -> datetime |
     if value is None:
         return None
     if isinstance(value, datetime):
+        if value.tzinfo is UTC:
+            return value  # an item's own times (normalised to UTC): nothing to convert
         return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return combine_utc(value, time(), zone)
 

@@ -67,3 +67,24 @@ def test_all_day_series():
         recurrence=Recurrence("FREQ=WEEKLY;COUNT=3"),
     )
     assert last_end(item) == datetime(2026, 1, 20, tzinfo=UTC)
+
+
+def test_the_end_is_worked_out_once_per_item_and_a_changed_copy_has_its_own(monkeypatch):
+    from calendar_exchange_sync.sync import expansion
+
+    calls = []
+    original = expansion.last_start
+
+    def counting(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(expansion, "last_start", counting)
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    series = timed(start, recurrence=Recurrence("FREQ=DAILY;COUNT=3"))
+    after_last = datetime(2026, 3, 4, 10, 30, tzinfo=UTC)
+    assert ended_before(series, after_last) and ended_before(series, after_last)
+    assert len(calls) == 1
+    longer = series.replace(recurrence=Recurrence("FREQ=DAILY;COUNT=4"))
+    assert not ended_before(longer, after_last)
+    assert len(calls) == 2

@@ -22,7 +22,7 @@ import dataclasses
 
 from ..errors import ItemNotFound, SyncError
 from ..report import ItemError
-from .sides import ROLES, OpResult, other
+from .sides import OpResult, other
 
 # Order of execution: creates first (they are announced), deletes last (the guard already ran).
 _ORDER = (
@@ -155,9 +155,10 @@ class Applier:
                 forget.append(row.identity)
                 self.rows.drop(row.identity)
                 continue
-            for role in ROLES:
-                fetched = decision.fetched_on(role)
-                written = results.get(role)
+            # Spelled out (not fetched_on per role): an initial pairing settles every pair here.
+            for role, seen in (("local", decision.local), ("remote", decision.remote)):
+                fetched = None if seen is None else seen.fetched
+                written = results.get(role) if results else None
                 if written is not None:
                     row.set_on(role, item_id=written.id, version=written.version)
                     if fetched is not None:
