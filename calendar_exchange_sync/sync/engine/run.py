@@ -30,7 +30,6 @@ flagged ``recheck``), and tokens move last. A run interrupted anywhere is redone
 what was already applied shows up with the agreed content and is a no-op.
 """
 
-import gc
 from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
@@ -62,20 +61,10 @@ class Engine:
         (bugs, a killed worker) propagate: the next run recovers from whatever was saved.
         """
         report = SyncReport()
-        # The cyclic garbage collector is paused for the run: a first sync of a large mailbox
-        # allocates hundreds of thousands of long-lived objects (items, rows, decisions), and
-        # each full collection walks them all again (a third of a 100,000-entry pairing). The
-        # engine makes no reference cycles (its objects are freed by reference counting);
-        # whatever cycles a side leaves behind are collected once the run is over.
-        collecting = gc.isenabled()
-        gc.disable()
         try:
             _Run(self, report, force_deletions).execute()
         except SyncError as error:
             report.aborted = error
-        finally:
-            if collecting:
-                gc.enable()
         return report
 
 
