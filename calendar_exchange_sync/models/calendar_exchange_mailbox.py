@@ -294,26 +294,34 @@ class CalendarExchangeMailbox(models.Model):
         if not mailboxes:
             return
         mailboxes.flush_recordset(["needs_sync"])
-        free = []
-        for mailbox_id in mailboxes.ids:
-            # A sync commits after each batch: a row it wrote after this transaction's snapshot
-            # cannot be locked here ("could not serialize access due to concurrent update"),
-            # which would undo the user's whole edit. One savepoint per mailbox, so that one
-            # mailbox being synchronised does not keep the others from their flag.
-            try:
-                with self.env.cr.savepoint(flush=False):
-                    self.env.cr.execute(
-                        SQL(
-                            "SELECT id FROM calendar_exchange_mailbox WHERE id = %s"
-                            " AND needs_sync IS NOT TRUE FOR NO KEY UPDATE SKIP LOCKED",
-                            mailbox_id,
-                        ),
-                        log_exceptions=False,
-                    )
-                    free += [row[0] for row in self.env.cr.fetchall()]
-            except psycopg2.errors.SerializationFailure:
-                continue
+        # A sync commits after each batch: a row it wrote after this transaction's snapshot
+        # cannot be locked here ("could not serialize access due to concurrent update"), which
+        # would undo the user's whole edit. All at once first; only when that fails, one
+        # savepoint per mailbox, so that one mailbox being synchronised does not keep the
+        # others from their flag.
+        free = self._lock_unflagged(mailboxes.ids)
+        if free is None:
+            free = []
+            for mailbox_id in mailboxes.ids:
+                free += self._lock_unflagged([mailbox_id]) or []
         self.browse(free).sudo().write({"needs_sync": True})
+
+    def _lock_unflagged(self, ids):
+        """Ids of ``ids`` not flagged yet and free to lock now; None when a sync wrote one of
+        them since this transaction's snapshot."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM calendar_exchange_mailbox WHERE id IN %s"
+                        " AND needs_sync IS NOT TRUE FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(ids),
+                    ),
+                    log_exceptions=False,
+                )
+                return [row[0] for row in self.env.cr.fetchall()]
+        except psycopg2.errors.SerializationFailure:
+            return None
 
     def _trigger_cron(self, delay_seconds=0):
         cron = self.env.ref(
