@@ -6,7 +6,8 @@
 Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of scripts/pg.sh
 (PGPORT_TEST picks its port). A is the ``microsoft_calendar`` module found in that Odoo; when it
 is absent, one line says so and only B is measured (``--products B`` measures only B anyway).
-``--sql-top N`` prints, per workload, where B's queries went (see vs_odoo_sqlprofile.py).
+``--sql-top N`` prints, per workload, where B's queries went (see vs_odoo_sqlprofile.py);
+``--py-top N`` where its Python time went (vs_odoo_pyprofile.py).
 
 Both products run against one simulator (``exchange_simulator``: login and Graph over HTTPS on
 127.0.0.1, in a process of its own, see vs_odoo_sim.py), each in a database of its own served
@@ -162,6 +163,12 @@ def main(argv=None):
         default=0,
         help="print B's N largest groups of SQL per workload (vs_odoo_sqlprofile)",
     )
+    parser.add_argument(
+        "--py-top",
+        type=int,
+        default=0,
+        help="print B's N costliest Python functions per workload (vs_odoo_pyprofile)",
+    )
     args = parser.parse_args(argv)
     if args.edits > args.users * args.events:
         parser.error("--edits cannot exceed --users x --events")
@@ -171,6 +178,7 @@ def main(argv=None):
     from vs_odoo_products import PRODUCTS
     from vs_odoo_redirect import AppToken, GraphRedirect, loopback_only
     from vs_odoo_sim import APPS, TENANT, SimulatorProcess, mailboxes
+    from vs_odoo_pyprofile import PyProfile
     from vs_odoo_sqlprofile import SqlProfile
     from vs_odoo_workloads import WORKLOADS, Table
 
@@ -220,6 +228,8 @@ def main(argv=None):
                     profile = None
                     if args.sql_top and driver.label == "B":
                         profile = SqlProfile(args.sql_top)
+                    elif args.py_top and driver.label == "B":
+                        profile = PyProfile(args.py_top)
                     table.add(round_no, workload, driver,
                               workload.measure(driver, sim, boxes[driver.label], day, args,
                                                profile),
