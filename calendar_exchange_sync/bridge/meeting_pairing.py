@@ -132,15 +132,32 @@ CONVERGE_QUERY = """
        AND COALESCE(os.exchange_organizer, o.exchange_organizer) IS NULL
        AND (r.recurrence_id IS NULL OR r.recurrence_id IS DISTINCT FROM o.recurrence_id)
 """
+
+
+def _record_id(column, model):
+    """SQL: the id a "model,ID" text column names, as a number for the table's primary key
+    index, or NULL for any other text. Plain string functions: a regular expression per
+    binding cost more than the whole look-up."""
+    prefix = model + ","
+    n = len(prefix)
+    return (
+        f"CASE WHEN left({column}, {n}) = '{prefix}' AND length({column}) BETWEEN {n + 1}"
+        f" AND {n + 18} AND substr({column}, {n + 1}, 1) <> '0'"
+        f" AND ltrim(substr({column}, {n + 1}), '0123456789') = ''"
+        f" THEN substr({column}, {n + 1})::bigint END"
+    )
+
+
+# The lock query asks this of every mailbox on every pass: each binding's Odoo entry is found by
+# its id (the text made of every event's id instead would read the whole event table each time,
+# seconds for a large database).
 ORPHANS_QUERY = """
     SELECT b.id, b.uid, b.local_id
       FROM calendar_exchange_binding b
-     WHERE b.mailbox_id = %(mailbox)s AND b.uid IS NOT NULL AND b.local_id IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM calendar_event e
-                        WHERE b.local_id = 'calendar.event,' || e.id AND e.active)
-       AND NOT EXISTS (SELECT 1 FROM calendar_recurrence s
-                        WHERE b.local_id = 'calendar.recurrence,' || s.id)
-"""
+     WHERE b.mailbox_id = %%(mailbox)s AND b.uid IS NOT NULL AND b.local_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM calendar_event e WHERE e.id = %s AND e.active)
+       AND NOT EXISTS (SELECT 1 FROM calendar_recurrence s WHERE s.id = %s)
+""" % (_record_id("b.local_id", EVENT), _record_id("b.local_id", SERIES))
 
 
 # Both at once: a run with nothing to move (most runs) asks one query. Orphans found with the

@@ -26,6 +26,7 @@ from . import test_tenant_migration
 from . import test_tenant_switch
 from . import test_binding_store
 from . import test_odoo_listing
+from . import test_orphan_bindings
 from . import test_sync_contacts
 from . import test_robust_lost_answers
 from . import test_robust_deletion_guard
