@@ -10,6 +10,7 @@ the bindings its listings touch.
 from odoo.tools import SQL
 
 from ..sync.engine import StatusRow
+from . import binding_sql
 from .mapper import as_utc, naive_utc
 from .odoo_side import parse_id
 
@@ -177,15 +178,16 @@ class BindingStore:
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
             self._saved[row.identity] = values
-        flags = []
+        flags, changes = [], {}
         for changed, ids in writes.values():
             if self.MODEL == BindingStore.MODEL and changed.keys() <= FLAGS:
                 flags.append((changed, ids))
             else:
-                self.Binding.browse(ids).write(changed)
-        for record in self.Binding.create(creates):
-            self._ids[record.identity] = record.id
+                changes.update((binding_id, changed) for binding_id in ids)
+        # In SQL, a statement for many rows (see binding_sql): pending ORM writes go first.
         self.Binding.flush_model()
+        binding_sql.update(self.Binding, changes)
+        self._ids.update(binding_sql.insert(self.Binding, creates, self.mailbox))
         for changed, ids in flags:
             self._write_flags(changed, ids)
 

@@ -5,6 +5,8 @@ Exchange item or by identity (``lookup``), the ones left unfinished (``unsettled
 counts the deletion guard needs (``totals``), each in one query.
 """
 
+from datetime import datetime, timezone
+
 from odoo.tests import tagged
 
 from ..bridge.binding_store import BindingStore
@@ -100,3 +102,44 @@ class TestBindingStore(ExchangeSyncCase):
         binding.write({"activity_type": False, "field_hashes": {"activity_type": "sHoliday"}})
         [row] = self.store().lookup([], [], ["exchange:R4"])
         self.assertEqual(row.activity_type, "Holiday")
+
+    def test_rows_saved_in_bulk_read_back_as_the_orm_stores_them(self):
+        store = self.store()
+        self.assertEqual(len(self.mailbox.binding_ids), 4)  # cached before the save
+        modified = datetime(2026, 3, 1, 8, 30, tzinfo=timezone.utc)
+        new = [
+            StatusRow(
+                "exchange:N%d" % n,
+                local_id=self.ids[n % 4],
+                remote_id="N%d" % n,
+                local_version="v%d" % n,
+                item_hash="h%d" % n,
+                field_hashes={"subject": "s%d" % n},
+                remote_modified=modified,
+                recheck=bool(n % 2),
+            )
+            for n in range(3)
+        ]
+        store.save(new)
+        bindings = self.mailbox.binding_ids.filtered(lambda b: b.identity.startswith("exchange:N"))
+        self.assertEqual(len(bindings), 3, "the mailbox's cached list sees the new rows")
+        first = bindings.filtered(lambda b: b.identity == "exchange:N1")
+        self.assertEqual(first.user_id, self.alice)
+        self.assertEqual(first.event_id.id, int(self.ids[1].split(",")[1]))
+        self.assertEqual(first.field_hashes, {"subject": "s1"})
+        self.assertEqual(first.remote_modified, modified.replace(tzinfo=None))
+        self.assertTrue(first.recheck)
+        self.assertFalse(first.local_modified)
+        self.assertEqual(first.create_uid, self.env.user)
+        # Rows changed differently are written in one statement, and read back changed.
+        for n, row in enumerate(new):
+            row.remote_version, row.field_hashes = "r%d" % n, {"subject": "t%d" % n}
+        with self.assertQueryCount(1):
+            store.save(new)
+        self.assertEqual(
+            sorted(bindings.mapped("field_hashes"), key=str),
+            [{"subject": "t%d" % n} for n in range(3)],
+        )
+        self.assertEqual(sorted(bindings.mapped("remote_version")), ["r0", "r1", "r2"])
+        [row] = self.store().lookup([], ["N2"], [])
+        self.assertEqual((row.local_version, row.item_hash, row.recheck), ("v2", "h2", False))
