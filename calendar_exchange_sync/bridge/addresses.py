@@ -50,13 +50,9 @@ def partner_address(partner):
     administrator set one (their own e-mail may say anything), else the partner's e-mail."""
     users = partner.sudo().user_ids.filtered(lambda u: not u.share and u.exchange_mailbox)
     if users:
-        mailbox = (
-            users.env["calendar.exchange.mailbox"]
-            .with_context(active_test=True)
-            .search(
-                [("user_id", "=", users[0].id), ("resolved_from", "=", users[0].exchange_mailbox)],
-                limit=1,
-            )
-        )
-        return mailbox.resolved_email or users[0].exchange_mailbox
+        user = users[0].with_context(active_test=True)
+        mailbox = user.exchange_mailbox_ids.filtered(
+            lambda m: m.resolved_from == user.exchange_mailbox
+        )[:1]
+        return mailbox.resolved_email or user.exchange_mailbox
     return normalize(partner.email) or (partner.email or "").strip().lower()

@@ -31,6 +31,14 @@ class ResUsers(models.Model):
         groups="base.group_system",
     )
     exchange_company_enabled = fields.Boolean(related="company_id.exchange_enabled")
+    # Read where an attendee's address is worked out (``bridge.addresses.partner_address``):
+    # the ORM caches it for the transaction, where a search would run once per attendee.
+    exchange_mailbox_ids = fields.One2many(
+        "calendar.exchange.mailbox",
+        "user_id",
+        string="Exchange Sync States",
+        groups="base.group_system",
+    )
 
     @property
     def SELF_READABLE_FIELDS(self):
