@@ -176,9 +176,9 @@ def main(argv=None):
     odoo_root, addons_path, port = odoo_setup()
     sys.path.insert(0, odoo_root)
     from vs_odoo_products import PRODUCTS
+    from vs_odoo_pyprofile import PyProfile
     from vs_odoo_redirect import AppToken, GraphRedirect, loopback_only
     from vs_odoo_sim import APPS, TENANT, SimulatorProcess, mailboxes
-    from vs_odoo_pyprofile import PyProfile
     from vs_odoo_sqlprofile import SqlProfile
     from vs_odoo_workloads import WORKLOADS, Table
 
