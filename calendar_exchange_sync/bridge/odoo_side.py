@@ -53,6 +53,10 @@ class OdooSide:
 
     name = "odoo"
     batch_size = 200
+    # The listing names every entry this mailbox's bindings hold that the user's calendar no
+    # longer does (odoo_listing), whenever it was created: the entries a run creates here
+    # need no reading again at the next run.
+    lists_every_removal = True
 
     def __init__(
         self,

@@ -80,6 +80,9 @@ class MemorySide:
         # True: a create naming the identity of an item still here answers that item and
         # creates nothing (Graph's transactionId); the engine then skips its look-ups.
         self.idempotent_creates = False
+        # True: like the Odoo side, an incremental listing also names the items created and
+        # deleted since its token (Exchange's deltas stay silent about those).
+        self.lists_every_removal = False
         self._ids = itertools.count(1)
         self._versions = itertools.count(1)
 
@@ -179,8 +182,13 @@ class MemorySide:
             for id_, before in self.log[int(position) :]:
                 existed.setdefault(id_, before)
             changed = {i: self.items[i].version for i in existed if i in self.items}
-            # Like EWS and Graph, an item created and deleted since the token is not reported.
-            removed = {i for i, before in existed.items() if before and i not in self.items}
+            # Like EWS and Graph, an item created and deleted since the token is not reported
+            # (unless the side is one that lists every removal).
+            removed = {
+                i
+                for i, before in existed.items()
+                if (before or self.lists_every_removal) and i not in self.items
+            }
             result = ChangeSet(changed, removed, current, False)
         _after(mode, "list_changes")
         return result

@@ -346,3 +346,22 @@ def test_a_created_copy_the_listing_is_silent_about_is_read_again(world):
     assert world.local.calls.get("fetch") == local_reads + 1
     assert report.get("remote", "delete") == 1 and not world.remote.items
     quiet(world)
+
+
+def test_a_side_that_lists_every_removal_is_not_asked_to_verify_its_creates(world):
+    # Odoo's listing names every bound entry the calendar no longer holds: the entries a run
+    # creates there are settled at once, and a deletion before the next listing still travels.
+    world.local.lists_every_removal = True
+    world.remote.user_create(make_item("Imported"))
+    world.remote.user_create(make_item("Kept", day=6))
+    world.sync()
+    assert not [r for r in world.status.rows.values() if r.recheck or r.verify_side]
+    deleted, kept = sorted(world.local.items, key=lambda i: world.local.items[i].item.subject)
+    world.local.user_delete(deleted)
+    local_reads = world.local.calls.get("fetch", 0)
+    report = world.sync()
+    assert world.local.calls.get("fetch", 0) == local_reads  # told by the listing, not read
+    assert report.get("remote", "delete") == 1
+    assert [i.subject for i in world.remote.contents()] == ["Kept"]
+    quiet(world)
+    assert world.local.calls.get("fetch", 0) == local_reads

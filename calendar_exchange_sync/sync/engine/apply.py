@@ -192,11 +192,17 @@ class Applier:
         """Called once the run's tokens are stored (a crash before leaves every flag set, so
         both sides are read once more): clear ``recheck`` on the rows this run read again and
         settled, and narrow the check of this run's creates to the side created on (the
-        stored token of the other side is newer than its entry)."""
+        stored token of the other side is newer than its entry), or settle them outright when
+        that side ``lists_every_removal`` (its next listing tells a deletion the token would
+        not, so reading the entry again proves nothing more)."""
         for row in self.settled:
             row.recheck, row.verify_side = False, None
         for row, side in self.created:
-            row.verify_side = side
+            if getattr(self.sides[side], "lists_every_removal", False):
+                # Its next listing names the entry if it goes or changes: nothing to verify.
+                row.recheck, row.verify_side = False, None
+            else:
+                row.verify_side = side
         rows = self.settled + [row for row, _ in self.created]
         if rows:
             self.rows.save(rows)

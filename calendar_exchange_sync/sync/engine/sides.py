@@ -136,6 +136,11 @@ class Side(Protocol):
 
     name: str  # "odoo" or "exchange": how messages name it, the prefix of fallback identities
     batch_size: int  # how many items one fetch/create/update/delete call takes at most
+    # Optional, False when absent: an incremental listing names every item of the side that
+    # was deleted since its token, also one created after the token (the Odoo side, which
+    # lists what its bindings name and the calendar no longer holds). Exchange's deltas do
+    # not; see ``Applier.release`` for what it spares.
+    lists_every_removal: bool
 
     def list_changes(self, token: str | None, window: Window) -> ChangeSet:
         """Changes since ``token`` (None: everything in the window, ``complete=True``).
