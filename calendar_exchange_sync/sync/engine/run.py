@@ -340,6 +340,7 @@ class _Run:
                 new, outgoing, incoming, self.sides, self.rows, policy, skew
             )
         self.report.matched += len(decisions)
+        self._drop_copies_of_new_pairs(new, seen)
         for id_, identity in outgoing.items():
             if id_ in new["local"]:
                 got = new["local"][id_]
@@ -355,6 +356,20 @@ class _Run:
                 plan = Plan(local_op="create", item=got.item)
                 decisions.append(Decision(row, plan, remote=Seen(CHANGED, got)))
         return decisions
+
+    def _drop_copies_of_new_pairs(self, new, seen):
+        """A new item carrying the identity of a pair made this run, beside that pair's item on
+        the same side, is an extra copy of it (a create carried out twice, whose run then lost
+        its status): removed as ``copies`` says, never created on the other side."""
+        for role in ROLES:
+            for id_ in sorted(new[role]):
+                got = new[role][id_]
+                row = self.rows.get(got.identity) if got.identity else None
+                if row is None or row.id_on(role) in (None, id_):
+                    continue  # no such pair (``_adopt`` has the rows of earlier runs)
+                if copies.is_extra_copy(got, row, seen[role][0].get(row.id_on(role))):
+                    del new[role][id_]
+                    self.removals.append(copies.removal(role, self.sides.name(role), id_, got))
 
     def _adopt(self, seen):
         """A listed item carrying the identity of a known row is that row's item when the row
