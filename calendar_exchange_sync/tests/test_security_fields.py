@@ -62,6 +62,8 @@ FIELDS = {
         # computed per reader: the user's own held deletions (administrators: anyone's)
         "exchange_held_deletion_ids": INTERNAL,
         "exchange_held_count": INTERNAL,
+        # the sync's own state of the user's mailboxes (read by the sync, as superuser)
+        "exchange_mailbox_ids": ADMIN,
     },
     "res.company": dict.fromkeys(COMPANY_SECRETS, ADMIN)
     | dict.fromkeys(COMPANY_PUBLIC, ALL)
