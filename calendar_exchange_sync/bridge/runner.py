@@ -313,7 +313,14 @@ class MailboxRun:
         return "done"
 
     def _error_lines(self, report):
-        bindings = {b.identity: b for b in self.mailbox.binding_ids}
+        # The bindings of these errors and those that had one, not every binding of the
+        # mailbox: each run that wrote something makes a log line.
+        Binding = self.env["calendar.exchange.binding"].sudo()
+        mine = [("mailbox_id", "=", self.mailbox.id)]
+        failed = [e.identity for e in report.errors if e.identity]
+        bindings = {}
+        if failed:
+            bindings = {b.identity: b for b in Binding.search(mine + [("identity", "in", failed)])}
         lines = []
         for item_error in report.errors:
             binding = bindings.get(item_error.identity)
@@ -329,9 +336,8 @@ class MailboxRun:
                     "private": self._is_private(item_error, binding),
                 }
             )
-        failed = {e.identity for e in report.errors}
-        self.mailbox.binding_ids.filtered(
-            lambda b: b.sync_error and b.identity not in failed
+        Binding.search(
+            mine + [("sync_error", "!=", False), ("identity", "not in", failed)]
         ).sync_error = False
         return lines
 
