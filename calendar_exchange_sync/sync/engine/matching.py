@@ -11,7 +11,9 @@ Towards a side whose creates are idempotent by identity (``idempotent_creates``,
 transactionId) the twins come from this run's listing alone, with no look-up per entry.
 
 A pair formed either way has no agreed content yet, so every field in which the two differ is
-settled by the conflict policy.
+settled by the conflict policy. A pair whose two entries already hold the same content (most
+of a first sync) needs no decision at all: its row is completed as agreed here and handed to
+the applier as it is (``RunRows.agreed``), without a plan and two ``Seen`` per pair.
 """
 
 import dataclasses
@@ -50,7 +52,8 @@ def pair_new(new, rows, key, policy, clock_skew):
     ``SyncOptions.match_key`` (one key per item, or a list of keys tried in turn: every
     entry is first matched on its first key, the rest then on their second, and so on);
     ``policy`` and ``clock_skew`` settle the fields the two differ in. An entry pairs with
-    one entry at most, the lowest remote id of its key first. Returns a ``Decision`` per pair.
+    one entry at most, the lowest remote id of its key first. Returns a ``Decision`` per pair
+    that needs one; the rows of pairs already equal go to ``rows.agreed`` instead.
     """
     keys = {role: {id_: key(got.item) for id_, got in new[role].items()} for role in ROLES}
     depth = max(
@@ -84,12 +87,15 @@ def pair_new(new, rows, key, policy, clock_skew):
                     del waiting[stage_key]
             else:
                 remote_id = waiting.pop(stage_key)
-            decisions.append(_pair(new, id_, remote_id, rows, policy, clock_skew))
+            decision = _pair(new, id_, remote_id, rows, policy, clock_skew)
+            if decision is not None:
+                decisions.append(decision)
     return decisions
 
 
 def _pair(new, id_, remote_id, rows, policy, clock_skew):
-    """The decision pairing new local entry ``id_`` with new remote entry ``remote_id``."""
+    """The decision pairing new local entry ``id_`` with new remote entry ``remote_id`` (None
+    when the two are equal: see ``_decision``)."""
     got = new["local"].pop(id_)
     remote_got = new["remote"].pop(remote_id)
     if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
@@ -103,12 +109,27 @@ def _pair(new, id_, remote_id, rows, policy, clock_skew):
         recheck=True,  # new on both sides: see _twins
     )
     rows.put(row)  # reserve the identity
-    return _decision(row, got, remote_got, policy, clock_skew)
+    return _decision(row, got, remote_got, policy, clock_skew, rows)
 
 
-def _decision(row, local_got, remote_got, policy, clock_skew):
+def _decision(row, local_got, remote_got, policy, clock_skew, rows):
     """The decision for a pair formed this run: no agreed content, so every difference is a
-    conflict the policy settles."""
+    conflict the policy settles.
+
+    When both entries hold the same content, no policy is asked and nothing is written: the
+    row is completed here as ``Applier`` would settle that decision (versions, last-modified
+    times, UID, agreed content), kept in ``rows.agreed`` and None is returned. Item kinds that
+    fill gaps from each other (contacts) always take the decision.
+    """
+    item = local_got.item
+    if item == remote_got.item and not hasattr(item, "fill_gaps"):
+        row.local_modified = local_got.last_modified
+        row.remote_modified = remote_got.last_modified
+        # As Applier._settle: the local UID, unless the remote side has one.
+        row.uid = remote_got.uid or local_got.uid or row.uid
+        row.agree(item)
+        rows.agreed.append(row)
+        return None
     local, remote = Seen(CHANGED, local_got), Seen(CHANGED, remote_got)
     return Decision(row, decide({}, local, remote, policy, clock_skew), local, remote)
 
@@ -156,7 +177,9 @@ def _twins(new, planned, role, sides, rows, policy, clock_skew):
             recheck=True,
         )
         rows.put(row)
-        decisions.append(_decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew))
+        decision = _decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew, rows)
+        if decision is not None:
+            decisions.append(decision)
     return decisions
 
 

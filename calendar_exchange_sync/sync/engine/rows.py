@@ -23,6 +23,9 @@ class RunRows:
         self._index = {role: {} for role in ROLES}  # role -> {id on that side: StatusRow}
         self._totals = None
         self.targeted = False
+        # New pairs found equal on both sides, completed without a decision (see matching):
+        # the applier saves them with the decisions that write nothing.
+        self.agreed = []
 
     # -- reading ------------------------------------------------------------------------
 

@@ -339,7 +339,7 @@ class _Run:
             decisions += pair_by_identity(
                 new, outgoing, incoming, self.sides, self.rows, policy, skew
             )
-        self.report.matched += len(decisions)
+        self.report.matched += len(decisions) + len(self.rows.agreed)
         for id_, identity in outgoing.items():
             if id_ in new["local"]:
                 got = new["local"][id_]
