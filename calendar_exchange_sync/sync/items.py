@@ -63,10 +63,12 @@ DELETED_KEY = "recurrence:deleted:"
 
 
 # canonical_json(content()) with a %s per value, keys in sorted order ("response" is
-# optional: its %s holds the whole member, or nothing).
+# optional: its %s holds the whole member, or nothing; a time's text needs no escaping, only
+# its quotes).
 _DOCUMENT = "{%s}" % ",".join(
     '"%s":%%s' % name for name in sorted(CONTENT_FIELDS) if name != "response"
 ).replace(',"show_as"', '%s,"show_as"')
+_DOCUMENT = _DOCUMENT.replace('"end":%s', '"end":"%s"').replace('"start":%s', '"start":"%s"')
 _json_string = json.encoder.encode_basestring  # what canonical_json writes for a str
 # when_text of a UTC datetime of a year from 1000 on (isoformat is twice as slow with a zone)
 _UTC_TEXT = "%04d-%02d-%02dT%02d:%02d:%02dZ"
@@ -88,6 +90,13 @@ def _short_digest(text):
     the organizer, no recurrence …) hold one of a few values over a whole mailbox, and equal
     digests are then one string, not one per entry."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4096)
+def _text_parts(text):
+    """The JSON text and field digest of a text most entries share with others (the
+    location: a few rooms, or none)."""
+    return _json_string(text), _unique_digest("s" + text)
 
 
 @lru_cache(maxsize=1024)
@@ -177,8 +186,9 @@ def inclusive_stop(end):
     return end - timedelta(days=1)
 
 
-def _set(obj, name, value):
-    object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
+# Normalising a frozen dataclass in __post_init__ (itself, not a function calling it: an item
+# sets a dozen values, and a mailbox's items are many).
+_set = object.__setattr__
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -472,6 +482,8 @@ class CalendarItem:
             start, end = _UTC_TEXT % _clock_parts(start), _UTC_TEXT % _clock_parts(end)
         else:
             start, end = _json_value(start), _json_value(end)
+        location_json, location_digest = _text_parts(self.location)
+        subject, body = self.subject, self.body
         zone = self._meaningful_zone()
         (activity_json, all_day_json, attendees, categories, organizer_json, privacy_json,
          reminder_json, show_as_json, zone_json), common = _shared_parts(
@@ -485,35 +497,34 @@ class CalendarItem:
         else:
             recurrence = _canonical_json(rec.to_dict())
         response = self.response
-        # canonical_json(self.content()): the keys in sorted order, "response" only when set
-        # (a time's text needs no escaping).
+        # canonical_json(self.content()): the keys in sorted order, "response" only when set.
         document = _DOCUMENT % (
             activity_json,
             all_day_json,
             attendees,
-            _json_string(self.body),
+            _json_string(body),
             categories,
-            '"%s"' % end,
-            _json_string(self.location),
+            end,
+            location_json,
             organizer_json,
             privacy_json,
             recurrence,
             reminder_json,
             "" if response is None else ',"response":' + _json_string(response),
             show_as_json,
-            '"%s"' % start,
-            _json_string(self.subject),
+            start,
+            _json_string(subject),
             zone_json,
         )
-        digest, unique = _short_digest, _unique_digest
+        digest = _short_digest
         hashes = FieldHashes(  # normalize.field_text of each value of content(), in its order
-            subject=unique("s" + self.subject),
+            subject=_sha256(("s" + subject).encode()).hexdigest()[:16],
             start=digest("s" + start),
             end=digest("s" + end),
             all_day=common[0],
             timezone=common[1],
-            body=unique("s" + self.body),
-            location=digest("s" + self.location),
+            body=_sha256(("s" + body).encode()).hexdigest()[:16],
+            location=location_digest,
             privacy=common[2],
             show_as=common[3],
             reminder_minutes=common[4],
