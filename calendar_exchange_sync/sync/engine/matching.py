@@ -17,6 +17,7 @@ the applier as it is (``RunRows.agreed``), without a plan and two ``Seen`` per p
 """
 
 import dataclasses
+from itertools import repeat
 
 from .decisions import CHANGED, Decision, Seen, decide
 from .sides import ROLES, Remote, StatusRow, other
@@ -56,50 +57,57 @@ def pair_new(new, rows, key, policy, clock_skew):
     that needs one; the rows of pairs already equal go to ``rows.agreed`` instead.
     """
     keys = {role: {id_: key(got.item) for id_, got in new[role].items()} for role in ROLES}
-    depth = max(
-        (len(k) if isinstance(k, list) else 1 for side in keys.values() for k in side.values()),
-        default=0,
-    )
+    everyone = list(keys["local"].values()) + list(keys["remote"].values())
+    staged = any(map(isinstance, everyone, repeat(list)))  # (no Python call per entry)
+    if staged:
+        depth = max(len(k) if isinstance(k, list) else 1 for k in everyone)
+    else:
+        depth = 1 if everyone else 0
+    del everyone
+    local_new, remote_new = new["local"], new["remote"]
     decisions = []
     for stage in range(depth):
+        if staged:
+            at = {role: {i: _key_at(k, stage) for i, k in keys[role].items()} for role in ROLES}
+        else:
+            at = keys  # one key per entry: the keys of the only stage
+        local_keys, remote_keys = at["local"], at["remote"]
         # key -> the remote id waiting for it, or a list of them when several share a key
         # (rare: no list per entry, a first sync of a large mailbox keeps memory for better).
         waiting = {}
-        for id_ in sorted(new["remote"]):
-            stage_key = _key_at(keys["remote"][id_], stage)
+        for id_ in sorted(remote_new):
+            stage_key = remote_keys[id_]
             if stage_key is None:
                 continue
-            there = waiting.get(stage_key)
-            if there is None:
-                waiting[stage_key] = id_
-            elif isinstance(there, list):
-                there.append(id_)
-            else:
-                waiting[stage_key] = [there, id_]
-        for id_ in sorted(new["local"]):
-            stage_key = _key_at(keys["local"][id_], stage)
-            there = waiting.get(stage_key) if stage_key is not None else None
+            there = waiting.setdefault(stage_key, id_)
+            if there is not id_:  # (ids are strings: a list is a shared key)
+                if type(there) is list:
+                    there.append(id_)
+                else:
+                    waiting[stage_key] = [there, id_]
+        for id_ in sorted(local_new):
+            stage_key = local_keys[id_]
+            there = waiting.pop(stage_key, None) if stage_key is not None else None
             if there is None:
                 continue
-            if isinstance(there, list):
+            if type(there) is list:
                 remote_id = there.pop(0)
-                if not there:
-                    del waiting[stage_key]
+                if there:
+                    waiting[stage_key] = there
             else:
-                remote_id = waiting.pop(stage_key)
-            decision = _pair(new, id_, remote_id, rows, policy, clock_skew)
+                remote_id = there
+            got, remote_got = local_new.pop(id_), remote_new.pop(remote_id)
+            decision = _pair(id_, got, remote_id, remote_got, rows, policy, clock_skew)
             if decision is not None:
                 decisions.append(decision)
     return decisions
 
 
-def _pair(new, id_, remote_id, rows, policy, clock_skew):
+def _pair(id_, got, remote_id, remote_got, rows, policy, clock_skew):
     """The decision pairing new local entry ``id_`` with new remote entry ``remote_id`` (None
     when the two are equal: see ``_decision``)."""
-    got = new["local"].pop(id_)
-    remote_got = new["remote"].pop(remote_id)
-    if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
-        remote_got = typed(remote_got, got.item.activity_type)
+    if remote_got.item.activity_type is None and got.item.activity_type is not None:
+        remote_got = typed(remote_got, got.item.activity_type)  # unknown to Exchange: Odoo's
     row = StatusRow(
         rows.identity_for(got.identity or id_, "local", id_),
         local_id=id_,

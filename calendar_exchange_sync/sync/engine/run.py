@@ -197,7 +197,8 @@ class _Run:
         if role == "local" and self.opt.time_budget is not None:
             deferrable = wanted - known.keys()  # new Odoo entries: a budget bounds their reading
         began = None  # when reading the new entries began
-        for batch in self.sides.batches(role, sorted(wanted - deferrable) + sorted(deferrable)):
+        order = sorted(wanted - deferrable) + sorted(deferrable) if deferrable else sorted(wanted)
+        for batch in self.sides.batches(role, order):
             if deferrable and deferrable.issuperset(batch):
                 # A large first sync writes a budget's worth of creates per run: reading all
                 # of its backlog in every run would cost each run the whole calendar. The
@@ -304,10 +305,11 @@ class _Run:
             fetched = seen[role][0]
             known = self.rows.known(role)
             fresh = {}
+            ended_before, window_start = self.opt.ended_before, self.window.start
             for id_, got in fetched.items():
                 if id_ in known:
                     continue
-                if self.opt.ended_before(got.item, self.window.start):
+                if ended_before(got.item, window_start):
                     self.report.skipped_old += 1
                     continue
                 fresh[id_] = got
