@@ -14,8 +14,8 @@ from .testing_faults import Faults
 from .testing_faults import after as _after
 from .testing_faults import before as _before
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(StatusRow))
-_ROW_VALUES = operator.attrgetter(*_FIELDS)
+_ROW_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(StatusRow)))
+_FILL = StatusRow.__init__  # (sets every field of an existing row: an UPDATE, see _copy_into)
 
 
 def _copy(row):
@@ -32,8 +32,7 @@ def _copy(row):
 def _copy_into(stored, row):
     """``stored`` made a copy of ``row`` (an UPDATE, where ``_copy`` is an INSERT): a row saved
     again (every new pair, twice in a run) costs no new object."""
-    for name, value in zip(_FIELDS, _ROW_VALUES(row), strict=True):
-        setattr(stored, name, value)
+    _FILL(stored, *_ROW_VALUES(row))
     if type(stored.field_hashes) is not FieldHashes:
         stored.field_hashes = dict(stored.field_hashes)
 
