@@ -80,7 +80,7 @@ def pair_new(new, rows, key, policy, clock_skew):
             if stage_key is None:
                 continue
             there = waiting.setdefault(stage_key, id_)
-            if there is not id_:  # (ids are strings: a list is a shared key)
+            if there is not id_:  # the key was taken: it is shared (a list of its ids)
                 if type(there) is list:
                     there.append(id_)
                 else:
