@@ -20,7 +20,6 @@ carried for the backends but left out of equality, hashes and diffs.
 import dataclasses
 import hashlib
 import json
-import operator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -62,18 +61,23 @@ EXCEPTION_KEY = "recurrence:exception:"
 DELETED_KEY = "recurrence:deleted:"
 
 
-# canonical_json(content()) with a %s per value, keys in sorted order ("response" is
-# optional: its %s holds the whole member, or nothing).
-_DOCUMENT = "{%s}" % ",".join(
-    '"%s":%%s' % name for name in sorted(CONTENT_FIELDS) if name != "response"
-).replace(',"show_as"', '%s,"show_as"')
 _json_string = json.encoder.encode_basestring  # what canonical_json writes for a str
-# when_text of a UTC datetime of a year from 1000 on (isoformat is twice as slow with a zone)
-_UTC_TEXT = "%04d-%02d-%02dT%02d:%02d:%02dZ"
-_clock_parts = operator.attrgetter("year", "month", "day", "hour", "minute", "second")
-
-
 _sha256 = hashlib.sha256
+_EPOCH_DAY = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day):
+    """when_text's date part ("2026-05-04") of a day counted from 1970-01-01 (a year from 1000
+    on): a mailbox holds far fewer days than entries."""
+    return date.fromordinal(_EPOCH_DAY + day).isoformat()
+
+
+@lru_cache(maxsize=4096)
+def _clock_text(second):
+    """when_text's time part ("T08:30:00Z") of a second of the day: entries start and end at
+    a few times of day. (With the date part, a third of formatting the six numbers.)"""
+    return "T%02d:%02d:%02dZ" % (second // 3600, second // 60 % 60, second % 60)
 
 
 def _unique_digest(text):
@@ -88,6 +92,13 @@ def _short_digest(text):
     the organizer, no recurrence …) hold one of a few values over a whole mailbox, and equal
     digests are then one string, not one per entry."""
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4096)
+def _location_parts(location):
+    """The location's member of the content document (with the end's closing quote before
+    it) and its field digest: a mailbox has a few rooms, or none."""
+    return '","location":' + _json_string(location), _unique_digest("s" + location)
 
 
 @lru_cache(maxsize=1024)
@@ -114,20 +125,24 @@ def _shared_parts(
 ):
     """The JSON texts and field digests of the fields most entries of a mailbox share (the
     owner as organizer, the default privacy and reminder, a few colleagues …): worked out once
-    per combination, not once per entry. Returns (texts in the content document's key order,
-    digests in ``CONTENT_FIELDS`` order)."""
+    per combination, not once per entry. Returns (the runs of the content document between
+    the values of each entry's own, see ``CalendarItem._digests``; digests in
+    ``CONTENT_FIELDS`` order)."""
     attendees_json = _attendees_json(attendees)
     categories_json = _strings_json(categories)
-    texts = (
-        "null" if activity_type is None else _json_string(activity_type),
-        "true" if all_day else "false",
-        attendees_json,
-        categories_json,
-        "null" if organizer is None else _json_string(organizer),
-        _json_string(privacy),
-        "null" if reminder is None else int.__repr__(reminder),
-        _json_string(show_as),
-        "null" if zone is None else _json_string(zone),
+    texts = (  # canonical_json(content()) writes its keys in sorted order
+        '{"activity_type":%s,"all_day":%s,"attendees":%s,"body":'
+        % (
+            "null" if activity_type is None else _json_string(activity_type),
+            "true" if all_day else "false",
+            attendees_json,
+        ),
+        ',"categories":%s,"end":"' % categories_json,
+        ',"organizer":%s,"privacy":%s,"recurrence":'
+        % ("null" if organizer is None else _json_string(organizer), _json_string(privacy)),
+        ',"reminder_minutes":%s' % ("null" if reminder is None else int.__repr__(reminder)),
+        ',"show_as":%s,"start":"' % _json_string(show_as),
+        ',"timezone":%s}' % ("null" if zone is None else _json_string(zone)),
     )
     digest = _short_digest
     digests = (
@@ -177,8 +192,9 @@ def inclusive_stop(end):
     return end - timedelta(days=1)
 
 
-def _set(obj, name, value):
-    object.__setattr__(obj, name, value)  # normalising a frozen dataclass in __post_init__
+# Normalising a frozen dataclass in __post_init__ (itself, not a function calling it: an item
+# sets a dozen values, and a mailbox's items are many).
+_set = object.__setattr__
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -468,13 +484,17 @@ class CalendarItem:
         rec = self.recurrence
         start, end = self.start, self.end
         if type(start) is datetime and type(end) is datetime and start.year >= 1000:
-            # when_text of a timed item's UTC times, without a call per value
-            start, end = _UTC_TEXT % _clock_parts(start), _UTC_TEXT % _clock_parts(end)
+            # when_text of UTC times (whole seconds), from the day and the second of the day
+            day, second = divmod(int(start.timestamp()), 86400)
+            start = _day_text(day) + _clock_text(second)
+            day, second = divmod(int(end.timestamp()), 86400)
+            end = _day_text(day) + _clock_text(second)
         else:
             start, end = _json_value(start), _json_value(end)
+        location_json, location_digest = _location_parts(self.location)
+        subject, body = self.subject, self.body
         zone = self._meaningful_zone()
-        (activity_json, all_day_json, attendees, categories, organizer_json, privacy_json,
-         reminder_json, show_as_json, zone_json), common = _shared_parts(
+        (head, categories, middle, reminder, show_as, tail), common = _shared_parts(
             self.all_day, zone, self.privacy, self.show_as, self.reminder_minutes,
             self.organizer, self.activity_type, self.attendees, self.categories,
         )  # fmt: skip
@@ -485,35 +505,35 @@ class CalendarItem:
         else:
             recurrence = _canonical_json(rec.to_dict())
         response = self.response
-        # canonical_json(self.content()): the keys in sorted order, "response" only when set
-        # (a time's text needs no escaping).
-        document = _DOCUMENT % (
-            activity_json,
-            all_day_json,
-            attendees,
-            _json_string(self.body),
-            categories,
-            '"%s"' % end,
-            _json_string(self.location),
-            organizer_json,
-            privacy_json,
-            recurrence,
-            reminder_json,
-            "" if response is None else ',"response":' + _json_string(response),
-            show_as_json,
-            '"%s"' % start,
-            _json_string(self.subject),
-            zone_json,
+        # canonical_json(self.content()), joined from its runs ("response" only when set; a
+        # time needs no escaping, only its quotes, which the runs around it hold).
+        document = "".join(
+            (
+                head,
+                _json_string(body),
+                categories,
+                end,
+                location_json,
+                middle,
+                recurrence,
+                reminder,
+                "" if response is None else ',"response":' + _json_string(response),
+                show_as,
+                start,
+                '","subject":',
+                _json_string(subject),
+                tail,
+            )
         )
-        digest, unique = _short_digest, _unique_digest
+        digest = _short_digest
         hashes = FieldHashes(  # normalize.field_text of each value of content(), in its order
-            subject=unique("s" + self.subject),
+            subject=_sha256(("s" + subject).encode()).hexdigest()[:16],
             start=digest("s" + start),
             end=digest("s" + end),
             all_day=common[0],
             timezone=common[1],
-            body=unique("s" + self.body),
-            location=digest("s" + self.location),
+            body=_sha256(("s" + body).encode()).hexdigest()[:16],
+            location=location_digest,
             privacy=common[2],
             show_as=common[3],
             reminder_minutes=common[4],

@@ -15,6 +15,7 @@ from .testing_faults import after as _after
 from .testing_faults import before as _before
 
 _ROW_VALUES = operator.attrgetter(*(f.name for f in dataclasses.fields(StatusRow)))
+_FILL = StatusRow.__init__  # (sets every field of an existing row: an UPDATE, see _copy_into)
 
 
 def _copy(row):
@@ -26,6 +27,14 @@ def _copy(row):
     if type(new.field_hashes) is not FieldHashes:
         new.field_hashes = dict(new.field_hashes)
     return new
+
+
+def _copy_into(stored, row):
+    """``stored`` made a copy of ``row`` (an UPDATE, where ``_copy`` is an INSERT): a row saved
+    again (every new pair, twice in a run) costs no new object."""
+    _FILL(stored, *_ROW_VALUES(row))
+    if type(stored.field_hashes) is not FieldHashes:
+        stored.field_hashes = dict(stored.field_hashes)
 
 
 class MemoryStatusStore:
@@ -55,14 +64,20 @@ class MemoryStatusStore:
         return [_copy(row) for row in self.rows.values()]
 
     def save(self, rows):
-        rows = [_copy(row) for row in rows]
+        rows = list(rows)
         self.saves += 1
 
-        def apply():
-            for row in rows:
-                self.rows[row.identity] = row
+        self._hit("save", lambda: self._store(rows))
 
-        self._hit("save", apply)
+    def _store(self, rows):
+        """Write ``rows`` (once the save's fault, if any, lets it happen)."""
+        stored_rows = self.rows
+        for row in rows:
+            stored = stored_rows.get(row.identity)
+            if stored is None:
+                stored_rows[row.identity] = _copy(row)
+            else:
+                _copy_into(stored, row)
 
     def remove(self, identities):
         identities = list(identities)
@@ -106,27 +121,24 @@ class IndexedMemoryStatusStore(MemoryStatusStore):
                 if id_ is not None and index.get(id_) == identity:
                     del index[id_]
 
-    # Returns nothing, as the method it extends.
-    # pylint: disable-next=missing-return
-    def save(self, rows):
-        rows = list(rows)
-        stored_rows = self.rows
+    def _store(self, rows):
+        """Write ``rows`` and their index entries in one pass (a fault that stops the save
+        before it happens leaves both as they were)."""
+        stored_rows, by_local, by_remote = self.rows, self.by_id["local"], self.by_id["remote"]
         for row in rows:
-            old = stored_rows.get(row.identity)
-            # A row saved again under the same ids (most saves) keeps its index entries.
-            if old is not None and (old.local_id, old.remote_id) != (row.local_id, row.remote_id):
-                self._unindex(row.identity)
-        try:
-            super().save(rows)
-        finally:
-            by_local, by_remote = self.by_id["local"], self.by_id["remote"]
-            for row in rows:  # index what is stored now (a crash_before left the old rows)
-                stored = self.rows.get(row.identity)
-                if stored is not None:
-                    if stored.local_id is not None:
-                        by_local[stored.local_id] = stored.identity
-                    if stored.remote_id is not None:
-                        by_remote[stored.remote_id] = stored.identity
+            identity = row.identity
+            stored = stored_rows.get(identity)
+            if stored is None:
+                stored = stored_rows[identity] = _copy(row)
+            else:
+                # A row saved again under the same ids (most saves) keeps its index entries.
+                if (stored.local_id, stored.remote_id) != (row.local_id, row.remote_id):
+                    self._unindex(identity)
+                _copy_into(stored, row)
+            if stored.local_id is not None:
+                by_local[stored.local_id] = identity
+            if stored.remote_id is not None:
+                by_remote[stored.remote_id] = identity
 
     # Returns nothing, as the method it extends.
     # pylint: disable-next=missing-return

@@ -65,6 +65,27 @@ def test_lost_status_rematches_everything(world):
     assert len(world.remote.items) == 5
 
 
+def test_a_pair_matched_equal_is_recorded_as_one_matched_different(world):
+    # Pairs equal on both sides skip the decision (matching._decision): their rows must hold
+    # what a decided pair's do (versions, last-modified times, the remote UID, the content).
+    for n, location in ((0, ""), (1, "Room")):
+        world.local.user_create(make_item("Pair %d" % n, day=3 + n))
+        world.clock.advance(minutes=1)
+        world.remote.user_create(make_item("Pair %d" % n, day=3 + n, location=location), "u%d" % n)
+    report = world.sync(policy="local")
+    assert report.matched == 2 and report.writes == 1  # only "Pair 1" differs
+    rows = sorted(world.status.rows.values(), key=lambda row: row.local_id)
+    for row in rows:
+        local, remote = world.local.items[row.local_id], world.remote.items[row.remote_id]
+        assert (row.local_version, row.remote_version) == (local.version, remote.version)
+        assert row.local_modified < row.remote_modified
+        assert row.item_hash == local.item.content_hash() == remote.item.content_hash()
+        assert row.field_hashes == local.item.field_hashes()
+        assert not row.recheck and not row.pending
+    assert [row.uid for row in rows] == ["u0", "u1"]
+    assert world.sync().writes == 0
+
+
 # -- the window ---------------------------------------------------------------------------
 
 

@@ -101,6 +101,23 @@ def test_unusual_text_is_written_as_the_encoder_writes_it():
     assert item.field_hashes() == reference_field_hashes(item)
 
 
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(1969, 12, 31, 23, 59, 59, tzinfo=UTC),  # before 1970: a negative timestamp
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(1000, 1, 1, 0, 0, 1, tzinfo=UTC),
+        datetime(999, 12, 31, 12, tzinfo=UTC),  # written by strftime: no zero padding
+        datetime(9999, 12, 31, 22, 30, 15, tzinfo=UTC),
+    ],
+)
+def test_times_of_any_year_are_written_as_when_text_writes_them(start):
+    # The digests write a time from its day and second of the day (see CalendarItem._digests).
+    item = CalendarItem("Edge", start, start.replace(minute=59, second=59))
+    assert item.content_hash() == reference_hash(item)
+    assert item.field_hashes() == reference_field_hashes(item)
+
+
 def test_field_hashes_are_read_only_and_travel_as_a_dict():
     start = datetime(2026, 5, 4, 8, tzinfo=UTC)
     hashes = CalendarItem("One", start, start).field_hashes()

@@ -87,8 +87,11 @@ class Applier:
 
     def apply(self):
         quiet, self.quiet = self.quiet, None
-        self._settle(quiet)
-        del quiet
+        # Rows already settled without a decision (see ``RunRows.agreed``) are saved with
+        # the quiet decisions, in the same call.
+        agreed, self.rows.agreed = self.rows.agreed, []
+        self._settle(quiet, agreed)
+        del quiet, agreed
         by_op = {}  # (role, action) -> jobs, in decision order
         for job in self.jobs:
             plan = job.plan
@@ -135,9 +138,11 @@ class Applier:
 
     # -- bookkeeping --------------------------------------------------------------------
 
-    def _settle(self, jobs):
+    def _settle(self, jobs, agreed=()):
         """Record the outcome of jobs whose writes are all done, or of decisions that needed
-        none (``jobs`` holds ``_Job``s or, for those, the ``Decision``s themselves)."""
+        none (``jobs`` holds ``_Job``s or, for those, the ``Decision``s themselves); the rows
+        ``agreed`` are saved after them, in the same call (they need no settling, and are
+        flagged ``recheck`` as every new pair is)."""
         save, forget = [], []
         for job in jobs:
             if type(job) is _Job:
@@ -183,6 +188,9 @@ class Applier:
                 self.settled.append(row)
             self.rows.put(row)
             save.append(row)
+        if agreed:
+            self.settled += agreed
+            save += agreed
         if save:
             self.rows.save(save)
         if forget:

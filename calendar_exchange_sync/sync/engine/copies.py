@@ -14,7 +14,7 @@ its own, as before.
 """
 
 from .decisions import CHANGED, Decision, Plan, Seen
-from .sides import StatusRow
+from .sides import ROLES, StatusRow
 
 
 def is_extra_copy(got, row, original):
@@ -32,3 +32,21 @@ def removal(role, name, item_id, got):
     row = StatusRow("copy:%s:%s" % (name, item_id), **{"%s_id" % role: item_id})
     plan = Plan(forget=True, copy=True, **{"%s_op" % role: "delete"})
     return Decision(row, plan, **{role: Seen(CHANGED, got)})
+
+
+def of_new_pairs(new, seen, rows, sides):
+    """The removals of new items (``new``: role -> {id: Fetched}, taken out of it) that carry
+    the identity of a pair made this run, beside that pair's item on the same side: a create
+    carried out twice whose run then lost its status, found again by a first sync. (A pair of
+    an earlier run is ``_Run._adopt``'s.) ``seen`` holds what each side read this run."""
+    removals = []
+    for role in ROLES:
+        for id_ in sorted(new[role]):
+            got = new[role][id_]
+            row = rows.get(got.identity) if got.identity else None
+            if row is None or row.id_on(role) in (None, id_):
+                continue
+            if is_extra_copy(got, row, seen[role][0].get(row.id_on(role))):
+                del new[role][id_]
+                removals.append(removal(role, sides.name(role), id_, got))
+    return removals

@@ -11,10 +11,13 @@ Towards a side whose creates are idempotent by identity (``idempotent_creates``,
 transactionId) the twins come from this run's listing alone, with no look-up per entry.
 
 A pair formed either way has no agreed content yet, so every field in which the two differ is
-settled by the conflict policy.
+settled by the conflict policy. A pair whose two entries already hold the same content (most
+of a first sync) needs no decision at all: its row is completed as agreed here and handed to
+the applier as it is (``RunRows.agreed``), without a plan and two ``Seen`` per pair.
 """
 
 import dataclasses
+from itertools import repeat
 
 from .decisions import CHANGED, Decision, Seen, decide
 from .sides import ROLES, Remote, StatusRow, other
@@ -50,50 +53,61 @@ def pair_new(new, rows, key, policy, clock_skew):
     ``SyncOptions.match_key`` (one key per item, or a list of keys tried in turn: every
     entry is first matched on its first key, the rest then on their second, and so on);
     ``policy`` and ``clock_skew`` settle the fields the two differ in. An entry pairs with
-    one entry at most, the lowest remote id of its key first. Returns a ``Decision`` per pair.
+    one entry at most, the lowest remote id of its key first. Returns a ``Decision`` per pair
+    that needs one; the rows of pairs already equal go to ``rows.agreed`` instead.
     """
     keys = {role: {id_: key(got.item) for id_, got in new[role].items()} for role in ROLES}
-    depth = max(
-        (len(k) if isinstance(k, list) else 1 for side in keys.values() for k in side.values()),
-        default=0,
-    )
+    everyone = list(keys["local"].values()) + list(keys["remote"].values())
+    staged = any(map(isinstance, everyone, repeat(list)))  # (no Python call per entry)
+    if staged:
+        depth = max(len(k) if isinstance(k, list) else 1 for k in everyone)
+    else:
+        depth = 1 if everyone else 0
+    del everyone
+    local_new, remote_new = new["local"], new["remote"]
     decisions = []
     for stage in range(depth):
+        if staged:
+            at = {role: {i: _key_at(k, stage) for i, k in keys[role].items()} for role in ROLES}
+        else:
+            at = keys  # one key per entry: the keys of the only stage
+        local_keys, remote_keys = at["local"], at["remote"]
         # key -> the remote id waiting for it, or a list of them when several share a key
         # (rare: no list per entry, a first sync of a large mailbox keeps memory for better).
         waiting = {}
-        for id_ in sorted(new["remote"]):
-            stage_key = _key_at(keys["remote"][id_], stage)
+        for id_ in sorted(remote_new):
+            stage_key = remote_keys[id_]
             if stage_key is None:
                 continue
-            there = waiting.get(stage_key)
-            if there is None:
-                waiting[stage_key] = id_
-            elif isinstance(there, list):
-                there.append(id_)
-            else:
-                waiting[stage_key] = [there, id_]
-        for id_ in sorted(new["local"]):
-            stage_key = _key_at(keys["local"][id_], stage)
-            there = waiting.get(stage_key) if stage_key is not None else None
+            there = waiting.setdefault(stage_key, id_)
+            if there is not id_:  # the key was taken: it is shared (a list of its ids)
+                if type(there) is list:
+                    there.append(id_)
+                else:
+                    waiting[stage_key] = [there, id_]
+        for id_ in sorted(local_new):
+            stage_key = local_keys[id_]
+            there = waiting.pop(stage_key, None) if stage_key is not None else None
             if there is None:
                 continue
-            if isinstance(there, list):
+            if type(there) is list:
                 remote_id = there.pop(0)
-                if not there:
-                    del waiting[stage_key]
+                if there:
+                    waiting[stage_key] = there
             else:
-                remote_id = waiting.pop(stage_key)
-            decisions.append(_pair(new, id_, remote_id, rows, policy, clock_skew))
+                remote_id = there
+            got, remote_got = local_new.pop(id_), remote_new.pop(remote_id)
+            decision = _pair(id_, got, remote_id, remote_got, rows, policy, clock_skew)
+            if decision is not None:
+                decisions.append(decision)
     return decisions
 
 
-def _pair(new, id_, remote_id, rows, policy, clock_skew):
-    """The decision pairing new local entry ``id_`` with new remote entry ``remote_id``."""
-    got = new["local"].pop(id_)
-    remote_got = new["remote"].pop(remote_id)
-    if remote_got.item.activity_type is None:  # unknown to Exchange: keep Odoo's
-        remote_got = typed(remote_got, got.item.activity_type)
+def _pair(id_, got, remote_id, remote_got, rows, policy, clock_skew):
+    """The decision pairing new local entry ``id_`` with new remote entry ``remote_id`` (None
+    when the two are equal: see ``_decision``)."""
+    if remote_got.item.activity_type is None and got.item.activity_type is not None:
+        remote_got = typed(remote_got, got.item.activity_type)  # unknown to Exchange: Odoo's
     row = StatusRow(
         rows.identity_for(got.identity or id_, "local", id_),
         local_id=id_,
@@ -103,12 +117,27 @@ def _pair(new, id_, remote_id, rows, policy, clock_skew):
         recheck=True,  # new on both sides: see _twins
     )
     rows.put(row)  # reserve the identity
-    return _decision(row, got, remote_got, policy, clock_skew)
+    return _decision(row, got, remote_got, policy, clock_skew, rows)
 
 
-def _decision(row, local_got, remote_got, policy, clock_skew):
+def _decision(row, local_got, remote_got, policy, clock_skew, rows):
     """The decision for a pair formed this run: no agreed content, so every difference is a
-    conflict the policy settles."""
+    conflict the policy settles.
+
+    When both entries hold the same content, no policy is asked and nothing is written: the
+    row is completed here as ``Applier`` would settle that decision (versions, last-modified
+    times, UID, agreed content), kept in ``rows.agreed`` and None is returned. Item kinds that
+    fill gaps from each other (contacts) always take the decision.
+    """
+    item = local_got.item
+    if item == remote_got.item and not hasattr(item, "fill_gaps"):
+        row.local_modified = local_got.last_modified
+        row.remote_modified = remote_got.last_modified
+        # As Applier._settle: the local UID, unless the remote side has one.
+        row.uid = remote_got.uid or local_got.uid or row.uid
+        row.agree(item)
+        rows.agreed.append(row)
+        return None
     local, remote = Seen(CHANGED, local_got), Seen(CHANGED, remote_got)
     return Decision(row, decide({}, local, remote, policy, clock_skew), local, remote)
 
@@ -156,7 +185,9 @@ def _twins(new, planned, role, sides, rows, policy, clock_skew):
             recheck=True,
         )
         rows.put(row)
-        decisions.append(_decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew))
+        decision = _decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew, rows)
+        if decision is not None:
+            decisions.append(decision)
     return decisions
 
 

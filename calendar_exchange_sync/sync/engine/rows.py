@@ -23,6 +23,9 @@ class RunRows:
         self._index = {role: {} for role in ROLES}  # role -> {id on that side: StatusRow}
         self._totals = None
         self.targeted = False
+        # New pairs found equal on both sides, completed without a decision (see matching):
+        # the applier saves them with the decisions that write nothing.
+        self.agreed = []
 
     # -- reading ------------------------------------------------------------------------
 
@@ -94,10 +97,12 @@ class RunRows:
 
     def identity_for(self, preferred, role, item_id):
         """A free identity for a new pair: ``preferred`` if free, else ``"<side>:<id>"``."""
+        if preferred and preferred not in self._rows:
+            return preferred  # (every new pair asks: the fallback is only written when needed)
         name = self.names[role]
-        for candidate in (preferred, "%s:%s" % (name, item_id)):
-            if candidate and candidate not in self._rows:
-                return candidate
+        fallback = "%s:%s" % (name, item_id)
+        if fallback not in self._rows:
+            return fallback
         n = 2
         while "%s:%s:%d" % (name, item_id, n) in self._rows:
             n += 1

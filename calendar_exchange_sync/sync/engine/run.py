@@ -197,7 +197,8 @@ class _Run:
         if role == "local" and self.opt.time_budget is not None:
             deferrable = wanted - known.keys()  # new Odoo entries: a budget bounds their reading
         began = None  # when reading the new entries began
-        for batch in self.sides.batches(role, sorted(wanted - deferrable) + sorted(deferrable)):
+        order = sorted(wanted - deferrable) + sorted(deferrable) if deferrable else sorted(wanted)
+        for batch in self.sides.batches(role, order):
             if deferrable and deferrable.issuperset(batch):
                 # A large first sync writes a budget's worth of creates per run: reading all
                 # of its backlog in every run would cost each run the whole calendar. The
@@ -304,10 +305,11 @@ class _Run:
             fetched = seen[role][0]
             known = self.rows.known(role)
             fresh = {}
+            ended_before, window_start = self.opt.ended_before, self.window.start
             for id_, got in fetched.items():
                 if id_ in known:
                     continue
-                if self.opt.ended_before(got.item, self.window.start):
+                if ended_before(got.item, window_start):
                     self.report.skipped_old += 1
                     continue
                 fresh[id_] = got
@@ -339,8 +341,8 @@ class _Run:
             decisions += pair_by_identity(
                 new, outgoing, incoming, self.sides, self.rows, policy, skew
             )
-        self.report.matched += len(decisions)
-        self._drop_copies_of_new_pairs(new, seen)
+        self.report.matched += len(decisions) + len(self.rows.agreed)
+        self.removals += copies.of_new_pairs(new, seen, self.rows, self.sides)
         for id_, identity in outgoing.items():
             if id_ in new["local"]:
                 got = new["local"][id_]
@@ -356,20 +358,6 @@ class _Run:
                 plan = Plan(local_op="create", item=got.item)
                 decisions.append(Decision(row, plan, remote=Seen(CHANGED, got)))
         return decisions
-
-    def _drop_copies_of_new_pairs(self, new, seen):
-        """A new item carrying the identity of a pair made this run, beside that pair's item on
-        the same side, is an extra copy of it (a create carried out twice, whose run then lost
-        its status): removed as ``copies`` says, never created on the other side."""
-        for role in ROLES:
-            for id_ in sorted(new[role]):
-                got = new[role][id_]
-                row = self.rows.get(got.identity) if got.identity else None
-                if row is None or row.id_on(role) in (None, id_):
-                    continue  # no such pair (``_adopt`` has the rows of earlier runs)
-                if copies.is_extra_copy(got, row, seen[role][0].get(row.id_on(role))):
-                    del new[role][id_]
-                    self.removals.append(copies.removal(role, self.sides.name(role), id_, got))
 
     def _adopt(self, seen):
         """A listed item carrying the identity of a known row is that row's item when the row
