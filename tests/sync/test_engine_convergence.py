@@ -12,6 +12,7 @@ import os
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from engine_model import expected
 from engine_world import World
 from hypothesis import HealthCheck, settings
@@ -365,4 +366,39 @@ def test_a_create_done_twice_before_the_status_was_lost_leaves_no_copy():
     machine.create("local", "Lunch", 0, 6, None)
     machine.epoch([[("status", "*", "crash", 1), ("remote", "*", "dup", 2)]])
     machine.no_duplicates_on_a_side()
+    machine.teardown()
+
+
+class _Draws:
+    """A ``data`` for calling a rule by hand: answers the given values in turn."""
+
+    def __init__(self, *values):
+        self.values = list(values)
+
+    def draw(self, strategy):
+        return self.values.pop(0)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known, not fixed: an extra copy holding content agreed before a later edit of its "
+    "original is kept as somebody's work (copies.py), and then travels as a new entry",
+)
+def test_an_extra_copy_of_content_edited_since_is_kept_as_a_new_entry():
+    # Found by Hypothesis at 3,000 examples; the code at the start of this work fails it too.
+    # The Odoo entry is re-created after a deletion that lost to an Exchange edit, and the
+    # create is done twice (L3, and the copy L4); the user edits L3; a run crashes after it
+    # saved L3's new content as agreed. The copy L4 now equals neither: it is imported again.
+    machine = Convergence()
+    machine.setup("newest", 0, 1, False, False, False, False, False)
+    machine.create("local", "Lunch", 0, 6, "daily")
+    machine.create("local", "Standup", 0, 6, None)
+    machine.run_sync([])
+    machine.delete(_Draws("L1"), "local")
+    machine.move(_Draws("R1"), "remote", 1)
+    machine.expire_token("local")
+    machine.run_sync([("local", "*", "dup", 3)])
+    machine.create("local", "Lunch", 0, 6, None)
+    machine.occurrence(_Draws("L3"), "local", 0, False, 1)
+    machine.run_sync([("status", "*", "crash", 3)])
     machine.teardown()
