@@ -1,5 +1,6 @@
-"""Binding rows written in bulk: one INSERT for the new rows of a save, one UPDATE per set of
-changed columns, instead of one ORM create or write per row.
+"""Binding rows written in bulk: one INSERT for the new rows of a save, one UPDATE for rows
+changed alike and one per set of changed columns otherwise, instead of one ORM create or write
+per row.
 
 A first sync of 1,000 entries saves each binding twice (announced, then settled with the ids
 and hashes of both sides): through the ORM that was 1,000 creates and 1,000 writes that differ
@@ -57,30 +58,48 @@ def insert(model, rows, mailbox):
     return created
 
 
-def update(model, changes):
-    """Write ``changes`` (``{binding id: {field: value}}``): one UPDATE for the rows whose
-    changed fields are the same, whatever their values."""
-    groups = {}
-    for binding_id, changed in changes.items():
-        groups.setdefault(tuple(sorted(changed)), []).append((binding_id, changed))
-    uid = model.env.uid
-    for names, members in groups.items():
-        row_code = "(%%s::int4, %s)" % _placeholders(model, names)
-        params = []
-        for binding_id, changed in members:
-            params.append(binding_id)
-            params.extend(_column(model, name, changed[name]) for name in names)
-        code = "UPDATE %s AS t SET %s, write_uid = %%s, write_date = %s FROM (VALUES %s)" % (
-            _name(model._table),
-            ", ".join("%s = v.%s" % (_name(name), _name(name)) for name in names),
-            NOW,
-            ", ".join([row_code] * len(members)),
-        )
-        code += " AS v(id, %s) WHERE t.id = v.id" % ", ".join(_name(name) for name in names)
-        model.env.cr.execute(SQL(code, uid, *params))
-        model.browse([m[0] for m in members]).invalidate_recordset(
-            [*names, "write_uid", "write_date"]
-        )
+def update(model, writes):
+    """Write ``writes``: ``(changed, ids)`` pairs, the field values ``changed`` alike on the
+    bindings ``ids``. Rows changed alike take one UPDATE (the run after an import clears the
+    flags of every row it made); the rows changed each their own way take one UPDATE per set of
+    changed fields, whatever their values."""
+    each = {}
+    for changed, ids in writes:
+        if len(ids) > 1:
+            _update_alike(model, changed, ids)
+        else:
+            each.setdefault(tuple(sorted(changed)), []).append((ids[0], changed))
+    for names, members in each.items():
+        _update_each(model, names, members)
+
+
+def _update_alike(model, changed, ids):
+    names = sorted(changed)
+    code = "UPDATE %s SET %s, write_uid = %%s, write_date = %s WHERE id = ANY(%%s)" % (
+        _name(model._table),
+        ", ".join("%s = %s" % (_name(name), _placeholders(model, [name])) for name in names),
+        NOW,
+    )
+    params = [_column(model, name, changed[name]) for name in names]
+    model.env.cr.execute(SQL(code, *params, model.env.uid, list(ids)))
+    model.browse(ids).invalidate_recordset([*names, "write_uid", "write_date"])
+
+
+def _update_each(model, names, members):
+    row_code = "(%%s::int4, %s)" % _placeholders(model, names)
+    params = []
+    for binding_id, changed in members:
+        params.append(binding_id)
+        params.extend(_column(model, name, changed[name]) for name in names)
+    code = "UPDATE %s AS t SET %s, write_uid = %%s, write_date = %s FROM (VALUES %s)" % (
+        _name(model._table),
+        ", ".join("%s = v.%s" % (_name(name), _name(name)) for name in names),
+        NOW,
+        ", ".join([row_code] * len(members)),
+    )
+    code += " AS v(id, %s) WHERE t.id = v.id" % ", ".join(_name(name) for name in names)
+    model.env.cr.execute(SQL(code, model.env.uid, *params))
+    model.browse([m[0] for m in members]).invalidate_recordset([*names, "write_uid", "write_date"])
 
 
 def _one2many(mailbox, model):

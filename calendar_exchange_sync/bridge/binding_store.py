@@ -7,8 +7,6 @@ one query each on the binding table's indexes, so that a run over a large mailbo
 the bindings its listings touch.
 """
 
-from odoo.tools import SQL
-
 from ..sync.engine import StatusRow
 from . import binding_sql
 from .mapper import as_utc, naive_utc
@@ -25,11 +23,6 @@ ROW_FIELDS = (
     "recheck",
     "verify_side",
 )
-
-
-# Columns a run often sets alike on many bindings (see ``BindingStore._write_flags``); a plain
-# column each, nothing computed from them.
-FLAGS = frozenset({"recheck", "verify_side"})
 
 
 def queries_for(table, fields):
@@ -178,40 +171,10 @@ class BindingStore:
             else:
                 creates.append(dict(values, mailbox_id=self.mailbox.id, identity=row.identity))
             self._saved[row.identity] = values
-        flags, changes = [], {}
-        for changed, ids in writes.values():
-            if self.MODEL == BindingStore.MODEL and changed.keys() <= FLAGS:
-                flags.append((changed, ids))
-            else:
-                changes.update((binding_id, changed) for binding_id in ids)
         # In SQL, a statement for many rows (see binding_sql): pending ORM writes go first.
         self.Binding.flush_model()
-        binding_sql.update(self.Binding, changes)
+        binding_sql.update(self.Binding, list(writes.values()))
         self._ids.update(binding_sql.insert(self.Binding, creates, self.mailbox))
-        for changed, ids in flags:
-            self._write_flags(changed, ids)
-
-    def _write_flags(self, changed, ids):
-        """The flags of many bindings set alike, in one UPDATE: the ORM would write them 100
-        rows a query, and the run after an import clears them on every row it made."""
-        # As the ORM stores them: a boolean is true or false, an empty text is NULL.
-        stored = {name: value or None for name, value in changed.items()}
-        if "recheck" in changed:
-            stored["recheck"] = bool(changed["recheck"])
-        assignments = [
-            SQL("%s = %s", SQL.identifier(name), value) for name, value in sorted(stored.items())
-        ]
-        self.cr.execute(
-            SQL(
-                "UPDATE %s SET %s, write_date = now() AT TIME ZONE 'UTC', write_uid = %s"
-                " WHERE id = ANY(%s)",
-                SQL.identifier(self.Binding._table),
-                SQL(", ").join(assignments),
-                self.Binding.env.uid,
-                list(ids),
-            )
-        )
-        self.Binding.browse(ids).invalidate_recordset([*changed, "write_date", "write_uid"])
 
     def remove(self, identities):
         known = self._known(list(identities))
