@@ -9,6 +9,11 @@ as a ``sync.errors`` class with a sentence an administrator can act on.
   authority it does not know, and a test (or a national cloud) must not reach the internet.
 * TLS: ``verify`` is passed on every request. A session-level ``verify`` alone loses against
   ``REQUESTS_CA_BUNDLE`` in the environment (requests merges the environment over it).
+* Connections: the clients of one thread share a session per (Graph URL, CA setting) while it
+  is in use, so that the cron's pass over many mailboxes opens one TLS connection, not one per
+  mailbox (a handshake costs more than a quiet mailbox's whole run). A session idle for
+  ``IDLE_REUSE`` seconds is closed and made again: no request is ever sent on a connection the
+  server may be closing. It keeps no cookies: one session serves every tenant of the process.
 * Throttling: 429/503 with ``Retry-After`` up to ``max_wait`` seconds are slept and retried
   (three tries); longer waits, or throttling that goes on, raise ``ThrottledError`` carrying
   the server's Retry-After so the mailbox is postponed, not failed. ``max_wait`` is 0 unless a
@@ -25,9 +30,11 @@ as a ``sync.errors`` class with a sentence an administrator can act on.
 import contextlib
 import email.utils
 import hashlib
+import http.cookiejar
 import threading
 import time
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import msal
 import requests
@@ -40,6 +47,10 @@ BATCH_LIMIT = 20
 PREFER = 'IdType="ImmutableId", outlook.timezone="UTC", outlook.body-content-type="html"'
 _APPS = {}
 _APPS_LOCK = threading.Lock()
+_SESSIONS = threading.local()  # this thread's sessions, see ``shared_session``
+# Far below the keep-alive time-out of servers (Microsoft's front ends keep minutes; the
+# simulator's cheroot, 10 s), far above the time between two mailboxes of a cron pass.
+IDLE_REUSE = 5.0
 
 # Graph error codes -> (error class, sentence). %s is the mailbox.
 # A malformed id (an EWS id after moving to Office 365) is not proof that an entry is gone.
@@ -53,10 +64,43 @@ class _Session(requests.Session):
     def __init__(self, verify):
         super().__init__()
         self.verify = verify
+        self.last_used = time.monotonic()
+        self._environment = {}
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("verify", self.verify)
-        return super().request(method, url, **kwargs)
+        self.last_used = time.monotonic()
+        try:
+            return super().request(method, url, **kwargs)
+        finally:
+            self.last_used = time.monotonic()
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):
+        # requests reads the proxies and CA bundle of the environment for every request (over a
+        # millisecond); they are the same for every request to one server.
+        if proxies:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = (urlsplit(url)[:2], stream, verify, cert)
+        if key not in self._environment:
+            merged = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            self._environment[key] = merged
+        merged = self._environment[key]
+        return dict(merged, proxies=dict(merged["proxies"]))
+
+
+def shared_session(graph_url, verify):
+    """This thread's session for a Graph server (see the module docstring)."""
+    sessions = _SESSIONS.__dict__.setdefault("by_server", {})
+    key = (graph_url, str(verify))
+    session = sessions.get(key)
+    if session is not None and time.monotonic() - session.last_used > IDLE_REUSE:
+        session.close()
+        session = None
+    if session is None:
+        session = sessions[key] = _Session(verify)
+        session.headers["Accept"] = "application/json"
+        session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    return session
 
 
 def _retry_after(headers):
@@ -73,11 +117,13 @@ class GraphClient:
     def __init__(self, settings):
         self.settings = settings
         self.base = settings.graph_url.rstrip("/") + "/v1.0"
-        self.session = _Session(settings.verify)
-        self.session.headers["Accept"] = "application/json"
         self.requests = 0
         self.clock_skew = None  # server clock minus ours, from the last Date header
         self._token = None
+
+    @property
+    def session(self):
+        return shared_session(self.base, self.settings.verify)
 
     # -- tokens ----------------------------------------------------------------------------
 
