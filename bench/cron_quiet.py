@@ -17,8 +17,8 @@ Then ``--passes`` quiet passes of the cron's entry point (``_cron_sync``) are me
 printed as: seconds, SQL queries in all and per mailbox (``odoo.sql_db.sql_counter``, every
 query of this process), Graph requests per mailbox (the simulator's journal), and whether every
 mailbox ended without an error. Target (issue 14): at most 3 SQL and 1 request per mailbox.
-``--sql-top N`` prints where the queries of each pass went (vs_odoo_sqlprofile.py). Numbers,
-not pass/fail.
+``--sql-top N`` prints where the queries of each pass went (vs_odoo_sqlprofile.py), ``--py-top N``
+where its Python time went (vs_odoo_pyprofile.py). Numbers, not pass/fail.
 """
 
 import argparse
@@ -40,6 +40,7 @@ def main(argv=None):
     parser.add_argument("--entries", type=int, default=5, help="Outlook entries per mailbox")
     parser.add_argument("--passes", type=int, default=2, help="quiet passes measured")
     parser.add_argument("--sql-top", type=int, default=0, help="print the N largest SQL groups")
+    parser.add_argument("--py-top", type=int, default=0, help="print the N costliest functions")
     args = parser.parse_args(argv)
 
     from vs_odoo import Cluster, odoo_setup
@@ -47,6 +48,7 @@ def main(argv=None):
     odoo_root, addons_path, port = odoo_setup()
     sys.path.insert(0, odoo_root)
     from vs_odoo_products import ExchangeSync
+    from vs_odoo_pyprofile import PyProfile
     from vs_odoo_redirect import loopback_only
     from vs_odoo_sim import SimulatorProcess, mailboxes
     from vs_odoo_sqlprofile import SqlProfile
@@ -77,7 +79,11 @@ def main(argv=None):
         )
         for number in range(1, args.passes + 1):
             sim.ask("clear")
-            profile = SqlProfile(args.sql_top) if args.sql_top else None
+            profile = None
+            if args.sql_top:
+                profile = SqlProfile(args.sql_top)
+            elif args.py_top:
+                profile = PyProfile(args.py_top)
             if profile:
                 profile.start()
             queries, started = odoo.sql_db.sql_counter, time.perf_counter()
