@@ -10,11 +10,13 @@ bindings, meetings to pair), and the company's settings are read once per cron p
 import dataclasses
 from datetime import datetime
 
-from .meeting_pairing import CONVERGE_QUERY, ORPHANS_QUERY
+from .meeting_pairing import CONVERGE_QUERY
 
 # Whether there is anything to look at, asked here rather than by a query each later: deletions
 # held back, bindings left unsettled (the partial index of unsettled bindings answers), and
-# entries to move onto the meetings they are copies of (``meeting_pairing.converge``).
+# entries to move onto the meetings they are copies of (``meeting_pairing.converge``). Bindings
+# whose entry is gone (orphans) are found by the Odoo listing, among the entries that left the
+# calendar: asked here, it cost a look-up per binding of the mailbox on every pass.
 LOCK_QUERY = """
     SELECT m.id, m.email, m.local_token, m.remote_token, m.needs_sync, m.next_attempt,
            m.last_error, m.notify_user, u.id, u.partner_id, u.company_id,
@@ -24,15 +26,12 @@ LOCK_QUERY = """
            EXISTS (SELECT 1 FROM calendar_exchange_binding b
                     WHERE b.mailbox_id = m.id
                       AND (b.recheck OR b.local_id IS NULL OR b.remote_id IS NULL)),
-           EXISTS (%s) OR EXISTS (%s)
+           EXISTS (%s)
       FROM calendar_exchange_mailbox m
       JOIN res_users u ON u.id = m.user_id
      WHERE m.id = %%s AND m.active
        FOR NO KEY UPDATE OF m SKIP LOCKED
-""" % (
-    CONVERGE_QUERY.replace("%(user)s", "u.id").replace("%(partner)s", "u.partner_id"),
-    ORPHANS_QUERY.replace("%(mailbox)s", "m.id"),
-)
+""" % CONVERGE_QUERY.replace("%(user)s", "u.id").replace("%(partner)s", "u.partner_id")
 
 
 @dataclasses.dataclass
@@ -64,7 +63,7 @@ class MailboxState:
     # Bindings left unsettled (a create not finished, a pair to read again): without any, and
     # until the run saves some, the binding store needs not ask for them.
     has_unsettled: bool = True
-    # Entries to move onto meetings, or bindings to re-point (``meeting_pairing.converge``).
+    # Entries to move onto meetings (``meeting_pairing.converge``).
     needs_converge: bool = True
 
     @classmethod

@@ -148,9 +148,10 @@ def _record_id(column, model):
     )
 
 
-# The lock query asks this of every mailbox on every pass: each binding's Odoo entry is found by
-# its id (the text made of every event's id instead would read the whole event table each time,
-# seconds for a large database).
+# Asked again after entries moved (``converge``); the Odoo listing asks the same of the entries
+# that left the calendar (``odoo_listing``). Each binding's Odoo entry is found by its id (the
+# text made of every event's id instead would read the whole event table, seconds for a large
+# database).
 ORPHANS_QUERY = """
     SELECT b.id, b.uid, b.local_id
       FROM calendar_exchange_binding b
@@ -173,7 +174,8 @@ def converge(side, mailbox_record, due=True):
     """Before a run of ``side``'s mailbox: move its entries onto the meetings they are copies
     of (rule 2), and re-point entries whose Odoo event another run merged away. Only this
     mailbox's own bindings are touched. Returns the number of entries moved. ``due``: False
-    when the lock query found nothing of the kind (``MailboxState.needs_converge``)."""
+    when the lock query found no entry to move (``MailboxState.needs_converge``): orphans
+    alone are then re-pointed when the listing finds them (``OdooSide.list_changes``)."""
     if not due:
         return 0
     env = side.env
@@ -214,6 +216,15 @@ def converge(side, mailbox_record, due=True):
         env.flush_all()
         env.cr.execute(ORPHANS_QUERY, {"mailbox": mailbox_record.id})
         orphans = [(binding_id, uid) for binding_id, uid, _local in env.cr.fetchall()]
+    return moved + repoint_orphans(side, orphans)
+
+
+def repoint_orphans(side, orphans):
+    """Bindings (id, UID) whose Odoo entry is gone: each moves onto the active event that
+    carries its UID, if any (another mailbox's run merged its entry into that meeting).
+    Returns how many moved."""
+    Binding = side.env["calendar.exchange.binding"].sudo()
+    moved = 0
     for binding_id, uid in orphans:
         meeting = twin(side, uid)
         if meeting:

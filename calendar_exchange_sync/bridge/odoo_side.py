@@ -68,6 +68,7 @@ class OdooSide:
         uid_hints=None,
         partner_id=None,
         meeting_hints=None,
+        on_repointed=None,
     ):
         self.env = env(
             context=dict(
@@ -98,6 +99,8 @@ class OdooSide:
         self.written = set()  # (model, id) of the entries this run created or changed in Odoo
         self.mailbox_id = mailbox_id  # its bindings tell deletions from never-synced entries
         self.mailbox = normalize(mailbox)  # the address: whose entries are whose (ownership)
+        # Called when the listing re-pointed bindings (their pairs are to be read again).
+        self.on_repointed = on_repointed
 
     @property
     def inbound(self):
@@ -112,6 +115,17 @@ class OdooSide:
     # -- listing ------------------------------------------------------------------------
 
     def list_changes(self, token, window):
+        changes, orphans = self._listing(token, window)
+        # An entry gone from the calendar whose UID another event carries was merged into that
+        # meeting by another mailbox's run: its binding moves there before the engine could
+        # take it for a deletion, and the calendar is listed again.
+        if orphans and meeting_pairing.repoint_orphans(self, orphans):
+            if self.on_repointed is not None:
+                self.on_repointed()
+            changes, _orphans = self._listing(token, window)
+        return changes
+
+    def _listing(self, token, window):
         return odoo_listing.list_changes(
             self.env,
             token,

@@ -189,6 +189,7 @@ class MailboxRun:
                 mailbox_id=self.mailbox.id,
                 mailbox=address,
                 partner_id=self.state.partner_id,
+                on_repointed=self._pairs_moved,
             )
             meetings = MeetingSide(
                 OrganizerGuardSide(backend, address),
@@ -200,7 +201,7 @@ class MailboxRun:
             # Entries that are copies of a meeting the organizer's mailbox has brought in since
             # move onto it before the run (no write to Exchange: the pair only changes sides).
             if converge(local, self.mailbox, due=self.state.needs_converge):
-                self.state.has_unsettled = True  # the moved pairs are read again
+                self._pairs_moved()
             engine = Engine(local, remote, store, self.options())
             report = engine.run(force_deletions=self.force_deletions)
             error = report.aborted
@@ -218,6 +219,9 @@ class MailboxRun:
         log = self._record(started, time.monotonic() - clock, report, error, store)
         ContactsRun(self, error).execute()  # contacts: the mailbox's second item kind
         return log
+
+    def _pairs_moved(self):
+        self.state.has_unsettled = True  # the moved pairs are read again
 
     def _check_mailbox(self):
         """The address of this run is the one an administrator gave the user, who may sync:

@@ -59,7 +59,7 @@ class TestOdooListing(ExchangeSyncCase):
 
     def listing(self, token=OLD_CURSOR):
         window = Window(datetime.now() - timedelta(days=30))
-        return odoo_listing.list_changes(
+        changes, _orphans = odoo_listing.list_changes(
             self.env,
             token,
             window,
@@ -68,6 +68,7 @@ class TestOdooListing(ExchangeSyncCase):
             mailbox=self.mailbox.id,
             address="alice@example.com",
         )
+        return changes
 
     def test_an_incremental_listing_leaves_out_what_is_agreed(self):
         agreed, edited, recheck, pending, elsewhere = self.events
@@ -116,3 +117,35 @@ class TestOdooListing(ExchangeSyncCase):
         recurrence.calendar_event_ids[1].write({"name": "Moved occurrence"})
         self.env.flush_all()
         self.assertIn(key, self.listing().changed)
+
+    def test_what_left_the_calendar_is_removed_and_nothing_else(self):
+        archived, deleted, kept = self.events[:3]
+        start = naive(in_days(4, 10))
+        meetings = self.env["calendar.event"].create(
+            [
+                {
+                    "name": "Bob's meeting %d" % n,
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "user_id": self.bob.id,
+                    "partner_ids": [(6, 0, (self.alice | self.bob).partner_id.ids)],
+                }
+                for n in range(3)
+            ]
+        )
+        declined, left, attended = meetings
+        for event in (archived, deleted, kept, declined, left, attended):
+            self.bind(event)
+        self.env.flush_all()
+        self.assertEqual(self.listing().removed, set())
+        gone = {self.key(e) for e in (archived, deleted, declined, left)}
+        archived.active = False
+        deleted.unlink()
+        declined.attendee_ids.filtered(lambda a: a.partner_id == self.alice.partner_id).do_decline()
+        left.partner_ids = [(3, self.alice.partner_id.id)]
+        self.env.flush_all()
+        changes = self.listing()
+        self.assertEqual(changes.removed, gone)
+        # Her own entry (where she is an attendee too) and Bob's meeting she attends stay.
+        self.assertNotIn(self.key(kept), changes.removed)
+        self.assertNotIn(self.key(attended), changes.removed)

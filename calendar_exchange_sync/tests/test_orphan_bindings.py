@@ -1,14 +1,17 @@
-"""The bindings whose Odoo entry is gone ("orphans", re-pointed by ``meeting_pairing``), as the
-lock query asks for them on every pass: found by the id their text names, exactly as before
-the query stopped reading the whole event table (an archived or deleted event, a text that
-names no record, a series that exists)."""
+"""The bindings whose Odoo entry is gone ("orphans", re-pointed by ``meeting_pairing``): found by
+the id their text names, exactly as before the query stopped reading the whole event table (an
+archived or deleted event, a text that names no record, a series that exists). The Odoo listing
+finds the same orphans among the entries that left the calendar, and the lock query no longer
+asks for them (it did, with a look-up per binding, on every pass)."""
 
 from odoo.tests import tagged
 
+from ..bridge import odoo_listing
 from ..bridge.mailbox_state import MailboxState
 from ..bridge.meeting_pairing import ORPHANS_QUERY
+from ..sync.engine.sides import Window
 from .common import ExchangeSyncCase
-from .sync_common import in_days, naive
+from .sync_common import BOB, SimulatorCase, in_days, naive
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +43,20 @@ class TestOrphanBindings(ExchangeSyncCase):
         self.env.cr.execute(ORPHANS_QUERY, {"mailbox": self.mailbox.id})
         return sorted(local_id for _id, _uid, local_id in self.env.cr.fetchall())
 
+    def listed_orphans(self):
+        """The orphans of an incremental listing of alice's calendar, as the run finds them."""
+        _changes, orphans = odoo_listing.list_changes(
+            self.env,
+            "2000-01-01T00:00:00.000000",
+            Window(in_days(-30, 0)),
+            user=self.alice.id,
+            partner=self.alice.partner_id.id,
+            mailbox=self.mailbox.id,
+            address="alice@example.com",
+        )
+        Binding = self.env["calendar.exchange.binding"]
+        return sorted(Binding.browse(binding_id).local_id for binding_id, _uid in orphans)
+
     def test_only_bindings_whose_entry_is_gone(self):
         ids = ["calendar.event,%d" % event.id for event in (self.kept, self.archived, self.deleted)]
         for local_id in ids:
@@ -47,11 +64,13 @@ class TestOrphanBindings(ExchangeSyncCase):
         self.bind("calendar.recurrence,%d" % self.series.id)
         self.bind(ids[1], uid=False)  # no UID: nothing to re-point it by, never an orphan
         self.assertEqual(self.orphans(), [])
-        self.assertFalse(MailboxState.lock(self.env, self.mailbox.id).needs_converge)
+        self.assertEqual(self.listed_orphans(), [])
         self.archived.active = False
         self.deleted.unlink()
         self.assertEqual(self.orphans(), sorted(ids[1:]))
-        self.assertTrue(MailboxState.lock(self.env, self.mailbox.id).needs_converge)
+        self.assertEqual(self.listed_orphans(), sorted(ids[1:]))
+        # Orphans alone are not entries to move: the lock query leaves them to the listing.
+        self.assertFalse(MailboxState.lock(self.env, self.mailbox.id).needs_converge)
 
     def test_a_text_that_names_no_entry_is_an_orphan(self):
         named = "calendar.event,%d" % self.kept.id
@@ -68,3 +87,36 @@ class TestOrphanBindings(ExchangeSyncCase):
         for local_id in [named, *odd]:
             self.bind(local_id)
         self.assertEqual(self.orphans(), sorted(odd))
+        self.assertEqual(self.listed_orphans(), sorted(odd))
+
+
+@tagged("post_install", "-at_install")
+class TestOrphanRepointedByTheRun(SimulatorCase):
+    """A run finds its orphans in the listing, and moves each onto the meeting that carries its
+    UID before the engine could take the entry for one the user deleted in Odoo."""
+
+    def test_an_entry_merged_away_moves_onto_the_meeting_instead_of_being_deleted(self):
+        remote_id = self.outlook_create(BOB, subject="Planning").id
+        self.assertSynced(self.sync(self.bob), odoo_created=1)
+        [copy] = self.events("Planning")
+        self.assertTrue(copy.exchange_uid)
+        # Another mailbox's run merged Bob's entry into the meeting Alice holds with that UID.
+        inbound = self.Event.with_context(exchange_sync_inbound=True)
+        meeting = inbound.create(
+            {
+                "name": "Planning",
+                "start": copy.start,
+                "stop": copy.stop,
+                "user_id": self.alice.id,
+                "partner_ids": [(6, 0, (self.alice.partner_id | self.bob.partner_id).ids)],
+                "exchange_uid": copy.exchange_uid,
+            }
+        )
+        copy.with_context(exchange_sync_inbound=True).unlink()
+        self.sync(self.bob)
+        binding = self.env["calendar.exchange.binding"].search(
+            [("mailbox_id", "=", self.mailbox(self.bob).id), ("remote_id", "=", remote_id)]
+        )
+        self.assertEqual(binding.local_id, "calendar.event,%d" % meeting.id)
+        # Bob's Outlook entry is still there: nobody deleted the meeting.
+        self.assertEqual([i.subject for i in self.remote_items(BOB)], ["Planning"])
