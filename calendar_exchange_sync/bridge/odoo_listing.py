@@ -99,8 +99,7 @@ LIST_QUERY = """
     -- Bound in this mailbox, but no longer in the user's calendar: deleted (or left).
     SELECT 'removed', b.id, 0, 0, NULL, NULL, b.local_id, b.uid
       FROM bound b
-     WHERE %(cursor)s::timestamp IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.local_id = b.local_id)
+     WHERE NOT EXISTS (SELECT 1 FROM listed l WHERE l.local_id = b.local_id)
     UNION ALL
     SELECT 'now', 0, 0, 0, now() AT TIME ZONE 'UTC', NULL, NULL, NULL
 """
@@ -138,10 +137,12 @@ def list_changes(env, token, window, **params):
         else:
             changed["%s,%d" % (SERIES, number)] = "%d|%d" % (revisions, count)
     next_token = version_of(now - TOKEN_MARGIN)
-    if token is None:
-        return ChangeSet(changed=changed, token=next_token, complete=True), []
+    # Orphans also for a full listing (a token lost or reset): the engine takes what it no
+    # longer lists for deleted just the same.
     orphans = []
     if with_uid:
         env.cr.execute(ORPHANS_AMONG, {"mailbox": params["mailbox"], "ids": with_uid})
         orphans = [(binding_id, uid) for binding_id, uid, _local_id in env.cr.fetchall()]
+    if token is None:
+        return ChangeSet(changed=changed, token=next_token, complete=True), orphans
     return ChangeSet(changed=changed, removed=removed, token=next_token), orphans

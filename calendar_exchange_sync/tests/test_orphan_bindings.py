@@ -43,11 +43,12 @@ class TestOrphanBindings(ExchangeSyncCase):
         self.env.cr.execute(ORPHANS_QUERY, {"mailbox": self.mailbox.id})
         return sorted(local_id for _id, _uid, local_id in self.env.cr.fetchall())
 
-    def listed_orphans(self):
-        """The orphans of an incremental listing of alice's calendar, as the run finds them."""
+    def listed_orphans(self, token="2000-01-01T00:00:00.000000"):
+        """The orphans of a listing of alice's calendar (incremental unless ``token`` is
+        None), as the run finds them."""
         _changes, orphans = odoo_listing.list_changes(
             self.env,
-            "2000-01-01T00:00:00.000000",
+            token,
             Window(in_days(-30, 0)),
             user=self.alice.id,
             partner=self.alice.partner_id.id,
@@ -69,6 +70,8 @@ class TestOrphanBindings(ExchangeSyncCase):
         self.deleted.unlink()
         self.assertEqual(self.orphans(), sorted(ids[1:]))
         self.assertEqual(self.listed_orphans(), sorted(ids[1:]))
+        # A full listing (a token lost or reset) finds them too: it would delete them as well.
+        self.assertEqual(self.listed_orphans(token=None), sorted(ids[1:]))
         # Orphans alone are not entries to move: the lock query leaves them to the listing.
         self.assertFalse(MailboxState.lock(self.env, self.mailbox.id).needs_converge)
 
