@@ -101,6 +101,7 @@ class OdooSide:
         self.mailbox = normalize(mailbox)  # the address: whose entries are whose (ownership)
         # Called when the listing re-pointed bindings (their pairs are to be read again).
         self.on_repointed = on_repointed
+        self._revised = []  # single entries updated, whose revision is bumped with the batch
 
     @property
     def inbound(self):
@@ -357,9 +358,11 @@ class OdooSide:
             with self.env.cr.savepoint():
                 done = [self._update(*entry, found=found) for entry in batch]
                 self.env.flush_all()
+                self._bump_revised()
             return [self._settled(result) for result in done]
         except (UserError, ValidationError, AccessError, ValueError) as refused:
             _logger.debug("Bulk update refused (%s): entries are written one by one", refused)
+            self._revised = []  # rolled back with the batch
         return [
             self._guarded(lambda i=id_, v=version, it=item: self._update(i, v, it))
             for id_, version, item in batch
@@ -402,9 +405,19 @@ class OdooSide:
                 self.inbound.set_own_response(updated.calendar_event_ids, item.response)
             return self._result(updated, defer)
         with_attendees = self.kind(record) != ownership.PLAIN
-        record.write(self.inbound.values(item, with_attendees=with_attendees))
-        self.inbound.set_responses(record, item, with_attendees=with_attendees)
+        # Its revision goes up once, with the batch's (``_bump_revised``).
+        later = record.with_context(exchange_revision_later=True)
+        later.write(self.inbound.values(item, with_attendees=with_attendees))
+        self.inbound.set_responses(later, item, with_attendees=with_attendees)
+        self._revised.append(record.id)
+        if not defer:
+            self._bump_revised()
         return self._result(record, defer)
+
+    def _bump_revised(self):
+        """The revisions of the single entries updated since the last call, in one UPDATE."""
+        revised, self._revised = self._revised, []
+        self.Event.browse(revised)._exchange_bump_revision()
 
     def delete(self, batch):
         return [

@@ -25,6 +25,7 @@ from . import test_tenant_signin
 from . import test_tenant_migration
 from . import test_tenant_switch
 from . import test_binding_store
+from . import test_inbound_revisions
 from . import test_odoo_listing
 from . import test_orphan_bindings
 from . import test_sync_contacts

@@ -1,0 +1,44 @@
+"""Entries the sync updates from Exchange get a new revision once per run, in one statement for
+the whole batch: the entry's own write and its attendees' each bumped it before (two UPDATEs
+per entry), and the binding must still agree on the revision the entry ends with."""
+
+from odoo.tests import tagged
+
+from .sync_common import ALICE, SimulatorCase
+
+
+@tagged("post_install", "-at_install")
+class TestInboundRevisions(SimulatorCase):
+    def edit_in_outlook(self, remote_id, **changes):
+        side = self.outlook(ALICE)
+        now = side.fetch([remote_id])[remote_id]
+        [result] = side.update([(remote_id, now.version, now.item.replace(**changes))])
+        self.assertTrue(result.ok, result.error)
+
+    def test_an_update_from_exchange_bumps_each_revision_once(self):
+        remote_ids = [self.outlook_create(ALICE, subject="Entry %d" % n).id for n in range(3)]
+        self.assertSynced(self.sync(self.alice), odoo_created=3)
+        events = self.events("Entry 0") | self.events("Entry 1") | self.events("Entry 2")
+        before = {event.id: event.exchange_revision for event in events}
+        for n, remote_id in enumerate(remote_ids[:2]):
+            self.edit_in_outlook(remote_id, subject="Entry %d" % n, location="Room %d" % n)
+        self.assertSynced(self.sync(self.alice), odoo_updated=2)
+        after = {event.id: event.exchange_revision for event in events}
+        edited = self.events("Entry 0") | self.events("Entry 1")
+        self.assertEqual(edited.mapped("location"), ["Room 0", "Room 1"])
+        for event in events:
+            bumps = 1 if event in edited else 0
+            self.assertEqual(after[event.id], before[event.id] + bumps, event.name)
+        bindings = self.env["calendar.exchange.binding"].search(
+            [("mailbox_id", "=", self.mailbox(self.alice).id)]
+        )
+        self.assertEqual(
+            {b.local_id: b.local_version for b in bindings},
+            {"calendar.event,%d" % e.id: str(e.exchange_revision) for e in events},
+        )
+        # Agreed: the next run finds nothing to do, in either direction.
+        self.assertSynced(self.sync(self.alice))
+        # A later edit in Odoo still travels: the revision goes up as before.
+        edited[0].location = "Room 9"
+        self.assertSynced(self.sync(self.alice), exchange_updated=1)
+        self.assertEqual(self.remote_by_subject(ALICE, "Entry 0").location, "Room 9")
