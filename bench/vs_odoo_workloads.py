@@ -159,7 +159,8 @@ class Table:
     @staticmethod
     def span(values, seconds=False):
         low, high = min(values), max(values)
-        text = (lambda v: "%.2f" % v) if seconds else (lambda v: f"{v:,}")
+        # Milliseconds count below a second (a quiet run is a few hundredths).
+        text = (lambda v: "%.3f" % v if v < 1 else "%.2f" % v) if seconds else (lambda v: f"{v:,}")
         return text(low) if text(low) == text(high) else "%s–%s" % (text(low), text(high))
 
     def cell(self, measures):
