@@ -194,22 +194,30 @@ class MeetingSide:
                 if got.item.response is None and got.meeting is not None:
                     self._note_own(unit, got)
             out[remote_id] = self._speaking(got)
-        local = self._local_items(set(units.values()))
+        # What Odoo holds is read only for the entries where it counts (most entries, plain
+        # ones, need none): a copy's whole content, an own meeting's attendees.
+        wanted = {}
         for remote_id, unit in units.items():
-            mine = local.get(unit)
-            if mine is None:
-                continue
             got = out[remote_id]
             kind = self._kind(unit)
             if kind == ownership.COPY and got.item.response is not None:
-                # Exchange's copy of somebody else's meeting: only the answer is the copy's.
-                item = mine.replace(response=got.item.response)
-                out[remote_id] = dataclasses.replace(got, item=item)
+                wanted[remote_id] = "copy"
             elif kind == ownership.OWN and self._graph and not got.item.attendees:
                 if invitations.state_of(self._events(unit)[:1]) != invitations.SENT:
-                    # Written without attendees so that Graph invited nobody: they are Odoo's.
-                    item = got.item.replace(attendees=mine.attendees)
-                    out[remote_id] = dataclasses.replace(got, item=item)
+                    wanted[remote_id] = "attendees"
+        local = self._local_items({units[remote_id] for remote_id in wanted})
+        for remote_id, what in wanted.items():
+            mine = local.get(units[remote_id])
+            if mine is None:
+                continue
+            got = out[remote_id]
+            if what == "copy":
+                # Exchange's copy of somebody else's meeting: only the answer is the copy's.
+                item = mine.replace(response=got.item.response)
+            else:
+                # Written without attendees so that Graph invited nobody: they are Odoo's.
+                item = got.item.replace(attendees=mine.attendees)
+            out[remote_id] = dataclasses.replace(got, item=item)
         return out
 
     def _note_own(self, unit, got):

@@ -1,10 +1,13 @@
-"""Entries the sync updates from Exchange get a new revision once per run, in one statement for
-the whole batch: the entry's own write and its attendees' each bumped it before (two UPDATEs
-per entry), and the binding must still agree on the revision the entry ends with."""
+"""Updates from Exchange: an entry gets a new revision once per run, in one statement for the
+whole batch (the entry's own write and its attendees' each bumped it before: two UPDATEs per
+entry), and the binding still agrees on the revision the entry ends with; what Odoo holds is
+read only where it counts, and still there."""
+
+from datetime import timedelta
 
 from odoo.tests import tagged
 
-from .sync_common import ALICE, SimulatorCase
+from .sync_common import ALICE, GraphSimulatorCase, SimulatorCase, in_days, naive
 
 
 @tagged("post_install", "-at_install")
@@ -42,3 +45,39 @@ class TestInboundRevisions(SimulatorCase):
         edited[0].location = "Room 9"
         self.assertSynced(self.sync(self.alice), exchange_updated=1)
         self.assertEqual(self.remote_by_subject(ALICE, "Entry 0").location, "Room 9")
+
+
+@tagged("post_install", "-at_install")
+class TestOdooAttendeesKeptOnOffice365(GraphSimulatorCase):
+    """An Odoo meeting whose invitations Odoo sends is written to Graph without attendees (or
+    Graph would invite them a second time). When Outlook edits it, the item read back has
+    none: the sync reads Odoo's for that entry only, and an edit of another field in Outlook
+    removes nobody from the meeting."""
+
+    def test_an_outlook_edit_of_an_odoo_meeting_keeps_its_attendees(self):
+        customer = self.env["res.partner"].create(
+            {"name": "Customer", "email": "buyer@customer.example"}
+        )
+        start = naive(in_days(3, 10))
+        meeting = self.Event.with_user(self.alice).create(
+            {
+                "name": "Offer review",
+                "start": start,
+                "stop": start + timedelta(hours=1),
+                "partner_ids": [(6, 0, (self.alice.partner_id | customer).ids)],
+            }
+        )
+        self.assertSynced(self.sync(self.alice), exchange_created=1)
+        remote = self.remote_by_subject(ALICE, "Offer review")
+        self.assertFalse(remote.required_attendees or remote.optional_attendees)  # Odoo invites
+        graph_id = self.env["calendar.exchange.binding"].search(
+            [("local_id", "=", "calendar.event,%d" % meeting.id)]
+        ).remote_id
+        side = self.outlook(ALICE)
+        now = side.fetch([graph_id])[graph_id]
+        [result] = side.update([(graph_id, now.version, now.item.replace(location="Room 4"))])
+        self.assertTrue(result.ok, result.error)
+        self.assertSynced(self.sync(self.alice), odoo_updated=1)
+        meeting.invalidate_recordset()
+        self.assertEqual(meeting.location, "Room 4")
+        self.assertIn(customer, meeting.partner_ids)
