@@ -70,9 +70,11 @@ class TestOdooAttendeesKeptOnOffice365(GraphSimulatorCase):
         self.assertSynced(self.sync(self.alice), exchange_created=1)
         remote = self.remote_by_subject(ALICE, "Offer review")
         self.assertFalse(remote.required_attendees or remote.optional_attendees)  # Odoo invites
-        graph_id = self.env["calendar.exchange.binding"].search(
-            [("local_id", "=", "calendar.event,%d" % meeting.id)]
-        ).remote_id
+        graph_id = (
+            self.env["calendar.exchange.binding"]
+            .search([("local_id", "=", "calendar.event,%d" % meeting.id)])
+            .remote_id
+        )
         side = self.outlook(ALICE)
         now = side.fetch([graph_id])[graph_id]
         [result] = side.update([(graph_id, now.version, now.item.replace(location="Room 4"))])
