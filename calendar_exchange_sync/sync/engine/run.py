@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
 from ..report import ItemError, SyncReport
-from . import copies, master
+from . import collector, copies, master
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
 from .guard import hold_deletions, read_restored, record_held
@@ -62,7 +62,8 @@ class Engine:
         """
         report = SyncReport()
         try:
-            _Run(self, report, force_deletions).execute()
+            with collector.paused():  # a run makes no reference cycles: see collector.py
+                _Run(self, report, force_deletions).execute()
         except SyncError as error:
             report.aborted = error
         return report
