@@ -80,6 +80,17 @@ def _clock_text(second):
     return "T%02d:%02d:%02dZ" % (second // 3600, second // 60 % 60, second % 60)
 
 
+@lru_cache(maxsize=4096)
+def _utc_parts(moment):
+    """when_text of an item's UTC time (an aware ``datetime`` to the second, of a year from
+    1000 on) and its field digest, worked out once per moment: a mailbox's entries start and
+    end at fewer moments than it has entries (and a new moment takes its day and time of day
+    from their own caches)."""
+    day, second = divmod(int(moment.timestamp()), 86400)
+    text = _day_text(day) + _clock_text(second)
+    return text, _unique_digest("s" + text)
+
+
 def _unique_digest(text):
     """``_short_digest`` uncached, for the fields nearly every entry has its own value of
     (subject, body): a cache would only churn."""
@@ -483,14 +494,13 @@ class CalendarItem:
         """
         rec = self.recurrence
         start, end = self.start, self.end
+        digest = _short_digest
         if type(start) is datetime and type(end) is datetime and start.year >= 1000:
-            # when_text of UTC times (whole seconds), from the day and the second of the day
-            day, second = divmod(int(start.timestamp()), 86400)
-            start = _day_text(day) + _clock_text(second)
-            day, second = divmod(int(end.timestamp()), 86400)
-            end = _day_text(day) + _clock_text(second)
+            start, start_digest = _utc_parts(start)
+            end, end_digest = _utc_parts(end)
         else:
             start, end = _json_value(start), _json_value(end)
+            start_digest, end_digest = digest("s" + start), digest("s" + end)
         location_json, location_digest = _location_parts(self.location)
         subject, body = self.subject, self.body
         zone = self._meaningful_zone()
@@ -525,11 +535,10 @@ class CalendarItem:
                 tail,
             )
         )
-        digest = _short_digest
         hashes = FieldHashes(  # normalize.field_text of each value of content(), in its order
             subject=_sha256(("s" + subject).encode()).hexdigest()[:16],
-            start=digest("s" + start),
-            end=digest("s" + end),
+            start=start_digest,
+            end=end_digest,
             all_day=common[0],
             timezone=common[1],
             body=_sha256(("s" + body).encode()).hexdigest()[:16],

@@ -20,7 +20,6 @@ Faults are queued with ``faults.add(op, mode)`` and hit the next matching call:
   died) after or before doing the operation.
 """
 
-import dataclasses
 import itertools
 from datetime import datetime
 
@@ -40,28 +39,24 @@ __all__ = [
     "MemorySide",
     "MemoryStatusStore",
     "SimulatedCrash",
-    "Stored",
 ]
 
 
-@dataclasses.dataclass
-class Stored:
-    version: str
-    item: object
-    identity: str | None = None
-    uid: str | None = None
-    last_modified: datetime | None = None
-
-
 class MemorySide:
-    """A calendar held in a dict (see the module docstring)."""
+    """A calendar held in a dict (see the module docstring).
+
+    Each item is held as what ``fetch`` answers for it (a ``Fetched``: immutable, made anew by
+    every write), so a read hands out the item as it is, as a server sends what it stores,
+    instead of a copy of it per read (a first sync reads every item, and holds what it read
+    until its end).
+    """
 
     def __init__(self, name, prefix=None, clock=None, batch_size=50):
         self.name = name
         self.prefix = prefix or name[:1].upper()
         self.batch_size = batch_size
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.items = {}  # id -> Stored
+        self.items = {}  # id -> Fetched (version, item, identity, uid, last_modified)
         self.by_identity = {}  # identity -> id
         # (id, existed before this change) in change order; a token is an index into it
         self.log = []
@@ -83,9 +78,11 @@ class MemorySide:
 
     # -- what a person does directly in this calendar -----------------------------------
 
-    def user_create(self, item, uid=None):
+    def user_create(self, item, uid=None, identity=None):
+        """A new item; ``identity``: it carries one, as Outlook's copy of an item keeps its
+        extended properties (the item first given the identity stays the one found by it)."""
         id_ = "%s%d" % (self.prefix, next(self._ids))
-        self._store(id_, item, None, uid)
+        self._store(id_, item, identity, uid)
         return id_
 
     def user_update(self, id_, item):
@@ -127,7 +124,7 @@ class MemorySide:
     def _store(self, id_, item, identity, uid):
         version = "%sv%d" % (self.prefix, next(self._versions))
         self.log.append((id_, id_ in self.items))
-        self.items[id_] = Stored(version, item, identity, uid, self.clock())
+        self.items[id_] = Fetched(version, item, identity, uid, self.clock())
         if identity:
             self.by_identity.setdefault(identity, id_)
         return Remote(id_, version)
@@ -193,17 +190,11 @@ class MemorySide:
         _before(mode, "fetch")
         if mode == "fail":
             raise TransientError("The simulated server failed to read items.")
-        result = {}
         items, broken = self.items, self.broken
-        for id_ in ids:
-            stored = items.get(id_)
-            if broken and id_ in broken:
-                error = PermanentError("Item %s cannot be read." % id_, item=id_)
-                result[id_] = Unreadable(error, stored.item.subject)
-            elif stored is not None:
-                result[id_] = Fetched(
-                    stored.version, stored.item, stored.identity, stored.uid, stored.last_modified
-                )
+        result = {id_: items[id_] for id_ in ids if id_ in items}
+        for id_ in broken.intersection(result) if broken else ():
+            error = PermanentError("Item %s cannot be read." % id_, item=id_)
+            result[id_] = Unreadable(error, items[id_].item.subject)
         _after(mode, "fetch")
         return result
 

@@ -224,8 +224,7 @@ def test_a_copy_carrying_the_identity_is_a_new_entry(world):
     rid = world.pair_of(lid)
     stored = world.remote.items[rid]
     # Outlook copies extended properties along with the item.
-    copy_id = world.remote.user_create(stored.item.replace(subject="Copy"))
-    world.remote.items[copy_id].identity = stored.identity
+    world.remote.user_create(stored.item.replace(subject="Copy"), identity=stored.identity)
     report = world.sync()
     assert report.get("local", "create") == 1
     assert world.pair_of(lid) == rid and len(world.local.items) == 2

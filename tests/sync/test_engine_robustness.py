@@ -37,8 +37,7 @@ def test_an_extra_copy_of_a_paired_entry_is_removed_not_imported(world):
     rid = world.pair_of(lid)
     stored = world.remote.items[rid]
     # A client resent the create later: a second item with the entry's identity and content.
-    copy_id = world.remote.user_create(stored.item)
-    world.remote.items[copy_id].identity = stored.identity
+    world.remote.user_create(stored.item, identity=stored.identity)
     report = world.sync()
     assert report.ok and report.get("remote", "delete") == 1 and report.writes == 1
     assert list(world.remote.items) == [rid] and len(world.local.items) == 1
@@ -50,8 +49,7 @@ def test_an_extra_copy_of_an_entry_edited_since_is_still_an_extra_copy(world):
     (lid,) = synced(world, "Paired")
     rid = world.pair_of(lid)
     stored = world.remote.items[rid]
-    copy_id = world.remote.user_create(stored.item)
-    world.remote.items[copy_id].identity = stored.identity
+    world.remote.user_create(stored.item, identity=stored.identity)
     world.local.user_update(lid, make_item("Renamed in Odoo", day=2))
     report = world.sync()
     assert report.get("remote", "delete") == 1 and report.get("remote", "update") == 1

@@ -4,8 +4,9 @@
 ``Engine`` and the run itself, which uses ``decisions`` and ``merge`` (what to do with a pair),
 ``matching`` (pairing entries found on both sides), ``copies`` (an extra copy of an entry is
 removed, never imported), ``guard`` (never delete too much: deletions held back) and
-``apply`` (carrying the plans out in batches, keeping the status truthful). Callers outside
-the engine import the names below from here.
+``apply`` (carrying the plans out in batches, keeping the status truthful); ``collector``
+pauses Python's garbage collector while a run works. Callers outside the engine import the
+names below from here.
 """
 
 from .options import SyncOptions

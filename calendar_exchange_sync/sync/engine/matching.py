@@ -108,36 +108,48 @@ def _pair(id_, got, remote_id, remote_got, rows, policy, clock_skew):
     when the two are equal: see ``_decision``)."""
     if remote_got.item.activity_type is None and got.item.activity_type is not None:
         remote_got = typed(remote_got, got.item.activity_type)  # unknown to Exchange: Odoo's
-    row = StatusRow(
-        rows.identity_for(got.identity or id_, "local", id_),
-        local_id=id_,
-        remote_id=remote_id,
-        local_version=got.version,
-        remote_version=remote_got.version,
-        recheck=True,  # new on both sides: see _twins
-    )
-    rows.put(row)  # reserve the identity
-    return _decision(row, got, remote_got, policy, clock_skew, rows)
+    identity = rows.identity_for(got.identity or id_, "local", id_)
+    return _decision(identity, id_, got, remote_id, remote_got, policy, clock_skew, rows)
 
 
-def _decision(row, local_got, remote_got, policy, clock_skew, rows):
-    """The decision for a pair formed this run: no agreed content, so every difference is a
-    conflict the policy settles.
+def _decision(identity, local_id, local_got, remote_id, remote_got, policy, clock_skew, rows):
+    """The decision for a pair formed this run, whose row (``identity``, new on both sides so
+    flagged ``recheck``: see ``_twins``) it makes and keeps in ``rows``. There is no agreed
+    content, so every difference is a conflict the policy settles.
 
     When both entries hold the same content, no policy is asked and nothing is written: the
-    row is completed here as ``Applier`` would settle that decision (versions, last-modified
+    row is made complete, as ``Applier`` would settle that decision (versions, last-modified
     times, UID, agreed content), kept in ``rows.agreed`` and None is returned. Item kinds that
     fill gaps from each other (contacts) always take the decision.
     """
     item = local_got.item
     if item == remote_got.item and not hasattr(item, "fill_gaps"):
-        row.local_modified = local_got.last_modified
-        row.remote_modified = remote_got.last_modified
-        # As Applier._settle: the local UID, unless the remote side has one.
-        row.uid = remote_got.uid or local_got.uid or row.uid
-        row.agree(item)
+        row = StatusRow(  # (every field in order, in one call: most of a first sync is here)
+            identity,
+            local_id,
+            remote_id,
+            local_got.version,
+            remote_got.version,
+            item.content_hash(),  # the agreed content, as row.agree(item)
+            item.field_hashes(),
+            item.activity_type,
+            local_got.last_modified,
+            remote_got.last_modified,
+            remote_got.uid or local_got.uid or None,  # as Applier._settle: the remote UID first
+            True,  # recheck
+        )
+        rows.put(row)
         rows.agreed.append(row)
         return None
+    row = StatusRow(
+        identity,
+        local_id=local_id,
+        remote_id=remote_id,
+        local_version=local_got.version,
+        remote_version=remote_got.version,
+        recheck=True,
+    )
+    rows.put(row)  # reserve the identity
     local, remote = Seen(CHANGED, local_got), Seen(CHANGED, remote_got)
     return Decision(row, decide({}, local, remote, policy, clock_skew), local, remote)
 
@@ -173,19 +185,14 @@ def _twins(new, planned, role, sides, rows, policy, clock_skew):
             continue  # gone meanwhile: create as planned
         got = new[role].pop(by_identity[identity])
         pair = {role: (by_identity[identity], got), other_role: (twin_id, twin)}
-        row = StatusRow(
-            identity,
-            local_id=pair["local"][0],
-            remote_id=pair["remote"][0],
-            local_version=pair["local"][1].version,
-            remote_version=pair["remote"][1].version,
-            # Both entries are new since the stored tokens, like a create: read them again
-            # until a token newer than they are is kept (``Applier.release``), or a deletion
-            # of one of them before that would go unreported (created-then-deleted is silent).
-            recheck=True,
+        # The row is flagged recheck: both entries are new since the stored tokens, like a
+        # create, so they are read again until a token newer than they are is kept
+        # (``Applier.release``), or a deletion of one of them before that would go unreported
+        # (created-then-deleted is silent).
+        (local_id, local_got), (remote_id, remote_got) = pair["local"], pair["remote"]
+        decision = _decision(
+            identity, local_id, local_got, remote_id, remote_got, policy, clock_skew, rows
         )
-        rows.put(row)
-        decision = _decision(row, pair["local"][1], pair["remote"][1], policy, clock_skew, rows)
         if decision is not None:
             decisions.append(decision)
     return decisions

@@ -34,7 +34,7 @@ from datetime import timedelta
 
 from ..errors import SyncError, SyncStateInvalid
 from ..report import ItemError, SyncReport
-from . import copies, master
+from . import collector, copies, master
 from .apply import Applier
 from .decisions import CHANGED, GONE, UNCHANGED, Decision, Plan, Seen, decide
 from .guard import hold_deletions, read_restored, record_held
@@ -62,7 +62,8 @@ class Engine:
         """
         report = SyncReport()
         try:
-            _Run(self, report, force_deletions).execute()
+            with collector.paused():  # a run makes no reference cycles: see collector.py
+                _Run(self, report, force_deletions).execute()
         except SyncError as error:
             report.aborted = error
         return report
@@ -246,7 +247,7 @@ class _Run:
         """
         remote_fetched = seen["remote"][0]
         known = self.rows.known("remote")
-        for remote_id, got in remote_fetched.items():
+        for remote_id, got in remote_fetched.items() if known else ():  # (none in a first sync)
             row = known.get(remote_id)
             if got.item.activity_type is None and row is not None and row.activity_type:
                 remote_fetched[remote_id] = typed(got, row.activity_type)
@@ -270,7 +271,8 @@ class _Run:
         for role in ROLES:
             fetched, gone = seen[role]
             known = self.rows.known(role)
-            touched += [known[i] for i in fetched.keys() | gone if i in known]
+            if known:  # (a first sync knows nothing: no set of every id read)
+                touched += [known[i] for i in fetched.keys() | gone if i in known]
         touched += self.unsettled
         overruled = master.mastered(self, touched, seen, self._seen)
         decisions, done = [], set()
