@@ -335,9 +335,11 @@ class _Run:
         incoming = {
             id_: self.rows.identity_for(None, "remote", id_) for id_ in sorted(new["remote"])
         }
-        if complete and self.deferred:
-            # An Exchange entry left unpaired may be the twin of an Odoo entry not read yet:
-            # it is imported once every Odoo entry has been read, never doubled.
+        if self.deferred:
+            # An Exchange entry left unpaired may be the twin of an Odoo entry not read yet (by
+            # content in a first sync, by the identity it carries in any run: an export whose
+            # status a crash lost): it is imported once every Odoo entry has been read, never
+            # doubled.
             incoming = {}
         if self.verify_creates:
             decisions += pair_by_identity(
