@@ -148,10 +148,10 @@ def _record_id(column, model):
     )
 
 
-# Asked again after entries moved (``converge``); the Odoo listing asks the same of the entries
-# that left the calendar (``odoo_listing``). Each binding's Odoo entry is found by its id (the
-# text made of every event's id instead would read the whole event table, seconds for a large
-# database).
+# The Odoo listing asks this of the entries that left the calendar (``odoo_listing``), and the
+# run re-points them (``repoint_orphans``) before the engine could take them for deletions.
+# Each binding's Odoo entry is found by its id (the text made of every event's id instead would
+# read the whole event table, seconds for a large database).
 ORPHANS_QUERY = """
     SELECT b.id, b.uid, b.local_id
       FROM calendar_exchange_binding b
@@ -161,35 +161,18 @@ ORPHANS_QUERY = """
 """ % (_record_id("b.local_id", EVENT), _record_id("b.local_id", SERIES))
 
 
-# Both at once: a run with nothing to move (most runs) asks one query. Orphans found with the
-# pairs are those of before any move; after a move they are asked for again.
-BOTH_QUERY = """
-    SELECT 'pair', pair.* , NULL FROM (%s) pair
-    UNION ALL
-    SELECT 'orphan', orphan.id, NULL, orphan.uid FROM (%s) orphan
-""" % (CONVERGE_QUERY, ORPHANS_QUERY)
-
-
 def converge(side, mailbox_record, due=True):
     """Before a run of ``side``'s mailbox: move its entries onto the meetings they are copies
-    of (rule 2), and re-point entries whose Odoo event another run merged away. Only this
-    mailbox's own bindings are touched. Returns the number of entries moved. ``due``: False
-    when the lock query found no entry to move (``MailboxState.needs_converge``): orphans
-    alone are then re-pointed when the listing finds them (``OdooSide.list_changes``)."""
+    of (rule 2). Only this mailbox's own bindings are touched. Returns the number of entries
+    moved. ``due``: False when the lock query found no entry to move
+    (``MailboxState.needs_converge``). Entries whose Odoo event another run merged away are
+    re-pointed when the listing finds them (``OdooSide.list_changes``)."""
     if not due:
         return 0
     env = side.env
     env.flush_all()
-    env.cr.execute(
-        BOTH_QUERY,
-        {"user": side.user_id, "partner": side.partner_id, "mailbox": mailbox_record.id},
-    )
-    pairs, orphans = [], []
-    for kind, first, second, uid in env.cr.fetchall():
-        if kind == "pair":
-            pairs.append((first, second))
-        else:
-            orphans.append((first, uid))
+    env.cr.execute(CONVERGE_QUERY, {"user": side.user_id, "partner": side.partner_id})
+    pairs = env.cr.fetchall()
     Binding = env["calendar.exchange.binding"].sudo()
     moved, done = 0, set()
     for received_id, organizers_id in pairs:
@@ -212,11 +195,7 @@ def converge(side, mailbox_record, due=True):
         else:
             received.unlink()
         moved += len(bindings)
-    if pairs:
-        env.flush_all()
-        env.cr.execute(ORPHANS_QUERY, {"mailbox": mailbox_record.id})
-        orphans = [(binding_id, uid) for binding_id, uid, _local in env.cr.fetchall()]
-    return moved + repoint_orphans(side, orphans)
+    return moved
 
 
 def repoint_orphans(side, orphans):

@@ -69,11 +69,10 @@ class _Session(requests.Session):
 
     def request(self, method, url, **kwargs):
         kwargs.setdefault("verify", self.verify)
-        self.last_used = time.monotonic()
         try:
             return super().request(method, url, **kwargs)
         finally:
-            self.last_used = time.monotonic()
+            self.last_used = time.monotonic()  # idle from the end of its last request
 
     def merge_environment_settings(self, url, proxies, stream, verify, cert):
         # requests reads the proxies and CA bundle of the environment for every request (over a
