@@ -7,7 +7,9 @@ Needs an Odoo 19 (importable, or ODOO_PATH) and starts the private PostgreSQL of
 (PGPORT_TEST picks its port). A is the ``microsoft_calendar`` module found in that Odoo; when it
 is absent, one line says so and only B is measured (``--products B`` measures only B anyway).
 ``--sql-top N`` prints, per workload, where B's queries went (see vs_odoo_sqlprofile.py);
-``--py-top N`` where its Python time went (vs_odoo_pyprofile.py).
+``--py-top N`` where its Python time went (vs_odoo_pyprofile.py). ``--samples K`` measures each
+quiet run K times back to back and prints its median seconds (the first sample is the one
+right after the import; the others still fall within the Odoo listing's token margin).
 
 Both products run against one simulator (``exchange_simulator``: login and Graph over HTTPS on
 127.0.0.1, in a process of its own, see vs_odoo_sim.py), each in a database of its own served
@@ -156,6 +158,12 @@ def main(argv=None):
     parser.add_argument("--edits", type=int, default=100, help="edits in all (spread over users)")
     parser.add_argument("--repeat", type=int, default=1, help="rounds; numbers become min-max")
     parser.add_argument("--latency-ms", type=float, default=0, help="added to every request")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="times each quiet run is measured (its median seconds)",
+    )
     parser.add_argument("--products", default="AB", help="which to measure: A, B or AB")
     parser.add_argument(
         "--sql-top",

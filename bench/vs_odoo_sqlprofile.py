@@ -1,5 +1,6 @@
 """Where a workload of ``bench/vs_odoo.py`` spends its SQL (``--sql-top N``): its queries
-grouped by statement and by the addon's line that led to them, the largest groups printed.
+grouped by statement and by the addon's line that led to them, the largest groups printed with
+their count and the milliseconds PostgreSQL took for them.
 
 A query hook on the current thread (Odoo's ``Cursor.execute`` calls every ``query_hooks``
 entry of the thread) records each statement, its numbers and literals folded away so that one
@@ -46,16 +47,19 @@ class SqlProfile:
 
     def __init__(self, top):
         self.top = top
-        self.shapes = Counter()
-        self.places = Counter()
+        self.shapes, self.places = Counter(), Counter()
+        self.shape_ms, self.place_ms = Counter(), Counter()
 
     def _hook(self, cr, query, params, start, delay):
-        self.shapes[shape(query)] += 1
-        self.places[callers()] += 1
+        text, place = shape(query), callers()
+        self.shapes[text] += 1
+        self.places[place] += 1
+        self.shape_ms[text] += delay * 1000
+        self.place_ms[place] += delay * 1000
 
     def start(self):
-        self.shapes.clear()
-        self.places.clear()
+        for counter in (self.shapes, self.places, self.shape_ms, self.place_ms):
+            counter.clear()
         thread = threading.current_thread()
         thread.query_hooks = [*getattr(thread, "query_hooks", ()), self._hook]
 
@@ -65,11 +69,11 @@ class SqlProfile:
 
     def report(self, title):
         total = sum(self.shapes.values())
-        print("\n## SQL of B, %s: %d queries" % (title, total))
-        print("by statement:")
-        for text, count in self.shapes.most_common(self.top):
-            print("  %6d  %s" % (count, text))
-        print("by the addon's lines:")
-        for place, count in self.places.most_common(self.top):
-            print("  %6d  %s" % (count, place))
+        print("\n## SQL of B, %s: %d queries, %.1f ms in PostgreSQL"
+              % (title, total, sum(self.shape_ms.values())))  # fmt: skip
+        for what, counts, ms in (("statement", self.shapes, self.shape_ms),
+                                 ("the addon's lines", self.places, self.place_ms)):  # fmt: skip
+            print("by %s (count, ms):" % what)
+            for text, count in counts.most_common(self.top):
+                print("  %6d %8.1f  %s" % (count, ms[text], text))
         sys.stdout.flush()

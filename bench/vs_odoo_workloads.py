@@ -6,6 +6,7 @@ for that workload), reads the counts, then checks (not measured) that what shoul
 travelled did.
 """
 
+import statistics
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -29,9 +30,13 @@ def share(total, boxes):
 
 
 class Workload:
-    def __init__(self, title, prepare=None, edit_in_odoo=False, check=None):
-        self._title, self.prepare, self.edit_in_odoo, self.check = (
-            title, prepare, edit_in_odoo, check,
+    """``quiet``: a run with nothing to do, measured ``--samples`` times back to back (its
+    median seconds; at a few hundredths of a second one sample is mostly the machine's noise).
+    Its counts must repeat exactly, or a note says they did not."""
+
+    def __init__(self, title, prepare=None, edit_in_odoo=False, check=None, quiet=False):
+        self._title, self.prepare, self.edit_in_odoo, self.check, self.quiet = (
+            title, prepare, edit_in_odoo, check, quiet,
         )  # fmt: skip
 
     def title(self, args):
@@ -40,6 +45,20 @@ class Workload:
     def measure(self, driver, sim, boxes, day, args, profile=None):
         if self.prepare:
             self.prepare(driver, sim, boxes, day, args)
+        samples = [self._sample(driver, sim, boxes, args, profile)]
+        for _ in range(args.samples - 1 if self.quiet else 0):
+            samples.append(self._sample(driver, sim, boxes, args))
+        requests, operations, queries, _seconds, errors = samples[0]
+        notes = ["Graph answered %s x%d" % (code, n) for code, n in sorted(errors.items())]
+        if any(sample[:3] != samples[0][:3] for sample in samples):
+            notes.append("counts differ between samples: %s" % sorted({s[:3] for s in samples}))
+        notes += driver.problems()
+        if self.check:
+            notes += self.check(driver, sim, boxes, args)
+        seconds = statistics.median(sample[3] for sample in samples)
+        return Measure(requests, operations, queries, seconds, notes)
+
+    def _sample(self, driver, sim, boxes, args, profile=None):
         sim.ask("clear")
         if profile:
             profile.start()
@@ -53,11 +72,7 @@ class Workload:
         if profile:
             profile.stop()
         requests, operations, errors = sim.ask("count", driver.label)
-        notes = ["Graph answered %s x%d" % (code, n) for code, n in sorted(errors.items())]
-        notes += driver.problems()
-        if self.check:
-            notes += self.check(driver, sim, boxes, args)
-        return Measure(requests, operations, queries, seconds, notes)
+        return requests, operations, queries, seconds, errors
 
 
 def _create(driver, sim, boxes, day, args):
@@ -113,8 +128,8 @@ WORKLOADS = [
         check=_expect("Odoo", _in_odoo,
                       lambda boxes, args: [(b, {"Outlook entry": args.events}) for b in boxes]),
     ),
-    Workload("quiet run right after the import"),
-    Workload("quiet run"),
+    Workload("quiet run right after the import", quiet=True),
+    Workload("quiet run", quiet=True),
     Workload(
         "{edits:,} events edited in Odoo (edit + sync)",
         edit_in_odoo=True,
@@ -142,9 +157,9 @@ class Table:
 
     def describe(self):
         a = self.args
-        return "%d user(s) x %d events, %d edits, %s latency, %d round(s)" % (
+        return "%d user(s) x %d events, %d edits, %s latency, %d round(s)%s" % (
             a.users, a.events, a.edits, "%g ms" % a.latency_ms if a.latency_ms else "no added",
-            a.repeat,
+            a.repeat, ", quiet runs: median of %d" % a.samples if a.samples > 1 else "",
         )  # fmt: skip
 
     def add(self, round_no, workload, driver, measure, warnings):
