@@ -118,23 +118,30 @@ def _join(side, event):
 # -- rule 2: an attendee's entry moves onto the organizer's event --------------------------
 
 CONVERGE_QUERY = """
+    WITH received AS MATERIALIZED (
+        -- The user's copies of somebody else's meeting first (few, found by the user's
+        -- events): started from the meetings instead, the planner looked up every event of
+        -- the database by its UID, on every cron pass (the lock query asks this).
+        SELECT r.id, r.exchange_uid, r.recurrence_id,
+               COALESCE(rs.exchange_organizer, r.exchange_organizer) AS organizer
+          FROM calendar_event r
+          LEFT JOIN calendar_recurrence rs ON rs.id = r.recurrence_id
+         WHERE r.user_id = %(user)s AND r.active AND r.exchange_uid IS NOT NULL
+           AND COALESCE(rs.exchange_organizer, r.exchange_organizer) IS NOT NULL
+    )
     SELECT DISTINCT r.id, o.id
-      FROM calendar_event r
-      LEFT JOIN calendar_recurrence rs ON rs.id = r.recurrence_id
+      FROM received r
       JOIN calendar_event o ON o.exchange_uid = r.exchange_uid AND o.id <> r.id AND o.active
       LEFT JOIN calendar_recurrence os ON os.id = o.recurrence_id
-      JOIN res_users ou ON ou.id = o.user_id
-       AND lower(ou.exchange_mailbox) = COALESCE(rs.exchange_organizer, r.exchange_organizer)
+      JOIN res_users ou ON ou.id = o.user_id AND lower(ou.exchange_mailbox) = r.organizer
       JOIN calendar_event_res_partner_rel p
         ON p.calendar_event_id = o.id AND p.res_partner_id = %(partner)s
-     WHERE r.user_id = %(user)s AND r.active AND r.exchange_uid IS NOT NULL
-       AND COALESCE(rs.exchange_organizer, r.exchange_organizer) IS NOT NULL
-       AND COALESCE(os.exchange_organizer, o.exchange_organizer) IS NULL
+     WHERE COALESCE(os.exchange_organizer, o.exchange_organizer) IS NULL
        AND (r.recurrence_id IS NULL OR r.recurrence_id IS DISTINCT FROM o.recurrence_id)
 """
 
 
-def _record_id(column, model):
+def record_id(column, model):
     """SQL: the id a "model,ID" text column names, as a number for the table's primary key
     index, or NULL for any other text. Plain string functions: a regular expression per
     binding cost more than the whole look-up."""
@@ -158,7 +165,7 @@ ORPHANS_QUERY = """
      WHERE b.mailbox_id = %%(mailbox)s AND b.uid IS NOT NULL AND b.local_id IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM calendar_event e WHERE e.id = %s AND e.active)
        AND NOT EXISTS (SELECT 1 FROM calendar_recurrence s WHERE s.id = %s)
-""" % (_record_id("b.local_id", EVENT), _record_id("b.local_id", SERIES))
+""" % (record_id("b.local_id", EVENT), record_id("b.local_id", SERIES))
 
 
 def converge(side, mailbox_record, due=True):
