@@ -7,16 +7,92 @@ binding: both ids, no recheck): for the engine they are unchanged, and listing t
 it read their bindings on every run for ten minutes after a large import or export. The entries
 a binding holds that the calendar no longer does are the removals; those whose record is gone
 are the orphans that ``meeting_pairing`` may re-point (``OdooSide.list_changes``).
+
+Finding the removals takes the whole calendar and every binding of the mailbox. A thorough
+listing does that at least every ``THOROUGH_EVERY``. In between, a quick one first asks what
+may have changed for the mailbox since the cursor (``SCOPE_QUERY``), which is nothing on most
+passes, and lists only that:
+- the events written since then, less those whose binding agrees on their version: archiving
+  an event, taking the user off it or giving it another organizer each bump its version;
+- the events whose attendee line of the user was written (an answer);
+- every event of a series one of whose events is among those (a series is listed whole);
+- the bindings whose event is gone (the database clears their ``event_id`` itself), and those
+  of a series without an active event left.
+A change that goes round the ORM (SQL on the attendee table, say) waits for the next thorough
+listing. The token carries the cursor and when the last thorough listing ran.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 from ..sync.engine import ChangeSet
-from .meeting_pairing import ORPHANS_QUERY
+from .meeting_pairing import ORPHANS_QUERY, record_id
 
 EVENT = "calendar.event"
 SERIES = "calendar.recurrence"
 TOKEN_MARGIN = timedelta(minutes=10)
+THOROUGH_EVERY = timedelta(minutes=30)
+
+# What a quick listing is to look at (see the module's docstring): ('event', id) of the events,
+# ('bound', id) of the bindings, and the database's clock. Each part is found by an index: the
+# events' write date, the attendee lines' partner and write date, the bindings' event, the
+# bindings without one.
+SCOPE_QUERY = """
+    WITH touched AS (
+        SELECT e.id
+          FROM calendar_event e
+         WHERE e.write_date >= %%(cursor)s::timestamp
+           AND (e.user_id = %%(user)s
+                OR EXISTS (SELECT 1 FROM calendar_event_res_partner_rel r
+                            WHERE r.calendar_event_id = e.id AND r.res_partner_id = %%(partner)s)
+                OR EXISTS (SELECT 1 FROM calendar_exchange_binding b
+                            WHERE b.event_id = e.id AND b.mailbox_id = %%(mailbox)s))
+        UNION
+        SELECT a.event_id
+          FROM calendar_attendee a
+         WHERE a.partner_id = %%(partner)s AND a.write_date >= %%(cursor)s::timestamp
+    ), changed AS MATERIALIZED (
+        -- What the sync wrote itself, or agreed on since, is left out.
+        SELECT e.id, e.recurrence_id
+          FROM touched t
+          JOIN calendar_event e ON e.id = t.id
+         WHERE NOT EXISTS (SELECT 1 FROM calendar_exchange_binding b
+                            WHERE b.mailbox_id = %%(mailbox)s
+                              AND b.local_id = 'calendar.event,' || e.id
+                              AND b.remote_id IS NOT NULL AND b.recheck IS NOT TRUE
+                              AND b.local_version = COALESCE(e.exchange_revision::text, 'None'))
+    ), eventless AS MATERIALIZED (
+        -- Bindings without an event: series, events deleted since, and any binding whose
+        -- event the store did not note (its event, if still there, is looked at too).
+        SELECT b.id, b.local_id
+          FROM calendar_exchange_binding b
+         WHERE b.mailbox_id = %%(mailbox)s AND b.event_id IS NULL AND b.local_id IS NOT NULL
+    ), scope AS MATERIALIZED (
+        SELECT id, recurrence_id FROM changed WHERE recurrence_id IS NULL
+        UNION
+        SELECT e.id, e.recurrence_id
+          FROM eventless b
+          JOIN calendar_event e ON e.id = %(event)s AND e.recurrence_id IS NULL
+        UNION
+        SELECT e.id, e.recurrence_id
+          FROM calendar_event e
+         WHERE e.recurrence_id IN (SELECT recurrence_id FROM changed)
+    )
+    SELECT 'event', id, NULL::timestamp FROM scope
+    UNION ALL
+    SELECT 'bound', b.id, NULL
+      FROM calendar_exchange_binding b
+     WHERE b.mailbox_id = %%(mailbox)s AND b.event_id IN (SELECT id FROM scope)
+    UNION ALL
+    SELECT 'bound', b.id, NULL
+      FROM eventless b
+     WHERE %(event)s IN (SELECT id FROM scope)
+        OR %(series)s IN (SELECT recurrence_id FROM scope)
+        OR NOT EXISTS (SELECT 1 FROM calendar_event e
+                        WHERE e.recurrence_id = %(series)s AND e.active)
+           AND NOT EXISTS (SELECT 1 FROM calendar_event e WHERE e.id = %(event)s)
+    UNION ALL
+    SELECT 'now', 0, now() AT TIME ZONE 'UTC'
+""" % {"series": record_id("b.local_id", SERIES), "event": record_id("b.local_id", EVENT)}
 
 # One query lists the whole calendar of a user: single events, series (their events summed up),
 # the bindings whose entry left it, and the database's clock, for the next token. The cron asks
@@ -30,7 +106,7 @@ LIST_QUERY = """
                e.exchange_source, e.exchange_invitations, NULL AS answer,
                CASE WHEN e.allday THEN e.stop_date::timestamp ELSE e.stop END AS last_end
           FROM calendar_event e
-         WHERE e.active AND e.user_id = %(user)s
+         WHERE e.active AND e.user_id = %(user)s {in_scope}
         UNION ALL
         SELECT e.id, e.recurrence_id, e.exchange_revision, e.write_date, e.user_id,
                e.exchange_source, e.exchange_invitations, a.state AS answer,
@@ -40,7 +116,7 @@ LIST_QUERY = """
           LEFT JOIN calendar_attendee a
             ON a.event_id = e.id AND a.partner_id = %(partner)s
          WHERE r.res_partner_id = %(partner)s AND e.active
-           AND e.user_id IS DISTINCT FROM %(user)s
+           AND e.user_id IS DISTINCT FROM %(user)s {in_scope}
     ), bound AS (
         -- The mailbox's bindings, with the version agreed on where the pair is settled (both
         -- ids, no recheck).
@@ -48,7 +124,7 @@ LIST_QUERY = """
                CASE WHEN b.remote_id IS NOT NULL AND b.recheck IS NOT TRUE
                     THEN b.local_version END AS agreed
           FROM calendar_exchange_binding b
-         WHERE b.mailbox_id = %(mailbox)s AND b.local_id IS NOT NULL
+         WHERE b.mailbox_id = %(mailbox)s AND b.local_id IS NOT NULL {bound_scope}
     ), mine AS (
         -- Not the user's entries that came from another of their mailbox addresses (before an
         -- administrator changed it): one mailbox's entries never travel into another.
@@ -103,6 +179,12 @@ LIST_QUERY = """
     UNION ALL
     SELECT 'now', 0, 0, 0, now() AT TIME ZONE 'UTC', NULL, NULL, NULL
 """
+THOROUGH_QUERY = LIST_QUERY.format(in_scope="", bound_scope="")
+# The listing of what SCOPE_QUERY found: a binding outside it holds an entry still listed (its
+# event is there and unchanged for this mailbox since the last listing).
+QUICK_QUERY = LIST_QUERY.format(
+    in_scope="AND e.id = ANY(%(events)s)", bound_scope="AND b.id = ANY(%(bound)s)"
+)
 
 # Among the bindings the listing found removed, those with a UID whose record is gone: another
 # mailbox's run may have merged their entry into a meeting (``meeting_pairing`` re-points them).
@@ -114,16 +196,38 @@ def version_of(write_date):
     return write_date.isoformat(timespec="microseconds")
 
 
+def parse_token(token):
+    """(cursor, when the last thorough listing ran) of a token; either may be None."""
+    if not token:
+        return None, None
+    cursor, _sep, checked = token.partition("|")
+    return cursor.replace("T", " "), checked and datetime.fromisoformat(checked)
+
+
 def list_changes(env, token, window, **params):
     """The ``ChangeSet`` of one mailbox's Odoo side (``params``: user, partner, mailbox and
     address, the mailbox's normalised address), and its orphans: (binding id, UID) of the
     bindings removed whose record is gone (see ``meeting_pairing.ORPHANS_QUERY``)."""
     env.flush_all()
-    cursor = token and token.replace("T", " ")
-    env.cr.execute(LIST_QUERY, dict(params, cursor=cursor or None))
+    cursor, checked = parse_token(token)
+    clock = datetime.now(timezone.utc).replace(tzinfo=None)
+    params = dict(params, cursor=cursor)
+    if cursor and checked and clock - checked < THOROUGH_EVERY:
+        env.cr.execute(SCOPE_QUERY, params)
+        scope = {"event": [], "bound": []}
+        for kind, number, at in env.cr.fetchall():
+            if kind == "now":
+                now = at
+            else:
+                scope[kind].append(number)
+        if not scope["event"] and not scope["bound"]:
+            return ChangeSet(changed={}, removed=set(), token=_token(now, checked)), []
+        env.cr.execute(QUICK_QUERY, dict(params, events=scope["event"], bound=scope["bound"]))
+    else:
+        checked = None
+        env.cr.execute(THOROUGH_QUERY, params)
     changed, removed, with_uid, now = {}, set(), [], None
-    rows = env.cr.fetchall()
-    for kind, number, revisions, count, write_date, last_end, bound, uid in rows:
+    for kind, number, revisions, count, write_date, last_end, bound, uid in env.cr.fetchall():
         if kind == "now":
             now = write_date
         elif kind == "removed":
@@ -136,7 +240,7 @@ def list_changes(env, token, window, **params):
             changed["%s,%d" % (EVENT, number)] = str(revisions)
         else:
             changed["%s,%d" % (SERIES, number)] = "%d|%d" % (revisions, count)
-    next_token = version_of(now - TOKEN_MARGIN)
+    next_token = _token(now, checked or now)
     # Orphans also for a full listing (a token lost or reset): the engine takes what it no
     # longer lists for deleted just the same.
     orphans = []
@@ -146,3 +250,9 @@ def list_changes(env, token, window, **params):
     if token is None:
         return ChangeSet(changed=changed, token=next_token, complete=True), orphans
     return ChangeSet(changed=changed, removed=removed, token=next_token), orphans
+
+
+def _token(now, checked):
+    """The next token: the cursor (the database's clock less the margin), and when the last
+    thorough listing ran."""
+    return "%s|%s" % (version_of(now - TOKEN_MARGIN), version_of(checked))

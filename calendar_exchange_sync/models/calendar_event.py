@@ -47,6 +47,9 @@ class CalendarEvent(models.Model):
         groups="base.group_system",
         help="The mailbox address this entry came from, when the sync created it.",
     )
+    # The quick Odoo listing finds what was written since its cursor (bridge/odoo_listing.py).
+    _exchange_written_idx = models.Index("(write_date)")
+
     exchange_sync_error = fields.Text(
         compute="_compute_exchange_sync_error",
         help="Why this event could not be synchronised with Exchange the last time.",

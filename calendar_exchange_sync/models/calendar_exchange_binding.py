@@ -52,3 +52,5 @@ class CalendarExchangeBinding(models.Model):
     _unsettled_idx = models.Index(
         "(mailbox_id) WHERE recheck OR local_id IS NULL OR remote_id IS NULL"
     )
+    # The quick Odoo listing's bindings without an event: series, and events deleted since.
+    _eventless_idx = models.Index("(mailbox_id) WHERE event_id IS NULL AND local_id IS NOT NULL")

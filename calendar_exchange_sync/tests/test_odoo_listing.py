@@ -1,4 +1,5 @@
-"""The Odoo side's listing: an incremental one leaves out what the mailbox already agreed on.
+"""The Odoo side's listing: an incremental one leaves out what the mailbox already agreed on,
+and a quick one (between two thorough ones) finds what a thorough one finds.
 
 Its token is a cursor ten minutes before the last run, so every entry written in those ten
 minutes is listed again. An entry whose settled binding (both ids, no recheck) holds the
@@ -6,7 +7,7 @@ version listed is unchanged for the engine, and is left out; anything else writt
 cursor is listed: a new version, an unsettled binding, another mailbox's binding, no binding.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from odoo.tests import tagged
 
@@ -18,8 +19,13 @@ from .sync_common import in_days, naive
 OLD_CURSOR = "2000-01-01T00:00:00.000000"
 
 
-@tagged("post_install", "-at_install")
-class TestOdooListing(ExchangeSyncCase):
+def utcnow():
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class ListingCase(ExchangeSyncCase):
+    """Five events of Alice's, her mailbox and Bob's, and the listing of hers."""
+
     def setUp(self):
         super().setUp()
         Mailbox = self.env["calendar.exchange.mailbox"]
@@ -70,6 +76,9 @@ class TestOdooListing(ExchangeSyncCase):
         )
         return changes
 
+
+@tagged("post_install", "-at_install")
+class TestOdooListing(ListingCase):
     def test_an_incremental_listing_leaves_out_what_is_agreed(self):
         agreed, edited, recheck, pending, elsewhere = self.events
         self.bind(agreed)
@@ -149,3 +158,138 @@ class TestOdooListing(ExchangeSyncCase):
         # Her own entry (where she is an attendee too) and Bob's meeting she attends stay.
         self.assertNotIn(self.key(kept), changes.removed)
         self.assertNotIn(self.key(attended), changes.removed)
+
+
+@tagged("post_install", "-at_install")
+class TestQuickListing(ListingCase):
+    """Between two thorough listings, a quick one looks only at what may have changed since
+    the cursor; what it finds must be what a thorough listing finds."""
+
+    def setUp(self):
+        super().setUp()
+        start = naive(in_days(5, 10))
+        self.meetings = self.env["calendar.event"].create(
+            [
+                {
+                    "name": "Bob's meeting %d" % n,
+                    "start": start,
+                    "stop": start + timedelta(hours=1),
+                    "user_id": self.bob.id,
+                    "partner_ids": [(6, 0, (self.alice | self.bob).partner_id.ids)],
+                }
+                for n in range(3)
+            ]
+        )
+        self.series = self.events[4]
+        self.series.write({"recurrency": True, "rrule_type": "daily", "count": 3})
+        self.env.flush_all()
+        self.series_key = "calendar.recurrence,%d" % self.series.recurrence_id.id
+        versions = self.listing(None).changed
+        for event in self.events[:4] | self.meetings:
+            self.bind(event, event_id=event.id)  # as the binding store writes them
+        self.env["calendar.exchange.binding"].create(
+            {
+                "mailbox_id": self.mailbox.id,
+                "identity": self.series_key,
+                "local_id": self.series_key,
+                "remote_id": "R-series",
+                "local_version": versions[self.series_key],
+            }
+        )
+        # Everything was written two hours ago, and agreed on since.
+        self.env.flush_all()
+        for table in ("calendar_event", "calendar_attendee"):
+            self.env.cr.execute(
+                "UPDATE %s SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'" % table
+            )
+        self.env.invalidate_all()
+        self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
+        self.now = self.env.cr.fetchone()[0]
+
+    def token(self, checked_ago):
+        return "%s|%s" % (
+            odoo_listing.version_of(self.now - timedelta(hours=1)),
+            odoo_listing.version_of(utcnow() - checked_ago),
+        )
+
+    def both(self):
+        """(quick, thorough) listings of the same state."""
+        self.env.flush_all()
+        quick = self.listing(self.token(timedelta(minutes=1)))
+        thorough = self.listing(self.token(odoo_listing.THOROUGH_EVERY + timedelta(minutes=1)))
+        return quick, thorough
+
+    def assertSame(self, quick, thorough):
+        self.assertEqual(quick.removed, thorough.removed)
+        self.assertEqual(quick.changed, thorough.changed)
+
+    def test_nothing_changed_finds_nothing_with_one_query(self):
+        self.env.flush_all()
+        self.assertTrue(self.alice.partner_id)  # read before counting: the listing's queries only
+        queries = self.env.cr.sql_log_count
+        quick = self.listing(self.token(timedelta(minutes=1)))
+        self.assertEqual(self.env.cr.sql_log_count - queries, 1)
+        self.assertEqual((quick.changed, quick.removed), ({}, set()))
+        quick, thorough = self.both()
+        self.assertSame(quick, thorough)
+        # The quick one keeps when the last thorough listing ran; the thorough one moves it.
+        checked = odoo_listing.parse_token(quick.token)[1]
+        self.assertLess(checked, utcnow() - timedelta(seconds=30))
+        checked = odoo_listing.parse_token(thorough.token)[1]
+        self.assertGreater(checked, utcnow() - timedelta(seconds=30))
+
+    def test_what_left_the_calendar_is_found_quickly(self):
+        archived, deleted, edited, kept = self.events[:4]
+        declined, left, attended = self.meetings
+        archived.active = False
+        deleted.unlink()
+        edited.name = "Edited"
+        declined.attendee_ids.filtered(lambda a: a.partner_id == self.alice.partner_id).do_decline()
+        left.partner_ids = [(3, self.alice.partner_id.id)]
+        quick, thorough = self.both()
+        self.assertSame(quick, thorough)
+        self.assertEqual(quick.removed, {self.key(e) for e in (archived, deleted, declined, left)})
+        self.assertEqual(list(quick.changed), [self.key(edited)])
+        self.assertNotIn(self.key(kept), quick.removed)
+        self.assertNotIn(self.key(attended), quick.removed)
+
+    def test_a_series_leaves_whole_or_not_at_all(self):
+        occurrences = self.series.recurrence_id.calendar_event_ids.sorted("start")
+        occurrences[0].active = False
+        quick, thorough = self.both()
+        self.assertSame(quick, thorough)
+        self.assertNotIn(self.series_key, quick.removed)
+        occurrences[1:].write({"active": False})
+        quick, thorough = self.both()
+        self.assertSame(quick, thorough)
+        self.assertIn(self.series_key, quick.removed)
+
+    def test_a_series_whose_events_are_deleted_is_removed(self):
+        self.series.recurrence_id.calendar_event_ids.unlink()
+        quick, thorough = self.both()
+        self.assertSame(quick, thorough)
+        self.assertIn(self.series_key, quick.removed)
+
+    def test_what_goes_round_the_orm_waits_for_the_thorough_listing(self):
+        left = self.meetings[1]
+        self.env.cr.execute(
+            "DELETE FROM calendar_event_res_partner_rel"
+            " WHERE calendar_event_id = %s AND res_partner_id = %s",
+            [left.id, self.alice.partner_id.id],
+        )
+        self.env.invalidate_all()
+        quick, thorough = self.both()
+        self.assertEqual(quick.removed, set())
+        self.assertEqual(thorough.removed, {self.key(left)})
+
+    def test_a_token_of_the_earlier_kind_is_listed_thoroughly(self):
+        left = self.meetings[1]
+        self.env.cr.execute(
+            "DELETE FROM calendar_event_res_partner_rel"
+            " WHERE calendar_event_id = %s AND res_partner_id = %s",
+            [left.id, self.alice.partner_id.id],
+        )
+        self.env.invalidate_all()
+        changes = self.listing(odoo_listing.version_of(self.now - timedelta(hours=1)))
+        self.assertEqual(changes.removed, {self.key(left)})
+        self.assertIn("|", changes.token)
