@@ -31,20 +31,23 @@ class ListingCase(ExchangeSyncCase):
         Mailbox = self.env["calendar.exchange.mailbox"]
         self.mailbox = Mailbox.create({"user_id": self.alice.id, "email": "alice@example.com"})
         self.other = Mailbox.create({"user_id": self.bob.id, "email": "bob@example.com"})
-        start = naive(in_days(3, 10))
-        self.events = self.env["calendar.event"].create(
+        self.events = self.create_events("Entry", self.alice, self.alice, 3, 5)
+        self.env.flush_all()
+
+    def create_events(self, name, organizer, attendees, days, count):
+        start = naive(in_days(days, 10))
+        return self.env["calendar.event"].create(
             [
                 {
-                    "name": "Entry %d" % n,
+                    "name": "%s %d" % (name, n),
                     "start": start,
                     "stop": start + timedelta(hours=1),
-                    "user_id": self.alice.id,
-                    "partner_ids": [(6, 0, self.alice.partner_id.ids)],
+                    "user_id": organizer.id,
+                    "partner_ids": [(6, 0, attendees.partner_id.ids)],
                 }
-                for n in range(5)
+                for n in range(count)
             ]
         )
-        self.env.flush_all()
 
     def key(self, event):
         return "calendar.event,%d" % event.id
@@ -129,19 +132,7 @@ class TestOdooListing(ListingCase):
 
     def test_what_left_the_calendar_is_removed_and_nothing_else(self):
         archived, deleted, kept = self.events[:3]
-        start = naive(in_days(4, 10))
-        meetings = self.env["calendar.event"].create(
-            [
-                {
-                    "name": "Bob's meeting %d" % n,
-                    "start": start,
-                    "stop": start + timedelta(hours=1),
-                    "user_id": self.bob.id,
-                    "partner_ids": [(6, 0, (self.alice | self.bob).partner_id.ids)],
-                }
-                for n in range(3)
-            ]
-        )
+        meetings = self.create_events("Bob's meeting", self.bob, self.alice | self.bob, 4, 3)
         declined, left, attended = meetings
         for event in (archived, deleted, kept, declined, left, attended):
             self.bind(event)
@@ -167,19 +158,7 @@ class TestQuickListing(ListingCase):
 
     def setUp(self):
         super().setUp()
-        start = naive(in_days(5, 10))
-        self.meetings = self.env["calendar.event"].create(
-            [
-                {
-                    "name": "Bob's meeting %d" % n,
-                    "start": start,
-                    "stop": start + timedelta(hours=1),
-                    "user_id": self.bob.id,
-                    "partner_ids": [(6, 0, (self.alice | self.bob).partner_id.ids)],
-                }
-                for n in range(3)
-            ]
-        )
+        self.meetings = self.create_events("Bob's meeting", self.bob, self.alice | self.bob, 5, 3)
         self.series = self.events[4]
         self.series.write({"recurrency": True, "rrule_type": "daily", "count": 3})
         self.env.flush_all()
@@ -270,26 +249,24 @@ class TestQuickListing(ListingCase):
         self.assertSame(quick, thorough)
         self.assertIn(self.series_key, quick.removed)
 
-    def test_what_goes_round_the_orm_waits_for_the_thorough_listing(self):
-        left = self.meetings[1]
+    def take_alice_off_in_sql(self, meeting):
+        """Alice off the meeting behind the ORM's back: no write date, no version."""
         self.env.cr.execute(
             "DELETE FROM calendar_event_res_partner_rel"
             " WHERE calendar_event_id = %s AND res_partner_id = %s",
-            [left.id, self.alice.partner_id.id],
+            [meeting.id, self.alice.partner_id.id],
         )
         self.env.invalidate_all()
+        return meeting
+
+    def test_what_goes_round_the_orm_waits_for_the_thorough_listing(self):
+        left = self.take_alice_off_in_sql(self.meetings[1])
         quick, thorough = self.both()
         self.assertEqual(quick.removed, set())
         self.assertEqual(thorough.removed, {self.key(left)})
 
     def test_a_token_of_the_earlier_kind_is_listed_thoroughly(self):
-        left = self.meetings[1]
-        self.env.cr.execute(
-            "DELETE FROM calendar_event_res_partner_rel"
-            " WHERE calendar_event_id = %s AND res_partner_id = %s",
-            [left.id, self.alice.partner_id.id],
-        )
-        self.env.invalidate_all()
+        left = self.take_alice_off_in_sql(self.meetings[1])
         changes = self.listing(odoo_listing.version_of(self.now - timedelta(hours=1)))
         self.assertEqual(changes.removed, {self.key(left)})
         self.assertIn("|", changes.token)
