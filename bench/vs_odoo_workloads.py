@@ -21,6 +21,7 @@ class Measure:
     sql: int
     seconds: float
     notes: list = field(default_factory=list)
+    spread: str = ""  # a quiet run's samples (see Workload)
 
 
 def share(total, boxes):
@@ -56,7 +57,14 @@ class Workload:
         if self.check:
             notes += self.check(driver, sim, boxes, args)
         seconds = statistics.median(sample[3] for sample in samples)
-        return Measure(requests, operations, queries, seconds, notes)
+        spread = ""
+        if len(samples) > 1:
+            # The median would hide a slow first sample: the spread is printed too.
+            times = [sample[3] for sample in samples]
+            spread = "%d samples: %.3f-%.3f s, the first %.3f s" % (
+                len(times), min(times), max(times), times[0],
+            )  # fmt: skip
+        return Measure(requests, operations, queries, seconds, notes, spread)
 
     def _sample(self, driver, sim, boxes, args, profile=None):
         sim.ask("clear")
@@ -154,6 +162,7 @@ class Table:
         self.args, self.labels = args, labels
         self.rows = {}  # (workload title, label) -> [Measure per round]
         self.notes = []
+        self.spreads = []
 
     def describe(self):
         a = self.args
@@ -165,6 +174,9 @@ class Table:
     def add(self, round_no, workload, driver, measure, warnings):
         title = workload.title(self.args)
         self.rows.setdefault((title, driver.label), []).append(measure)
+        if measure.spread:
+            self.spreads.append("%s, round %d, %s: %s"
+                                % (driver.label, round_no + 1, title, measure.spread))  # fmt: skip
         for note in measure.notes + warnings[:5]:
             self.notes.append("%s, round %d, %s: %s" % (driver.label, round_no + 1, title, note))
         if len(warnings) > 5:
@@ -214,3 +226,5 @@ class Table:
             print("- " + note)
         if not self.notes:
             print("- every check passed; no Graph error, no warning logged")
+        for spread in self.spreads:
+            print("- " + spread)

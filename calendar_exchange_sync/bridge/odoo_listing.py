@@ -22,7 +22,7 @@ A change that goes round the ORM (SQL on the attendee table, say) waits for the 
 listing. The token carries the cursor and when the last thorough listing ran.
 """
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from ..sync.engine import ChangeSet
 from .meeting_pairing import ORPHANS_QUERY, record_id
@@ -210,22 +210,15 @@ def list_changes(env, token, window, **params):
     bindings removed whose record is gone (see ``meeting_pairing.ORPHANS_QUERY``)."""
     env.flush_all()
     cursor, checked = parse_token(token)
-    clock = datetime.now(timezone.utc).replace(tzinfo=None)
     params = dict(params, cursor=cursor)
-    if cursor and checked and clock - checked < THOROUGH_EVERY:
-        env.cr.execute(SCOPE_QUERY, params)
-        scope = {"event": [], "bound": []}
-        for kind, number, at in env.cr.fetchall():
-            if kind == "now":
-                now = at
-            else:
-                scope[kind].append(number)
-        if not scope["event"] and not scope["bound"]:
-            return ChangeSet(changed={}, removed=set(), token=_token(now, checked)), []
-        env.cr.execute(QUICK_QUERY, dict(params, events=scope["event"], bound=scope["bound"]))
-    else:
+    scope = _scope(env, params, checked) if cursor and checked else None
+    if scope is None:
         checked = None
         env.cr.execute(THOROUGH_QUERY, params)
+    elif not scope["event"] and not scope["bound"]:
+        return ChangeSet(changed={}, removed=set(), token=_token(scope["now"], checked)), []
+    else:
+        env.cr.execute(QUICK_QUERY, dict(params, events=scope["event"], bound=scope["bound"]))
     changed, removed, with_uid, now = {}, set(), [], None
     for kind, number, revisions, count, write_date, last_end, bound, uid in env.cr.fetchall():
         if kind == "now":
@@ -250,6 +243,22 @@ def list_changes(env, token, window, **params):
     if token is None:
         return ChangeSet(changed=changed, token=next_token, complete=True), orphans
     return ChangeSet(changed=changed, removed=removed, token=next_token), orphans
+
+
+def _scope(env, params, checked):
+    """What a quick listing is to look at ({"event": ids, "bound": ids, "now": the database's
+    clock}), or None when a thorough one is due. The database's clock decides, as it wrote
+    ``checked``: the Odoo server's may be set otherwise."""
+    env.cr.execute(SCOPE_QUERY, params)
+    scope = {"event": [], "bound": []}
+    for kind, number, at in env.cr.fetchall():
+        if kind == "now":
+            scope["now"] = at
+        else:
+            scope[kind].append(number)
+    if not timedelta(0) <= scope["now"] - checked < THOROUGH_EVERY:
+        return None
+    return scope
 
 
 def _token(now, checked):

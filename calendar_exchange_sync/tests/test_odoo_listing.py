@@ -270,3 +270,14 @@ class TestQuickListing(ListingCase):
         changes = self.listing(odoo_listing.version_of(self.now - timedelta(hours=1)))
         self.assertEqual(changes.removed, {self.key(left)})
         self.assertIn("|", changes.token)
+
+    def test_a_last_thorough_listing_ahead_of_the_database_clock_is_not_trusted(self):
+        # An Odoo server whose clock is set otherwise must not keep the quick listing forever.
+        left = self.take_alice_off_in_sql(self.meetings[1])
+        token = "%s|%s" % (
+            odoo_listing.version_of(self.now - timedelta(hours=1)),
+            odoo_listing.version_of(self.now + timedelta(hours=2)),
+        )
+        changes = self.listing(token)
+        self.assertEqual(changes.removed, {self.key(left)})
+        self.assertEqual(odoo_listing.parse_token(changes.token)[1], self.now)
