@@ -32,6 +32,38 @@ def clean_html(body):
     )
 
 
+# What ``time_values`` gives, written whole or not at all.
+TIMES = ("allday", "start", "stop")
+
+
+def changed_values(record, values):
+    """The part of ``values`` that would change ``record`` (one event). Writing a value equal
+    to the stored one changes nothing, but Odoo's calendar does all of its write for it: the
+    attendee lines for ``partner_ids``, the alarms, the description sanitised again. An edit in
+    Outlook usually changes one field of the many an item carries."""
+    changed = {}
+    for name, value in values.items():
+        field = record._fields[name]
+        current = record[name]
+        if field.type == "many2many":
+            # The values of ``InboundValues.values`` set relations whole: [Command.set(ids)].
+            (command, _zero, ids), *more = value
+            same = not more and command == Command.SET and set(ids) == set(current.ids)
+        elif field.type == "many2one":
+            same = (value or False) == (current.id or False)
+        else:
+            # A value read back from the database compares equal only if writing it stores the
+            # same thing; anything else (a description Odoo would sanitise otherwise) is written.
+            same = (value or False) == (current or False)
+        if not same:
+            changed[name] = value
+    if changed.keys() & TIMES:
+        # The times go together: Odoo computes an end left out from the start and the old
+        # duration.
+        changed.update((name, values[name]) for name in TIMES if name in values)
+    return changed
+
+
 class InboundValues:
     """Builds event values for one mailbox's run; creates missing partners, alarms and tags."""
 

@@ -85,11 +85,16 @@ def with_overflow(item, kept, description):
     if kept.get("categories"):
         changes["categories"] = tuple(item.categories) + tuple(kept["categories"])
     if kept.get("attendees"):
-        linked = {a.email for a in item.attendees}
-        extra = [Attendee.from_dict(a) for a in kept["attendees"]]
-        changes["attendees"] = tuple(item.attendees) + tuple(
-            a for a in extra if a.email not in linked
-        )
+        changes["attendees"] = with_kept_attendees(item.attendees, kept)
     if kept.get("body") is not None and visible_text(description) == kept.get("shown"):
         changes["body"] = kept["body"]
     return item.replace(**changes) if changes else item
+
+
+def with_kept_attendees(attendees, kept):
+    """``attendees`` (read from an event) and those the event ``kept`` aside."""
+    if not kept or not kept.get("attendees"):
+        return tuple(attendees)
+    linked = {a.email for a in attendees}
+    extra = [Attendee.from_dict(a) for a in kept["attendees"]]
+    return tuple(attendees) + tuple(a for a in extra if a.email not in linked)

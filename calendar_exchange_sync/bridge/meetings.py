@@ -203,8 +203,16 @@ class MeetingSide:
             if kind == ownership.COPY and got.item.response is not None:
                 wanted[remote_id] = "copy"
             elif kind == ownership.OWN and self._graph and not got.item.attendees:
-                if invitations.state_of(self._events(unit)[:1]) != invitations.SENT:
-                    wanted[remote_id] = "attendees"
+                if invitations.state_of(self._events(unit)[:1]) == invitations.SENT:
+                    continue
+                if unit._name == EVENT:
+                    # Written without attendees so that Graph invited nobody: they are Odoo's.
+                    people = self._odoo.attendees(unit)
+                    if people is not None:
+                        item = got.item.replace(attendees=people)
+                        out[remote_id] = dataclasses.replace(got, item=item)
+                else:
+                    wanted[remote_id] = "attendees"  # a series' are its template event's
         local = self._local_items({units[remote_id] for remote_id in wanted})
         for remote_id, what in wanted.items():
             mine = local.get(units[remote_id])

@@ -17,8 +17,9 @@ from ..sync.engine import Fetched, OpResult, Remote, Unreadable
 from ..sync.errors import ItemNotFound, PermanentError, StaleVersion
 from . import meeting_pairing, odoo_listing, ownership
 from .addresses import normalize
-from .inbound import InboundValues
-from .mapper import as_utc, event_to_item
+from .inbound import InboundValues, changed_values
+from .inbound_limits import with_kept_attendees
+from .mapper import as_utc, event_attendees, event_to_item
 from .series import SeriesMapper
 
 _logger = logging.getLogger(__name__)
@@ -141,8 +142,11 @@ class OdooSide:
 
     def _events(self, ids):
         numbers = [n for n in (parse_id(i) for i in ids) if n]
-        events = self.Event.browse(numbers).exists()
-        return events.filtered(lambda e: e.active and not e.recurrence_id and self._belongs(e))
+        return self.Event.browse(numbers).exists().filtered(self._listed)
+
+    def _listed(self, event):
+        """A single event of the user's calendar, as this mailbox reads it."""
+        return event.active and not event.recurrence_id and self._belongs(event)
 
     def _series(self, ids):
         numbers = [n for n in (parse_id(i, SERIES) for i in ids) if n]
@@ -170,6 +174,15 @@ class OdooSide:
             default_type=self.inbound.default_type,
             cards=self._cards,
         )
+
+    def attendees(self, event):
+        """The attendees the item of the owner's own single event lists (``item``, of kind
+        ``OWN``), read without the rest of the event; None when the mailbox reads no item of
+        it (``fetch``)."""
+        if not self._listed(event):
+            return None
+        listed = event_attendees(event, skip={self.mailbox})
+        return with_kept_attendees(listed, event.sudo().exchange_overflow)
 
     def _fetched(self, record):
         if record._name == SERIES:
@@ -407,7 +420,8 @@ class OdooSide:
         with_attendees = self.kind(record) != ownership.PLAIN
         # Its revision goes up once, with the batch's (``_bump_revised``).
         later = record.with_context(exchange_revision_later=True)
-        later.write(self.inbound.values(item, with_attendees=with_attendees))
+        values = self.inbound.values(item, with_attendees=with_attendees)
+        later.write(changed_values(record, values))  # an empty write still dates the change
         self.inbound.set_responses(later, item, with_attendees=with_attendees)
         self._revised.append(record.id)
         if not defer:

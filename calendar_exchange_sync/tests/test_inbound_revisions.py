@@ -1,9 +1,10 @@
 """Updates from Exchange: an entry gets a new revision once per run, in one statement for the
 whole batch (the entry's own write and its attendees' each bumped it before: two UPDATEs per
 entry), and the binding still agrees on the revision the entry ends with; what Odoo holds is
-read only where it counts, and still there."""
+read only where it counts, and still there; and only what changed is written."""
 
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -83,3 +84,63 @@ class TestOdooAttendeesKeptOnOffice365(GraphSimulatorCase):
         meeting.invalidate_recordset()
         self.assertEqual(meeting.location, "Room 4")
         self.assertIn(customer, meeting.partner_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestInboundWritesWhatChanged(SimulatorCase):
+    """An edit in Outlook usually changes one field of an item: Odoo is written only what
+    differs from what it holds (the rest would cost Odoo's whole write: attendee lines, alarms,
+    the description sanitised again), and the times always together."""
+
+    def edit_in_outlook(self, remote_id, **changes):
+        side = self.outlook(ALICE)
+        now = side.fetch([remote_id])[remote_id]
+        [result] = side.update([(remote_id, now.version, now.item.replace(**changes))])
+        self.assertTrue(result.ok, result.error)
+
+    def synced_writes(self):
+        """Sync Alice; answer the values each write of an Odoo event was given."""
+        writes = []
+        Event = type(self.env["calendar.event"])
+        write = Event.write
+
+        def recording(records, vals):
+            writes.append(dict(vals))
+            return write(records, vals)
+
+        with patch.object(Event, "write", recording):
+            self.assertSynced(self.sync(self.alice), odoo_updated=1)
+        return writes
+
+    def test_a_new_subject_writes_the_subject_alone(self):
+        start = in_days(3, 10)
+        remote = self.outlook_create(
+            ALICE, subject="Plan", location="Room 1", body="<p>Agenda</p>", start=start
+        )
+        self.assertSynced(self.sync(self.alice), odoo_created=1)
+        event = self.events("Plan")
+        attendees = event.attendee_ids
+        self.edit_in_outlook(remote.id, subject="Plan B")
+        writes = self.synced_writes()
+        self.assertEqual([sorted(w) for w in writes], [["name"]])
+        event.invalidate_recordset()
+        self.assertEqual((event.name, event.location), ("Plan B", "Room 1"))
+        self.assertEqual(event.start, naive(start))
+        self.assertEqual(event.attendee_ids, attendees)
+        self.assertSynced(self.sync(self.alice))  # agreed
+
+    def test_a_start_moved_alone_keeps_the_end(self):
+        start = in_days(3, 10)
+        remote = self.outlook_create(ALICE, subject="Review", start=start)
+        self.assertSynced(self.sync(self.alice), odoo_created=1)
+        event = self.events("Review")
+        # Later by half an hour, the end where it was: Odoo would have moved the end with the
+        # start had the end not been written beside it.
+        self.edit_in_outlook(remote.id, start=start + timedelta(minutes=30))
+        writes = self.synced_writes()
+        event.invalidate_recordset()
+        self.assertEqual(event.start, naive(start + timedelta(minutes=30)))
+        self.assertEqual(event.stop, naive(start + timedelta(hours=1)))
+        self.assertEqual([sorted(w) for w in writes], [["allday", "start", "stop"]])
+        self.assertSynced(self.sync(self.alice))
+        self.assertEqual(self.remote_by_subject(ALICE, "Review").end, start + timedelta(hours=1))
