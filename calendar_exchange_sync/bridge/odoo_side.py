@@ -298,7 +298,7 @@ class OdooSide:
     def _create_plain(self, pairs):
         values = []
         for identity, item in pairs:
-            values.append(dict(self.inbound.values(item), **self._origin(identity)))
+            values.append(self._new_event(item, self._origin(identity)))
         events = self.Event.create(values)
         for event, (_identity, item) in zip(events, pairs, strict=True):
             self.inbound.set_responses(event, item)
@@ -328,9 +328,18 @@ class OdooSide:
             if item.response is not None:
                 self.inbound.set_own_response(recurrence.calendar_event_ids, item.response)
             return self._result(recurrence)
-        event = self.Event.create(dict(self.inbound.values(item), **extra))
+        event = self.Event.create(self._new_event(item, extra))
         self.inbound.set_responses(event, item)
         return self._result(event)
+
+    def _new_event(self, item, extra):
+        """The values of a new event for ``item``. Odoo would compute its duration once the
+        rows are inserted, in one more UPDATE of all of them: it is given, as Odoo computes it
+        (an all-day entry's is left to Odoo: its times stand for dates there)."""
+        values = dict(self.inbound.values(item), **extra)
+        if not values["allday"]:
+            values["duration"] = self.Event._get_duration(values["start"], values["stop"])
+        return values
 
     def _origin(self, identity):
         """Where a new Odoo entry came from: its Exchange identity and UID, and this mailbox."""
@@ -410,7 +419,7 @@ class OdooSide:
                 return self._result(series, defer)
             if not item.recurrence:  # a series became a single entry
                 source = {"exchange_source": record.exchange_source}
-                event = self.Event.create(dict(self.inbound.values(item), **source))
+                event = self.Event.create(self._new_event(item, source))
                 self.series.delete(record)
                 return self._result(event, defer)
             updated = self.series.update(record, item)
