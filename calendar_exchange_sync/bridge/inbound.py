@@ -47,8 +47,11 @@ def changed_values(record, values):
         current = record[name]
         if field.type == "many2many":
             # The values of ``InboundValues.values`` set relations whole: [Command.set(ids)].
-            (command, _zero, ids), *more = value
-            same = not more and command == Command.SET and set(ids) == set(current.ids)
+            same = (
+                len(value) == 1
+                and value[0][0] == Command.SET
+                and set(value[0][2]) == set(current.ids)
+            )
         elif field.type == "many2one":
             same = (value or False) == (current.id or False)
         else:

@@ -212,7 +212,7 @@ class MeetingSide:
                         item = got.item.replace(attendees=people)
                         out[remote_id] = dataclasses.replace(got, item=item)
                 else:
-                    wanted[remote_id] = "attendees"  # a series' are its template event's
+                    wanted[remote_id] = "attendees"
         local = self._local_items({units[remote_id] for remote_id in wanted})
         for remote_id, what in wanted.items():
             mine = local.get(units[remote_id])
@@ -222,8 +222,7 @@ class MeetingSide:
             if what == "copy":
                 # Exchange's copy of somebody else's meeting: only the answer is the copy's.
                 item = mine.replace(response=got.item.response)
-            else:
-                # Written without attendees so that Graph invited nobody: they are Odoo's.
+            else:  # a series: its attendees are those of its template event's item
                 item = got.item.replace(attendees=mine.attendees)
             out[remote_id] = dataclasses.replace(got, item=item)
         return out

@@ -142,9 +142,9 @@ class OdooSide:
 
     def _events(self, ids):
         numbers = [n for n in (parse_id(i) for i in ids) if n]
-        return self.Event.browse(numbers).exists().filtered(self._listed)
+        return self.Event.browse(numbers).exists().filtered(self._single_entry)
 
-    def _listed(self, event):
+    def _single_entry(self, event):
         """A single event of the user's calendar, as this mailbox reads it."""
         return event.active and not event.recurrence_id and self._belongs(event)
 
@@ -179,7 +179,7 @@ class OdooSide:
         """The attendees the item of the owner's own single event lists (``item``, of kind
         ``OWN``), read without the rest of the event; None when the mailbox reads no item of
         it (``fetch``)."""
-        if not self._listed(event):
+        if not self._single_entry(event):
             return None
         listed = event_attendees(event, skip={self.mailbox})
         return with_kept_attendees(listed, event.sudo().exchange_overflow)
