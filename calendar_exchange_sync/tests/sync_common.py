@@ -147,6 +147,13 @@ class SimulatorCase(ExchangeSyncCase):
         self.assertTrue(result.ok, result.error)
         return result.remote
 
+    def outlook_edit(self, mailbox, remote_id, send=(), **changes):
+        """Outlook saves the item with ``changes`` (``send``: the ids it sends updates for)."""
+        side = self.outlook(mailbox)
+        now = side.fetch([remote_id])[remote_id]
+        [result] = side.update([(remote_id, now.version, now.item.replace(**changes))], send=send)
+        self.assertTrue(result.ok, result.error)
+
     def events(self, subject):
         return self.Event.with_context(active_test=False).search([("name", "=", subject)])
 

@@ -13,19 +13,13 @@ from .sync_common import ALICE, GraphSimulatorCase, SimulatorCase, in_days, naiv
 
 @tagged("post_install", "-at_install")
 class TestInboundRevisions(SimulatorCase):
-    def edit_in_outlook(self, remote_id, **changes):
-        side = self.outlook(ALICE)
-        now = side.fetch([remote_id])[remote_id]
-        [result] = side.update([(remote_id, now.version, now.item.replace(**changes))])
-        self.assertTrue(result.ok, result.error)
-
     def test_an_update_from_exchange_bumps_each_revision_once(self):
         remote_ids = [self.outlook_create(ALICE, subject="Entry %d" % n).id for n in range(3)]
         self.assertSynced(self.sync(self.alice), odoo_created=3)
         events = self.events("Entry 0") | self.events("Entry 1") | self.events("Entry 2")
         before = {event.id: event.exchange_revision for event in events}
         for n, remote_id in enumerate(remote_ids[:2]):
-            self.edit_in_outlook(remote_id, subject="Entry %d" % n, location="Room %d" % n)
+            self.outlook_edit(ALICE, remote_id, subject="Entry %d" % n, location="Room %d" % n)
         self.assertSynced(self.sync(self.alice), odoo_updated=2)
         after = {event.id: event.exchange_revision for event in events}
         edited = self.events("Entry 0") | self.events("Entry 1")
@@ -76,10 +70,7 @@ class TestOdooAttendeesKeptOnOffice365(GraphSimulatorCase):
             .search([("local_id", "=", "calendar.event,%d" % meeting.id)])
             .remote_id
         )
-        side = self.outlook(ALICE)
-        now = side.fetch([graph_id])[graph_id]
-        [result] = side.update([(graph_id, now.version, now.item.replace(location="Room 4"))])
-        self.assertTrue(result.ok, result.error)
+        self.outlook_edit(ALICE, graph_id, location="Room 4")
         self.assertSynced(self.sync(self.alice), odoo_updated=1)
         meeting.invalidate_recordset()
         self.assertEqual(meeting.location, "Room 4")
@@ -91,12 +82,6 @@ class TestInboundWritesWhatChanged(SimulatorCase):
     """An edit in Outlook usually changes one field of an item: Odoo is written only what
     differs from what it holds (the rest would cost Odoo's whole write: attendee lines, alarms,
     the description sanitised again), and the times always together."""
-
-    def edit_in_outlook(self, remote_id, **changes):
-        side = self.outlook(ALICE)
-        now = side.fetch([remote_id])[remote_id]
-        [result] = side.update([(remote_id, now.version, now.item.replace(**changes))])
-        self.assertTrue(result.ok, result.error)
 
     def synced_writes(self):
         """Sync Alice; answer the values each write of an Odoo event was given."""
@@ -120,7 +105,7 @@ class TestInboundWritesWhatChanged(SimulatorCase):
         self.assertSynced(self.sync(self.alice), odoo_created=1)
         event = self.events("Plan")
         attendees = event.attendee_ids
-        self.edit_in_outlook(remote.id, subject="Plan B")
+        self.outlook_edit(ALICE, remote.id, subject="Plan B")
         writes = self.synced_writes()
         self.assertEqual([sorted(w) for w in writes], [["name"]])
         event.invalidate_recordset()
@@ -136,7 +121,7 @@ class TestInboundWritesWhatChanged(SimulatorCase):
         event = self.events("Review")
         # Later by half an hour, the end where it was: Odoo would have moved the end with the
         # start had the end not been written beside it.
-        self.edit_in_outlook(remote.id, start=start + timedelta(minutes=30))
+        self.outlook_edit(ALICE, remote.id, start=start + timedelta(minutes=30))
         writes = self.synced_writes()
         event.invalidate_recordset()
         self.assertEqual(event.start, naive(start + timedelta(minutes=30)))
