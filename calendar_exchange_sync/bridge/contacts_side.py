@@ -56,6 +56,7 @@ class OdooContactsSide:
 
     name = "odoo"
     batch_size = 200
+    writes_with_status = True  # the partners and their bindings commit together
 
     def __init__(self, env, user, *, mailbox_id, settings):
         self.env = env(user=user.id, context=dict(env.context, **INBOUND))

@@ -58,6 +58,9 @@ class OdooSide:
     # longer does (odoo_listing), whenever it was created: the entries a run creates here
     # need no reading again at the next run.
     lists_every_removal = True
+    # Its writes and the bindings are one transaction (committed at the run's checkpoints): a
+    # create here needs no binding saved ahead of it.
+    writes_with_status = True
 
     def __init__(
         self,

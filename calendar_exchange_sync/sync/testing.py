@@ -73,6 +73,9 @@ class MemorySide:
         # True: like the Odoo side, an incremental listing also names the items created and
         # deleted since its token (Exchange's deltas stay silent about those).
         self.lists_every_removal = False
+        # True: like the Odoo side, its writes and the status store's are one transaction (the
+        # test world rolls both back on a crash); its creates are not announced.
+        self.writes_with_status = False
         self._ids = itertools.count(1)
         self._versions = itertools.count(1)
 

@@ -52,6 +52,7 @@ class World:
         # that a crash rolls back (Exchange-side writes stay: they happened on the server)
         self.transactional = transactional
         self.status.durable = not transactional
+        self.local.writes_with_status = transactional
 
     def engine(self, **settings):
         settings.setdefault("now", self.clock)

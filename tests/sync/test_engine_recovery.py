@@ -1,6 +1,7 @@
 """Whole runs under trouble: batches, item errors, lost answers, crashes, races, moved ids,
 the time budget, and the status store variants."""
 
+import copy
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -349,3 +350,32 @@ def test_towards_idempotent_creates_twins_come_from_the_listing_alone():
     assert world.remote.calls.get("find_by_identity", 0) == lookups
     assert len(world.remote.items) == 5 and len(world.local.items) == 5
     assert world.sync().writes == 0
+
+
+@pytest.mark.parametrize("transactional", [False, True])
+def test_creates_in_the_status_stores_transaction_are_not_announced(transactional):
+    # A side that writes in the status store's transaction (Odoo) loses its creates with
+    # their rows on a crash: its rows are saved once, with the results. Any other side's
+    # creates are announced (saved pending) first, so that a crash finds them again.
+    world = World(transactional=transactional)
+    world.remote.user_create(make_item("Baseline", day=1))
+    world.sync()
+    for n in range(3):
+        world.remote.user_create(make_item("From Exchange %d" % n, day=2 + n))
+    saved = []
+    save = world.status.save
+    world.status.save = lambda rows: saved.append([copy.copy(r) for r in rows]) or save(rows)
+    world.sync(batch_size=10)
+    pending = [row for rows in saved for row in rows if row.pending]
+    assert bool(pending) is not transactional
+    assert len(world.local.items) == 4 and world.sync().writes == 0
+    # And a crash in the middle of such a create leaves nothing behind: no entry, no row.
+    world.remote.user_create(make_item("One more", day=9))
+    world.local.faults.add("create", "crash")
+    with pytest.raises(SimulatedCrash):
+        world.sync()
+    world.local.faults.clear()
+    if transactional:
+        assert len(world.local.items) == 4 and len(world.status.rows) == 4
+    world.sync()
+    assert len(world.local.items) == 5 and world.sync().writes == 0

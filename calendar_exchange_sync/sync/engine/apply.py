@@ -3,7 +3,8 @@
 The rules that make a crash at any point harmless:
 
 * a create is announced first: its status row is saved without the target id (pending) before
-  the side is asked, so the next run looks the identity up instead of creating again;
+  the side is asked, so the next run looks the identity up instead of creating again (not on
+  a side that ``writes_with_status``: a crash undoes its creates with their rows);
 * a row is marked agreed (new versions, new content hash) only once every write for it
   succeeded; if one failed the row keeps the previous agreement and gets ``recheck`` so the
   next run reads both sides again and decides afresh;
@@ -108,6 +109,7 @@ class Applier:
                 job.left -= 1
             self._settle([j for j in skipped if not j.left])
             jobs = [j for j in jobs if not j.failed]
+            side = self.sides[role]
             for batch in self.sides.batches(role, jobs):
                 # At least one batch per run: reading a large mailbox may take longer than
                 # the budget, and a run must still move the work on.
@@ -118,9 +120,12 @@ class Applier:
                 if action == "create":
                     # Announced batch by batch, each made durable before it is sent: a run
                     # that stops at its budget leaves at most one batch for the next run to
-                    # look up in Exchange, not every create it planned.
-                    self._announce(batch)
-                    if not self._checkpoint():
+                    # look up in Exchange, not every create it planned. A side that writes in
+                    # the status store's transaction needs no announcing: a crash undoes its
+                    # creates with their rows, which are saved once, with the results.
+                    announce = not getattr(side, "writes_with_status", False)
+                    self._announce(batch, save=announce)
+                    if announce and not self._checkpoint():
                         return
                 if action == "delete":
                     self._name_deleted(role, batch)
@@ -215,8 +220,9 @@ class Applier:
         if rows:
             self.rows.save(rows)
 
-    def _announce(self, jobs):
-        """Save the rows of upcoming creates as pending, before any create is sent."""
+    def _announce(self, jobs, save=True):
+        """Mark the rows of upcoming creates pending, and (``save``) save them so before any
+        create is sent."""
         for job in jobs:
             row, plan = job.row, job.plan
             target = plan.creates_on
@@ -231,7 +237,7 @@ class Applier:
             row.agree(plan.item)
             row.recheck = False
             self.rows.put(row)
-        if jobs:
+        if jobs and save:
             self.rows.save([job.row for job in jobs])
 
     # -- operations ---------------------------------------------------------------------

@@ -141,6 +141,10 @@ class Side(Protocol):
     # lists what its bindings name and the calendar no longer holds). Exchange's deltas do
     # not; see ``Applier.release`` for what it spares.
     lists_every_removal: bool
+    # Optional, False when absent: the side writes in the status store's transaction (the Odoo
+    # side, in the Odoo store's), so a crash undoes its writes and the rows saved with them
+    # alike; a create on it is then not announced (see ``apply``).
+    writes_with_status: bool
 
     def list_changes(self, token: str | None, window: Window) -> ChangeSet:
         """Changes since ``token`` (None: everything in the window, ``complete=True``).
