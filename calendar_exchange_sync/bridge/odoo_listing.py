@@ -19,7 +19,11 @@ passes, and lists only that:
 - the bindings whose event is gone (the database clears their ``event_id`` itself), and those
   of a series without an active event left.
 A change that goes round the ORM (SQL on the attendee table, say) waits for the next thorough
-listing. The token carries the cursor and when the last thorough listing ran.
+listing, and so do those that leave the write dates of a quick listing's scope as they were:
+a deleted occurrence of a series, an edit committed by a transaction that began before the
+cursor's margin. The thorough one finds them by their versions: it lists every entry whose
+settled binding holds another version, whenever it was written. The token carries the cursor
+and when the last thorough listing ran.
 """
 
 from datetime import datetime, timedelta
@@ -166,11 +170,16 @@ LIST_QUERY = """
     -- Incremental: what was written since the cursor, less what this mailbox already agreed on
     -- at the version listed. Within the cursor's margin every entry of a busy calendar is
     -- listed again, and the engine would read a binding for each only to find it unchanged.
-    SELECT kind, id, revisions, count, write_date, last_end, NULL, NULL
+    -- Also what this mailbox agreed on at another version, whenever it was written: a series
+    -- that lost an occurrence (its version changes, no write date does), or an edit committed
+    -- by a transaction that began before the cursor's margin (dated when it began).
+    -- (One join, which the planner hashes: a binding's local id is one entry.)
+    SELECT kind, l.id, revisions, count, write_date, last_end, NULL, NULL
       FROM listed l
-     WHERE l.write_date >= %(cursor)s::timestamp
-       AND NOT EXISTS (SELECT 1 FROM bound b
-                        WHERE b.local_id = l.local_id AND b.agreed = l.version)
+      LEFT JOIN bound b ON b.local_id = l.local_id
+     WHERE %(cursor)s::timestamp IS NOT NULL
+       AND b.agreed IS DISTINCT FROM l.version
+       AND (l.write_date >= %(cursor)s::timestamp OR b.agreed IS NOT NULL)
     UNION ALL
     -- Bound in this mailbox, but no longer in the user's calendar: deleted (or left).
     SELECT 'removed', b.id, 0, 0, NULL, NULL, b.local_id, b.uid

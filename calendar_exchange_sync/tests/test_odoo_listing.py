@@ -265,6 +265,43 @@ class TestQuickListing(ListingCase):
         self.assertEqual(quick.removed, set())
         self.assertEqual(thorough.removed, {self.key(left)})
 
+    def test_a_deleted_occurrence_is_found_by_the_thorough_listing(self):
+        # The other occurrences keep their write dates: only the series' version tells.
+        occurrences = self.series.recurrence_id.calendar_event_ids.sorted("start")
+        occurrences[1].unlink()
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE calendar_event SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'"
+        )
+        self.env.invalidate_all()
+        version = self.listing(None).changed[self.series_key]
+        quick, thorough = self.both()
+        self.assertNotIn(self.series_key, quick.changed)
+        self.assertEqual(thorough.changed, {self.series_key: version})
+        self.assertEqual(thorough.removed, set())
+
+    def test_an_edit_dated_before_the_cursor_is_found_by_the_thorough_listing(self):
+        # A transaction that began before the cursor's margin and committed after it dates
+        # its edit when it began.
+        edited = self.events[2]
+        edited.name = "Edited in a long transaction"
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE calendar_event SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'"
+            " WHERE id = %s",
+            [edited.id],
+        )
+        self.env.invalidate_all()
+        quick, thorough = self.both()
+        self.assertEqual(quick.changed, {})
+        self.assertEqual(thorough.changed, {self.key(edited): str(edited.exchange_revision)})
+        # Agreed on at that version, it is no longer listed.
+        binding = self.env["calendar.exchange.binding"].search(
+            [("mailbox_id", "=", self.mailbox.id), ("local_id", "=", self.key(edited))]
+        )
+        binding.local_version = str(edited.exchange_revision)
+        self.assertEqual(self.both()[1].changed, {})
+
     def test_a_token_of_the_earlier_kind_is_listed_thoroughly(self):
         left = self.take_alice_off_in_sql(self.meetings[1])
         changes = self.listing(odoo_listing.version_of(self.now - timedelta(hours=1)))
