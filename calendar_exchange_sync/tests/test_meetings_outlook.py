@@ -36,7 +36,8 @@ class FromExchange:
         return result.remote.id
 
     def outlook_edit(self, mailbox, remote_id, **changes):
-        super().outlook_edit(mailbox, remote_id, send={remote_id}, **changes)  # the organizer's
+        """Outlook saves the organizer's edit and sends the update."""
+        return super().outlook_edit(mailbox, remote_id, send={remote_id}, **changes)
 
     def delivered(self, mailbox, uid, subject, attendees, organizer=PARTNER, **values):
         """A copy as Exchange puts it in place for an invitation from outside (or a forgery:
