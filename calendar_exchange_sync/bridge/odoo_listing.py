@@ -55,13 +55,13 @@ SCOPE_QUERY = """
           FROM calendar_attendee a
          WHERE a.partner_id = %%(partner)s AND a.write_date >= %%(cursor)s::timestamp
     ), changed AS MATERIALIZED (
-        -- What the sync wrote itself, or agreed on since, is left out. A binding's event is
-        -- the record its local id names (or none): an integer key, not that text.
+        -- What the sync wrote itself, or agreed on since, is left out.
         SELECT e.id, e.recurrence_id
           FROM touched t
           JOIN calendar_event e ON e.id = t.id
          WHERE NOT EXISTS (SELECT 1 FROM calendar_exchange_binding b
-                            WHERE b.mailbox_id = %%(mailbox)s AND b.event_id = e.id
+                            WHERE b.mailbox_id = %%(mailbox)s
+                              AND b.local_id = 'calendar.event,' || e.id
                               AND b.remote_id IS NOT NULL AND b.recheck IS NOT TRUE
                               AND b.local_version = COALESCE(e.exchange_revision::text, 'None'))
     ), eventless AS MATERIALIZED (
