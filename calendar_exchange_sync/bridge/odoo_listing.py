@@ -173,7 +173,8 @@ LIST_QUERY = """
     -- Also what this mailbox agreed on at another version, whenever it was written: a series
     -- that lost an occurrence (its version changes, no write date does), or an edit committed
     -- by a transaction that began before the cursor's margin (dated when it began).
-    -- (One join, which the planner hashes: a binding's local id is one entry.)
+    -- (One join, which the planner hashes. Should two bindings hold one entry, it is listed
+    -- when either disagrees: read once more, never missed.)
     SELECT kind, l.id, revisions, count, write_date, last_end, NULL, NULL
       FROM listed l
       LEFT JOIN bound b ON b.local_id = l.local_id
