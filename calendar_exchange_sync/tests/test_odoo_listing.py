@@ -10,6 +10,7 @@ cursor is listed: a new version, an unsettled binding, another mailbox's binding
 from datetime import datetime, timedelta, timezone
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..bridge import odoo_listing
 from ..sync.engine.sides import Window
@@ -176,14 +177,22 @@ class TestQuickListing(ListingCase):
             }
         )
         # Everything was written two hours ago, and agreed on since.
-        self.env.flush_all()
-        for table in ("calendar_event", "calendar_attendee"):
-            self.env.cr.execute(
-                "UPDATE %s SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'" % table
-            )
-        self.env.invalidate_all()
+        self.written_two_hours_ago("calendar_event")
+        self.written_two_hours_ago("calendar_attendee")
         self.env.cr.execute("SELECT now() AT TIME ZONE 'UTC'")
         self.now = self.env.cr.fetchone()[0]
+
+    def written_two_hours_ago(self, table, record=None):
+        """Date the rows of ``table`` (or one ``record`` of it) two hours back, in SQL."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE %s SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours' %s",
+                SQL.identifier(table),
+                SQL("WHERE id = %s", record.id) if record else SQL(),
+            )
+        )
+        self.env.invalidate_all()
 
     def token(self, checked_ago):
         return "%s|%s" % (
@@ -269,11 +278,7 @@ class TestQuickListing(ListingCase):
         # The other occurrences keep their write dates: only the series' version tells.
         occurrences = self.series.recurrence_id.calendar_event_ids.sorted("start")
         occurrences[1].unlink()
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE calendar_event SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'"
-        )
-        self.env.invalidate_all()
+        self.written_two_hours_ago("calendar_event")
         version = self.listing(None).changed[self.series_key]
         quick, thorough = self.both()
         self.assertNotIn(self.series_key, quick.changed)
@@ -285,13 +290,7 @@ class TestQuickListing(ListingCase):
         # its edit when it began.
         edited = self.events[2]
         edited.name = "Edited in a long transaction"
-        self.env.flush_all()
-        self.env.cr.execute(
-            "UPDATE calendar_event SET write_date = now() AT TIME ZONE 'UTC' - interval '2 hours'"
-            " WHERE id = %s",
-            [edited.id],
-        )
-        self.env.invalidate_all()
+        self.written_two_hours_ago("calendar_event", edited)
         quick, thorough = self.both()
         self.assertEqual(quick.changed, {})
         self.assertEqual(thorough.changed, {self.key(edited): str(edited.exchange_revision)})
