@@ -177,6 +177,12 @@ def main(argv=None):
         default=0,
         help="print B's N costliest Python functions per workload (vs_odoo_pyprofile)",
     )
+    parser.add_argument(
+        "--profile-only",
+        default="",
+        metavar="WORDS",
+        help="profile (--sql-top, --py-top) only the workloads whose title contains WORDS",
+    )
     args = parser.parse_args(argv)
     if args.edits > args.users * args.events:
         parser.error("--edits cannot exceed --users x --events")
@@ -234,9 +240,10 @@ def main(argv=None):
             for workload in WORKLOADS:
                 for driver in drivers:
                     profile = None
-                    if args.sql_top and driver.label == "B":
+                    profiled = driver.label == "B" and args.profile_only in workload.title(args)
+                    if profiled and args.sql_top:
                         profile = SqlProfile(args.sql_top)
-                    elif args.py_top and driver.label == "B":
+                    elif profiled and args.py_top:
                         profile = PyProfile(args.py_top)
                     table.add(round_no, workload, driver,
                               workload.measure(driver, sim, boxes[driver.label], day, args,
