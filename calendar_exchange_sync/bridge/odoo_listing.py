@@ -1,12 +1,14 @@
 """How the Odoo side lists one user's calendar for the engine: one query, cheap when quiet.
 
-The token is a write-date cursor taken a margin before the run's transaction began, so that an
-edit committed by a transaction that started earlier is never skipped. The query leaves out
-the entries within that margin whose version the mailbox's binding already agreed on (a settled
-binding: both ids, no recheck): for the engine they are unchanged, and listing them would make
-it read their bindings on every run for ten minutes after a large import or export. The entries
-a binding holds that the calendar no longer does are the removals; those whose record is gone
-are the orphans that ``meeting_pairing`` may re-point (``OdooSide.list_changes``).
+The token is a write-date cursor early enough that no edit committed later by a transaction
+already begun is skipped: the start of the oldest transaction open when the cron's pass began
+(``written_floor``), or, when PostgreSQL cannot tell it, a margin before the run's transaction
+began. The query leaves out the entries since the cursor whose version the mailbox's binding
+already agreed on (a settled binding: both ids, no recheck): for the engine they are unchanged,
+and listing them would make it read their bindings again on the run after a large import or
+export. The entries a binding holds that the calendar no longer does are the removals; those
+whose record is gone are the orphans that ``meeting_pairing`` may re-point
+(``OdooSide.list_changes``).
 
 Finding the removals takes the whole calendar and every binding of the mailbox. A thorough
 listing does that at least every ``THOROUGH_EVERY``. In between, a quick one first asks what
@@ -21,9 +23,9 @@ passes, and lists only that:
 A change that goes round the ORM (SQL on the attendee table, say) waits for the next thorough
 listing, and so do those that leave the write dates of a quick listing's scope as they were:
 a deleted occurrence of a series, an edit committed by a transaction that began before the
-cursor's margin. The thorough one finds them by their versions: it lists every entry whose
-settled binding holds another version, whenever it was written. The token carries the cursor
-and when the last thorough listing ran.
+cursor (one longer than the margin, when the floor is unknown). The thorough one finds them by
+their versions: it lists every entry whose settled binding holds another version, whenever it
+was written. The token carries the cursor and when the last thorough listing ran.
 """
 
 from datetime import datetime, timedelta
@@ -214,10 +216,11 @@ def parse_token(token):
     return cursor.replace("T", " "), checked and datetime.fromisoformat(checked)
 
 
-def list_changes(env, token, window, **params):
+def list_changes(env, token, window, floor=None, **params):
     """The ``ChangeSet`` of one mailbox's Odoo side (``params``: user, partner, mailbox and
     address, the mailbox's normalised address), and its orphans: (binding id, UID) of the
-    bindings removed whose record is gone (see ``meeting_pairing.ORPHANS_QUERY``)."""
+    bindings removed whose record is gone (see ``meeting_pairing.ORPHANS_QUERY``). ``floor``:
+    the next cursor, read before this transaction began (``written_floor``); None: a margin."""
     env.flush_all()
     cursor, checked = parse_token(token)
     params = dict(params, cursor=cursor)
@@ -226,7 +229,8 @@ def list_changes(env, token, window, **params):
         checked = None
         env.cr.execute(THOROUGH_QUERY, params)
     elif not scope["event"] and not scope["bound"]:
-        return ChangeSet(changed={}, removed=set(), token=_token(scope["now"], checked)), []
+        quiet = _token(scope["now"], checked, floor)
+        return ChangeSet(changed={}, removed=set(), token=quiet), []
     else:
         env.cr.execute(QUICK_QUERY, dict(params, events=scope["event"], bound=scope["bound"]))
     changed, removed, with_uid, now = {}, set(), [], None
@@ -243,7 +247,7 @@ def list_changes(env, token, window, **params):
             changed["%s,%d" % (EVENT, number)] = str(revisions)
         else:
             changed["%s,%d" % (SERIES, number)] = "%d|%d" % (revisions, count)
-    next_token = _token(now, checked or now)
+    next_token = _token(now, checked or now, floor)
     # Orphans also for a full listing (a token lost or reset): the engine takes what it no
     # longer lists for deleted just the same.
     orphans = []
@@ -271,7 +275,8 @@ def _scope(env, params, checked):
     return scope
 
 
-def _token(now, checked):
-    """The next token: the cursor (the database's clock less the margin), and when the last
-    thorough listing ran."""
-    return "%s|%s" % (version_of(now - TOKEN_MARGIN), version_of(checked))
+def _token(now, checked, floor=None):
+    """The next token: the cursor (the floor, or the database's clock less the margin), and
+    when the last thorough listing ran."""
+    cursor = now - TOKEN_MARGIN if floor is None else min(floor, now)
+    return "%s|%s" % (version_of(cursor), version_of(checked))

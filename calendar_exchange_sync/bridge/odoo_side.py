@@ -73,6 +73,7 @@ class OdooSide:
         partner_id=None,
         meeting_hints=None,
         on_repointed=None,
+        written_floor=None,
     ):
         self.env = env(
             context=dict(
@@ -106,6 +107,8 @@ class OdooSide:
         # Called when the listing re-pointed bindings (their pairs are to be read again).
         self.on_repointed = on_repointed
         self._revised = []  # single entries updated, whose revision is bumped with the batch
+        # The next listing's cursor, read by the cron before this run began (``written_floor``).
+        self.written_floor = written_floor
 
     @property
     def inbound(self):
@@ -135,6 +138,7 @@ class OdooSide:
             self.env,
             token,
             window,
+            floor=self.written_floor,
             user=self.user_id,
             partner=self.partner_id,
             mailbox=self.mailbox_id,

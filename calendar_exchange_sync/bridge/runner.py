@@ -108,6 +108,7 @@ class MailboxRun:
         force_deletions=False,
         time_budget=None,
         commit=None,
+        written_floor=None,
     ):
         self.mailbox = mailbox.sudo()
         self.env = self.mailbox.env
@@ -122,6 +123,8 @@ class MailboxRun:
         self.force_deletions = force_deletions
         self.time_budget = time_budget  # seconds of writing, None: no limit (see the cron)
         self.commit = commit  # commits and locks the mailbox again; False: lock lost
+        # Read by the cron in a transaction committed before this run's (``written_floor``).
+        self.written_floor = written_floor
         self.lock_lost = False
         self.held = (0, False)  # deletions held back now, and whether that list changed
         self.unfinished = False  # out of time: the next run carries on
@@ -190,6 +193,7 @@ class MailboxRun:
                 mailbox=address,
                 partner_id=self.state.partner_id,
                 on_repointed=self._pairs_moved,
+                written_floor=self.written_floor,
             )
             meetings = MeetingSide(
                 OrganizerGuardSide(backend, address),

@@ -14,6 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..bridge import written_floor
 from ..bridge.mailbox_state import CompanySettings, MailboxState
 from ..bridge.runner import MailboxRun
 
@@ -200,6 +201,8 @@ class CalendarExchangeMailbox(models.Model):
         mailboxes = mailboxes.sorted(
             lambda m: (not m.needs_sync, m.last_run or fields.Datetime.to_datetime("1970-01-01"))
         )
+        # Read before the commit below: every run of this pass then lists from it.
+        floor = written_floor.read(self.env.cr)
         Cron._commit_progress(remaining=len(mailboxes))
         deadline = time.monotonic() + time_budget
         companies = {}  # settings read once per pass, not once per mailbox
@@ -219,6 +222,7 @@ class CalendarExchangeMailbox(models.Model):
                 company=companies[state.company_id],
                 time_budget=mailbox_budget,
                 commit=self._cron_checkpoint(mailbox.id),
+                written_floor=floor,
             )
             try:
                 run.execute()

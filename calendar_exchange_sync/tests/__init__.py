@@ -10,6 +10,7 @@ from . import test_consent
 from . import test_sync_behaviour
 from . import test_tours
 from . import test_cron_workers
+from . import test_written_floor
 from . import test_connection_check
 from . import test_security_mailbox
 from . import test_security_switch
