@@ -197,10 +197,6 @@ class CalendarExchangeMailbox(models.Model):
         Cron = self.env["ir.cron"]
         self._ensure_mailboxes()
         mailboxes = self.sudo()._due(fields.Datetime.now())
-        # Mailboxes with changes waiting in Odoo first, then the longest unsynchronised.
-        mailboxes = mailboxes.sorted(
-            lambda m: (not m.needs_sync, m.last_run or fields.Datetime.to_datetime("1970-01-01"))
-        )
         # Read before the commit below: every run of this pass then lists from it.
         floor = written_floor.read(self.env.cr)
         Cron._commit_progress(remaining=len(mailboxes))
@@ -262,18 +258,33 @@ class CalendarExchangeMailbox(models.Model):
         )
 
     def _due(self, now):
-        """Mailboxes to run now, oldest first, of users who still have sync switched on."""
-        return self.search(
-            [
-                ("active", "=", True),
-                ("user_id.exchange_sync_enabled", "=", True),
-                ("user_id.share", "=", False),
-                ("user_id.company_id.exchange_enabled", "=", True),
-                "|",
-                ("next_attempt", "=", False),
-                ("next_attempt", "<=", now),
-            ]
+        """Mailboxes to run now, of users who still have sync switched on: those with changes
+        waiting in Odoo first, then the longest unsynchronised. One query, on every pass of
+        the cron: a search and the sort's read of every mailbox cost more than the quiet run
+        of one mailbox."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT m.id
+                     FROM calendar_exchange_mailbox m
+                     JOIN res_users u ON u.id = m.user_id
+                     JOIN res_company c ON c.id = u.company_id
+                    WHERE %s
+                    ORDER BY m.needs_sync IS NOT TRUE, m.last_run NULLS FIRST, m.id""",
+                SQL(" AND ").join(self._due_conditions(now)),
+            )
         )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    def _due_conditions(self, now):
+        """SQL conditions on a mailbox ``m``, its user ``u`` and the user's company ``c``."""
+        return [
+            SQL("m.active"),
+            SQL("u.exchange_sync_enabled"),
+            SQL("u.share IS NOT TRUE"),
+            SQL("c.exchange_enabled"),
+            SQL("(m.next_attempt IS NULL OR m.next_attempt <= %s)", now),
+        ]
 
     def _request_sync_for_events(self, events, but=None):
         """Events changed in Odoo: their synced users' mailboxes (``but`` that user's) need a

@@ -17,6 +17,7 @@ A new address (``_reset``) starts all of this over.
 from datetime import timedelta
 
 from odoo import fields, models
+from odoo.tools import SQL
 
 PROBLEM_RETRY = timedelta(hours=6)
 PROBLEMS = [
@@ -66,19 +67,19 @@ class CalendarExchangeMailbox(models.Model):
         )
         return result
 
-    def _due(self, now):
-        mailboxes = super()._due(now)
-        return mailboxes.filtered(lambda m: not m._exchange_waits(now))
-
-    def _exchange_waits(self, now):
-        """A mailbox with an access problem waits for somebody to act, or for a while."""
-        self.ensure_one()
-        if not self.access_problem:
-            return False
-        asked = self.sync_requested and self.sync_requested >= (self.access_checked or now)
-        if self.access_problem == "signin":
-            return True
-        return not asked and now - (self.access_checked or now) < PROBLEM_RETRY
+    def _due_conditions(self, now):
+        """A mailbox with an access problem waits for somebody to act: a sign-in problem for
+        the user to sign in again, the others for Sync now (asked since the problem was
+        found) or for ``PROBLEM_RETRY``."""
+        checked = SQL("COALESCE(m.access_checked, %s)", now)
+        waits = SQL(
+            """m.access_problem IS NOT NULL AND (
+                   m.access_problem = 'signin'
+                   OR (m.sync_requested IS NULL OR m.sync_requested < %s)
+                      AND %s - %s < %s)""",
+            checked, now, checked, PROBLEM_RETRY,
+        )  # fmt: skip
+        return [*super()._due_conditions(now), SQL("NOT (%s)", waits)]
 
     def _exchange_set_problem(self, kind, message):
         self.sudo().write(
