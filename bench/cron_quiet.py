@@ -11,8 +11,9 @@ in a process of its own), and the addon as it runs in production (``vs_odoo_prod
 ``--mailboxes`` users switch their sync on, each mailbox holding ``--entries`` entries made in
 Outlook; one cron pass (not measured) brings them in, and a second one (the run right after an
 import, which vs_odoo.py measures) clears the new pairs' flags where there are any. The passes
-come back to back: every entry was written less than ``TOKEN_MARGIN`` before, so each Odoo
-listing covers all of them and leaves out, in its query, those already agreed on.
+come back to back: each Odoo listing's cursor is where the pass before it began, less
+``written_floor.SLACK``, so a quiet pass may still meet the last pairs written, and leaves them
+out in its query as already agreed on.
 Then ``--passes`` quiet passes of the cron's entry point (``_cron_sync``) are measured, each
 printed as: seconds, SQL queries in all and per mailbox (``odoo.sql_db.sql_counter``, every
 query of this process), Graph requests per mailbox (the simulator's journal), and whether every

@@ -16,8 +16,9 @@ every run reads all the bindings of a mailbox (what the store did before it had 
 import stores at least 300 entries a second. Numbers, not pass/fail.
 
 Between two runs every event's write date is moved an hour back, as if the cron passed that much
-later: the Odoo side lists again what was written less than ``TOKEN_MARGIN`` (10 minutes) before
-the last run, which, back to back, would be the whole import.
+later: where PostgreSQL hides the open transactions (no ``written_floor``), the Odoo side lists
+again what was written less than ``TOKEN_MARGIN`` (10 minutes) before the last run, which, back
+to back, would be the whole import.
 """
 
 import argparse

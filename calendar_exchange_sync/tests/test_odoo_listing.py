@@ -1,8 +1,9 @@
 """The Odoo side's listing: an incremental one leaves out what the mailbox already agreed on,
 and a quick one (between two thorough ones) finds what a thorough one finds.
 
-Its token is a cursor ten minutes before the last run, so every entry written in those ten
-minutes is listed again. An entry whose settled binding (both ids, no recheck) holds the
+Without the cron's floor (``written_floor``, tested in test_written_floor.py) its token is a
+cursor ten minutes before the last run, so every entry written in those ten minutes is listed
+again. An entry whose settled binding (both ids, no recheck) holds the
 version listed is unchanged for the engine, and is left out; anything else written since the
 cursor is listed: a new version, an unsettled binding, another mailbox's binding, no binding.
 """
